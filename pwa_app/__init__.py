@@ -1,0 +1,152 @@
+"""อพม. เยี่ยมบ้าน: home-visit check-ins for community welfare volunteers."""
+
+import os
+import secrets
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from pwa_app import config as default_config
+from pwa_app.extensions import babel, csrf, db, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SQLITE_BUSY_TIMEOUT_MS = 5000
+ENV_SETTINGS = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL", "PREFER_HTTPS")
+
+
+def create_app(config=None):
+    """Build the application: configuration, extensions, blueprints, errors, CLI."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def load_config(app, config):
+    """Layer settings: defaults, instance/config.py, environment, then the caller's."""
+    config = dict(config or {})
+    defaults = default_config.Testing if config.get("TESTING") else default_config.Defaults
+    app.config.from_object(defaults)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_pyfile("config.py", silent=True)
+    for name in ENV_SETTINGS:
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    app.config.update(config)
+
+    if isinstance(app.config.get("PREFER_HTTPS"), str):
+        app.config["PREFER_HTTPS"] = app.config["PREFER_HTTPS"].lower() in ("1", "true", "yes")
+    if app.config["PREFER_HTTPS"]:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+    app.config.setdefault("DATABASE_URL", None)
+    app.config["SQLALCHEMY_DATABASE_URI"] = (
+        app.config.get("SQLALCHEMY_DATABASE_URI")
+        or app.config["DATABASE_URL"]
+        or f"sqlite:///{Path(app.instance_path) / 'pwa_app.db'}"
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+
+
+def instance_secret_key(instance_path):
+    """Read the instance's generated secret key, creating it on first run."""
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+@event.listens_for(Engine, "connect")
+def _tune_sqlite(dbapi_connection, _record):
+    """Give every SQLite connection WAL, enforced foreign keys and a busy timeout."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def register_extensions(app):
+    """Bind the unbound extensions to this app."""
+    from pwa_app import models  # noqa: F401  (registers the tables with the metadata)
+    from pwa_app.i18n import compile_catalogues, select_locale, select_timezone
+    from pwa_app.services import accounts
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    compile_catalogues(Path(app.root_path) / "translations")
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.user_loader(accounts.load_session_user)
+    login_manager.unauthorized_handler(_unauthorized)
+
+
+def _unauthorized():
+    """Answer API calls with JSON 401 and pages with a redirect to the login page."""
+    from flask import redirect, request, url_for
+
+    from pwa_app.api.errors import error_response
+
+    if request.blueprint == "api" or request.path.startswith("/api/"):
+        return error_response(401, "login_required")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def register_blueprints(app):
+    """Attach the web pages and the JSON API."""
+    from pwa_app.api import bp as api_bp
+    from pwa_app.web import admin, auth, dashboard, home, system
+
+    for blueprint in (auth.bp, home.bp, dashboard.bp, admin.bp, system.bp, api_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app):
+    """Render error pages in the visitor's language, or JSON under /api/."""
+    from pwa_app.web.errors import register
+
+    register(app)
+
+
+def register_request_hooks(app):
+    """Security headers and the language switch on every request."""
+    from pwa_app.web.security import register
+
+    register(app)
+
+
+def register_template_helpers(app):
+    """Filters and globals the templates share."""
+    from pwa_app.web.templating import register
+
+    register(app)
+
+
+def register_cli(app):
+    """Add the project's command groups to `flask`."""
+    from pwa_app.cli import register
+
+    register(app)

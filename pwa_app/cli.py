@@ -1,0 +1,75 @@
+"""Command groups for `flask --app pwa_app ...`: users and demo data."""
+
+import sys
+import time
+
+import click
+from flask.cli import AppGroup
+
+from pwa_app.extensions import db
+from pwa_app.services import accounts, demo
+from pwa_app.services.errors import ValidationError
+from pwa_app.vocab import ROLES
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+demo_cli = AppGroup("demo", help="Load demo data for Nong Ian and Ban Lao.")
+
+
+@users_cli.command("create")
+@click.option("--role", type=click.Choice(list(ROLES)), required=True)
+@click.option("--phone", required=True, help="The login: a Thai phone number.")
+@click.option("--name", required=True, help="Display name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--area", "areas", multiple=True, help="A subdistrict (NI) or village (NI-03) code.")
+def create_user(role, phone, name, password_stdin, areas):
+    """Create a user; the password comes from standard input."""
+    if not password_stdin:
+        raise click.UsageError("pass --password-stdin and give the password on standard input")
+    password = sys.stdin.readline().rstrip("\r\n")
+    data = accounts.UserInput(
+        phone=phone, display_name=name, role=role, area_codes=list(areas), password=password
+    )
+    try:
+        user = accounts.create_user(data)
+    except ValidationError as error:
+        db.session.rollback()
+        for field, message in error.fields.items():
+            click.echo(f"error: {field}: {message}", err=True)
+        if not error.fields:
+            click.echo(f"error: {error.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"created {user.role} {user.phone} (id {user.id})")
+
+
+@demo_cli.command("seed")
+@click.option("--households", default=demo.DEFAULT_HOUSEHOLDS, show_default=True, type=int)
+@click.option("--visits", default=None, type=int, help="Default: 6 per household.")
+@click.option("--quiet", is_flag=True, help="Do not print the demo logins.")
+def seed_demo(households, visits, quiet):
+    """Top up the database with demo data to the given counts (safe to run again)."""
+    started = time.perf_counter()
+    report = demo.seed(households=households, visits=visits)
+    db.session.commit()
+    click.echo(f"demo seed: {report} in {time.perf_counter() - started:.1f} s")
+    if not quiet:
+        print_logins()
+
+
+def print_logins():
+    """Print the demo accounts and their shared password."""
+    click.echo(f"demo logins (password for all: {demo.DEMO_PASSWORD}):")
+    for role, phone, name in demo.demo_logins():
+        click.echo(f"  {role:<10} {phone}  {name}")
+
+
+@demo_cli.command("logins")
+def show_logins():
+    """Print the demo logins again."""
+    print_logins()
+
+
+def register(app):
+    """Add the command groups to the app's CLI."""
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,51 @@
+"""Default configuration; secrets and the database come from the environment or instance/."""
+
+from datetime import timedelta
+
+
+class Defaults:
+    """Settings every deployment starts from."""
+
+    # SQLALCHEMY_DATABASE_URI and SECRET_KEY are filled in by create_app().
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    # Signed-cookie sessions: nothing lives in process memory, so several workers can serve.
+    # A volunteer may be offline for days, so the login lasts long; logout ends it everywhere.
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PREFER_HTTPS = False
+
+    # CSRF tokens are bound to the session, not to a clock: a form opened on Monday
+    # still posts on Wednesday, and a cross-site page still cannot forge one.
+    WTF_CSRF_TIME_LIMIT = None
+
+    BABEL_DEFAULT_LOCALE = "th"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"
+    LANGUAGES = ("th", "en")
+
+    # Argon2id cost: OWASP's recommended minimum (19 MiB, 2 passes).
+    PASSWORD_HASH_TIME_COST = 2
+    PASSWORD_HASH_MEMORY_KIB = 19456
+    PASSWORD_MIN_LENGTH = 8
+
+    # Login throttle: this many failures per phone number or per address in the window.
+    LOGIN_MAX_FAILURES = 10
+    LOGIN_WINDOW = timedelta(minutes=15)
+
+    ORG_NAME_TH = "ศูนย์คุ้มครองคนไร้ที่พึ่งจังหวัดมุกดาหาร"
+    ORG_NAME_EN = "Protection Center for the Destitute, Mukdahan"
+    PUBLIC_BASE_URL = None
+
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+
+class Testing(Defaults):
+    """Fast, throwaway settings for the test suite."""
+
+    TESTING = True
+    PASSWORD_HASH_TIME_COST = 1
+    PASSWORD_HASH_MEMORY_KIB = 1024

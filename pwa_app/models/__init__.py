@@ -1,0 +1,29 @@
+"""The data model, one module per aggregate."""
+
+from pwa_app.models.audit import AuditEvent, RateEvent
+from pwa_app.models.badges import Acknowledgement, Award, Badge
+from pwa_app.models.households import HelpRequest, Household, HouseholdTag, Member, MemberTag
+from pwa_app.models.people import Area, User, user_areas
+from pwa_app.models.visits import Visit, VisitNeed
+from pwa_app.models.welfare import Assistance, AssistanceEvent, WelfareProgram
+
+__all__ = [
+    "Acknowledgement",
+    "Area",
+    "Assistance",
+    "AssistanceEvent",
+    "AuditEvent",
+    "Award",
+    "Badge",
+    "HelpRequest",
+    "Household",
+    "HouseholdTag",
+    "Member",
+    "MemberTag",
+    "RateEvent",
+    "User",
+    "Visit",
+    "VisitNeed",
+    "WelfareProgram",
+    "user_areas",
+]

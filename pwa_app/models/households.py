@@ -1,0 +1,137 @@
+"""Households on a QR card, their members, and the help they ask for from the card."""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pwa_app.extensions import db
+from pwa_app.models.base import UTCDateTime, utcnow
+from pwa_app.models.people import Area, User
+
+class Household(db.Model):
+    """A home a volunteer visits, identified by a human code and a secret QR token."""
+
+    __tablename__ = "households"
+    __table_args__ = (
+        Index("ix_households_village_archived", "village_id", "archived"),
+        Index("ix_households_volunteer", "assigned_volunteer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    qr_token: Mapped[str] = mapped_column(String(64), unique=True)
+    qr_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    house_no: Mapped[str] = mapped_column(String(20))
+    address_extra: Mapped[str | None] = mapped_column(String(200))
+    village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    head_name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(15))
+    consent_at: Mapped[date | None] = mapped_column(Date)
+    consent_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    consent_scope: Mapped[str | None] = mapped_column(String(200))
+    assigned_volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    village: Mapped[Area] = relationship()
+    assigned_volunteer: Mapped[User | None] = relationship(foreign_keys=[assigned_volunteer_id])
+    consent_recorded_by: Mapped[User | None] = relationship(foreign_keys=[consent_recorded_by_id])
+    members: Mapped[list["Member"]] = relationship(
+        back_populates="household", cascade="all, delete-orphan", order_by="Member.id"
+    )
+    tag_rows = relationship(
+        "HouseholdTag", cascade="all, delete-orphan", order_by="HouseholdTag.tag"
+    )
+
+    @property
+    def tags(self):
+        """Return the household's tag codes."""
+        return [row.tag for row in self.tag_rows]
+
+    def __repr__(self):
+        return f"<Household {self.code}>"
+
+
+class HouseholdTag(db.Model):
+    """One tag (elderly, disability, ...) on a household."""
+
+    __tablename__ = "household_tags"
+
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(30), primary_key=True, index=True)
+
+
+class Member(db.Model):
+    """A person living in a household."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    sex: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    household: Mapped[Household] = relationship(back_populates="members")
+    tag_rows = relationship("MemberTag", cascade="all, delete-orphan", order_by="MemberTag.tag")
+
+    @property
+    def tags(self):
+        """Return the member's tag codes."""
+        return [row.tag for row in self.tag_rows]
+
+
+class MemberTag(db.Model):
+    """One tag on a household member."""
+
+    __tablename__ = "member_tags"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(30), primary_key=True, index=True)
+
+
+class HelpRequest(db.Model):
+    """A request for help sent from a household's public card page."""
+
+    __tablename__ = "help_requests"
+    __table_args__ = (
+        Index("ix_help_requests_status_created", "status", "created_at"),
+        Index("ix_help_requests_household_created", "household_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str | None] = mapped_column(String(15))
+    status: Mapped[str] = mapped_column(String(10), default="new")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seen_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+
+    household: Mapped[Household] = relationship()
+    seen_by: Mapped[User | None] = relationship(foreign_keys=[seen_by_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])

@@ -1,0 +1,80 @@
+"""Areas (province to village) and the people who use the app."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pwa_app.extensions import db
+from pwa_app.models.base import UTCDateTime, utcnow
+
+user_areas = Table(
+    "user_areas",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Area(db.Model):
+    """A place in the hierarchy province → district → subdistrict → village."""
+
+    __tablename__ = "areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    level: Mapped[str] = mapped_column(String(12))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
+    village_no: Mapped[int | None] = mapped_column(Integer)
+    name_th: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+
+    parent: Mapped["Area | None"] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Area"]] = relationship(back_populates="parent", order_by="Area.code")
+
+    def name(self, locale="th"):
+        """Return the area's own name in the given language."""
+        return self.name_en if locale == "en" else self.name_th
+
+    def __repr__(self):
+        return f"<Area {self.code}>"
+
+
+class User(UserMixin, db.Model):
+    """Someone who logs in: a volunteer, a staff member or an administrator."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(15), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(12), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    preferred_language: Mapped[str | None] = mapped_column(String(5))
+    # Rotated on logout and password change; sessions carry it, so old ones stop working.
+    session_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    areas: Mapped[list[Area]] = relationship(secondary=user_areas, order_by=Area.code)
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def get_id(self):
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def first_name(self):
+        """Return the first word of the display name, the only part households see."""
+        return self.display_name.split()[0] if self.display_name.split() else ""
+
+    def has_role(self, *roles):
+        """Tell whether the user holds one of the given roles."""
+        return self.role in roles
+
+    def __repr__(self):
+        return f"<User {self.id} {self.role}>"

@@ -1,0 +1,58 @@
+"""Home visits and what was found on them."""
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pwa_app.extensions import db
+from pwa_app.models.base import UTCDateTime, utcnow
+from pwa_app.models.households import Household
+from pwa_app.models.people import User
+
+
+class Visit(db.Model):
+    """One home visit by a volunteer; client_uuid makes a replayed sync harmless."""
+
+    __tablename__ = "visits"
+    __table_args__ = (
+        Index("ix_visits_household_visited", "household_id", "visited_at"),
+        Index("ix_visits_volunteer_visited", "volunteer_id", "visited_at"),
+        Index("ix_visits_visited_at", "visited_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_uuid: Mapped[str] = mapped_column(Uuid(as_uuid=False), unique=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    visited_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20))
+    wellbeing: Mapped[str] = mapped_column(String(10))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    confirmed_by_household_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    household: Mapped[Household] = relationship()
+    volunteer: Mapped[User] = relationship()
+    need_rows = relationship("VisitNeed", cascade="all, delete-orphan", order_by="VisitNeed.need")
+
+    @property
+    def needs(self):
+        """Return the codes of the needs found on this visit."""
+        return [row.need for row in self.need_rows]
+
+
+class VisitNeed(db.Model):
+    """One need (food, health, ...) found on a visit; a row each so SQL can count them."""
+
+    __tablename__ = "visit_needs"
+
+    visit_id: Mapped[int] = mapped_column(
+        ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True
+    )
+    need: Mapped[str] = mapped_column(String(30), primary_key=True, index=True)

@@ -1,0 +1,85 @@
+"""Welfare programmes and the cases of help (assistance) that follow a household."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pwa_app.extensions import db
+from pwa_app.models.base import UTCDateTime, utcnow
+from pwa_app.models.households import Household, Member
+from pwa_app.models.people import User
+
+
+class WelfareProgram(db.Model):
+    """A kind of state welfare or referral a volunteer can help a household reach."""
+
+    __tablename__ = "welfare_programs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    name_th: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    agency_th: Mapped[str] = mapped_column(String(200), default="")
+    agency_en: Mapped[str] = mapped_column(String(200), default="")
+    is_referral: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    def name(self, locale="th"):
+        """Return the programme's name in the given language."""
+        return self.name_en if locale == "en" else self.name_th
+
+
+class Assistance(db.Model):
+    """A case of welfare help for a household, from identified to a closed outcome."""
+
+    __tablename__ = "assistances"
+    __table_args__ = (
+        Index("ix_assistances_status_follow_up", "status", "next_follow_up"),
+        Index("ix_assistances_program_status", "program_id", "status"),
+        Index("ix_assistances_household", "household_id"),
+        Index("ix_assistances_opened_at", "opened_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    program_id: Mapped[int] = mapped_column(ForeignKey("welfare_programs.id"))
+    status: Mapped[str] = mapped_column(String(15))
+    next_follow_up: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    household: Mapped[Household] = relationship()
+    member: Mapped[Member | None] = relationship()
+    program: Mapped[WelfareProgram] = relationship()
+    opened_by: Mapped[User | None] = relationship()
+    events: Mapped[list["AssistanceEvent"]] = relationship(
+        back_populates="assistance", cascade="all, delete-orphan", order_by="AssistanceEvent.at"
+    )
+
+
+class AssistanceEvent(db.Model):
+    """One status change of an assistance case: who, when, and from which visit."""
+
+    __tablename__ = "assistance_events"
+    __table_args__ = (
+        Index("ix_assistance_events_assistance_at", "assistance_id", "at"),
+        Index("ix_assistance_events_to_status_at", "to_status", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assistance_id: Mapped[int] = mapped_column(ForeignKey("assistances.id", ondelete="CASCADE"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"))
+    from_status: Mapped[str | None] = mapped_column(String(15))
+    to_status: Mapped[str] = mapped_column(String(15))
+    note: Mapped[str] = mapped_column(Text, default="")
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    assistance: Mapped[Assistance] = relationship(back_populates="events")
+    by_user: Mapped[User | None] = relationship()

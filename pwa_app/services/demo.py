@@ -1,0 +1,474 @@
+"""Realistic demo data for Nong Ian and Ban Lao, from a village's worth to a province's."""
+
+import json
+import math
+import random
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from importlib import resources
+
+from sqlalchemy import func, insert, select, text
+
+from pwa_app.extensions import db
+from pwa_app.models import (
+    Acknowledgement,
+    Area,
+    Assistance,
+    AssistanceEvent,
+    Award,
+    Badge,
+    HelpRequest,
+    Household,
+    HouseholdTag,
+    Member,
+    MemberTag,
+    User,
+    Visit,
+    VisitNeed,
+    WelfareProgram,
+)
+from pwa_app.models.base import utcnow
+from pwa_app.services import accounts, passwords
+from pwa_app.vocab import HELP_CATEGORIES, NEEDS
+
+DEMO_PASSWORD = "demo-2569"
+DEFAULT_HOUSEHOLDS = 120
+VISITS_PER_HOUSEHOLD = 6
+HOUSEHOLDS_PER_VOLUNTEER = 40
+CHUNK = 5000
+HISTORY_DAYS = 180
+
+TAG_ODDS = {
+    "elderly": 0.45,
+    "disability": 0.15,
+    "bedridden": 0.06,
+    "child": 0.3,
+    "low_income": 0.35,
+    "chronic_illness": 0.2,
+    "single_parent": 0.08,
+    "homeless": 0.01,
+    "begging": 0.005,
+}
+PROGRAM_FOR_TAG = {
+    "elderly": "old_age_allowance",
+    "disability": "disability_allowance",
+    "bedridden": "refer_health",
+    "child": "child_support_grant",
+    "low_income": "state_welfare_card",
+    "homeless": "refer_shelter",
+    "begging": "refer_shelter",
+    "chronic_illness": "refer_health",
+    "single_parent": "emergency_assistance",
+}
+# Paths a case takes, ending where the case stands today.
+CASE_PATHS = (
+    ("identified",),
+    ("identified", "applied"),
+    ("identified", "applied", "received"),
+    ("identified", "referred"),
+    ("identified", "referred", "received"),
+    ("identified", "applied", "not_eligible"),
+    ("identified", "withdrawn"),
+)
+
+
+@dataclass
+class SeedReport:
+    """What a seed run added."""
+
+    users: int = 0
+    households: int = 0
+    visits: int = 0
+    cases: int = 0
+
+    def __str__(self):
+        return (
+            f"added {self.users} users, {self.households} households, "
+            f"{self.visits} visits, {self.cases} welfare cases"
+        )
+
+
+def load_words():
+    """Return the Thai names and phrases the demo is made of."""
+    return json.loads(resources.files("pwa_app").joinpath("data/demo.json").read_text("utf-8"))
+
+
+def demo_logins():
+    """Return (role, phone, name) for the demo accounts, for printing."""
+    words = load_words()
+    rows = [(p["role"], p["phone"], p["name"]) for p in words["staff"]]
+    rows += [("volunteer", p["phone"], p["name"]) for p in words["volunteers"]]
+    return rows
+
+
+def seed(households=DEFAULT_HOUSEHOLDS, visits=None, now=None):
+    """Top the database up to the given counts; running it again adds nothing."""
+    now = now or utcnow()
+    visits = households * VISITS_PER_HOUSEHOLD if visits is None else visits
+    rng = random.Random(2569)
+    words = load_words()
+    report = SeedReport()
+    report.users += _ensure_people(words)
+    report.households += _top_up_households(rng, words, households)
+    report.visits, report.cases = _top_up_visits(rng, words, visits, now)
+    _ensure_extras(rng, words, now)
+    _reset_sequences()
+    return report
+
+
+def _ensure_people(words):
+    """Create the demo staff, admin and volunteers that are missing."""
+    added = 0
+    for person in words["staff"] + words["volunteers"]:
+        if accounts.find_by_phone(person["phone"]) is not None:
+            continue
+        accounts.create_user(
+            accounts.UserInput(
+                phone=person["phone"],
+                display_name=person["name"],
+                role=person.get("role", "volunteer"),
+                area_codes=person.get("areas", []),
+                password=DEMO_PASSWORD,
+            )
+        )
+        added += 1
+    db.session.flush()
+    return added
+
+
+def _villages():
+    return db.session.scalars(select(Area).where(Area.level == "village").order_by(Area.code)).all()
+
+
+def _volunteers_by_village(rng, words, need_per_village):
+    """Return {village_id: [volunteer ids]}, adding volunteers where a village needs more."""
+    by_village = {}
+    for village in _villages():
+        ids = db.session.scalars(
+            select(User.id)
+            .distinct()
+            .join(User.areas)
+            .where(User.role == "volunteer", (Area.id == village.id) | (Area.id == village.parent_id))
+            .order_by(User.id)
+        ).all()
+        by_village[village.id] = list(ids)
+    shared_hash = None
+    next_phone = _next_demo_phone()
+    for village in _villages():
+        missing = need_per_village.get(village.id, 0) - len(by_village[village.id])
+        if missing <= 0:
+            continue
+        shared_hash = shared_hash or passwords.hash_password(DEMO_PASSWORD)
+        for _ in range(missing):
+            user = User(
+                phone=f"0{next_phone:09d}",
+                display_name=_person_name(rng, words),
+                role="volunteer",
+                password_hash=shared_hash,
+                session_token=accounts.new_session_token(),
+                areas=[village],
+            )
+            next_phone += 1
+            db.session.add(user)
+            db.session.flush()
+            by_village[village.id].append(user.id)
+    return by_village
+
+
+def _next_demo_phone():
+    highest = db.session.scalar(select(func.max(User.phone)).where(User.phone.like("09%")))
+    return int(highest) + 1 if highest else 900000001
+
+
+def _person_name(rng, words):
+    first = rng.choice(words["first_names_female"] + words["first_names_male"])
+    return f"{first} {rng.choice(words['surnames'])}"
+
+
+def _top_up_households(rng, words, target):
+    """Add households (with members and tags) until there are `target`."""
+    existing = db.session.scalar(select(func.count(Household.id)))
+    missing = target - existing
+    if missing <= 0:
+        return 0
+    villages = _villages()
+    shares = {v.id: missing // len(villages) for v in villages}
+    for village in villages[: missing % len(villages)]:
+        shares[village.id] += 1
+    totals = {
+        v.id: shares[v.id]
+        + db.session.scalar(select(func.count(Household.id)).where(Household.village_id == v.id))
+        for v in villages
+    }
+    volunteers = _volunteers_by_village(
+        rng, words, {vid: math.ceil(n / HOUSEHOLDS_PER_VOLUNTEER) for vid, n in totals.items()}
+    )
+    household_id = _next_id(Household)
+    member_id = _next_id(Member)
+    households, tags, members, member_tags = [], [], [], []
+    for village in villages:
+        sequence = _last_sequence(village)
+        for _ in range(shares[village.id]):
+            sequence += 1
+            household_tags = [tag for tag, odds in TAG_ODDS.items() if rng.random() < odds]
+            households.append(
+                _household_row(rng, words, household_id, village, sequence, volunteers)
+            )
+            tags += [{"household_id": household_id, "tag": tag} for tag in household_tags]
+            for member in _member_rows(rng, words, household_id, household_tags):
+                member["id"] = member_id
+                member_tags += [{"member_id": member_id, "tag": t} for t in member.pop("tags")]
+                members.append(member)
+                member_id += 1
+            household_id += 1
+    _insert(Household, households)
+    _insert(HouseholdTag, tags)
+    _insert(Member, members)
+    _insert(MemberTag, member_tags)
+    return missing
+
+
+def _household_row(rng, words, household_id, village, sequence, volunteers):
+    subdistrict, village_no = village.code.split("-")
+    first = rng.choice(words["first_names_female"] + words["first_names_male"])
+    return {
+        "id": household_id,
+        "code": f"{subdistrict}-{village_no}-{sequence:04d}",
+        "qr_token": secrets.token_urlsafe(16),
+        "house_no": f"{rng.randint(1, 250)}" + (f"/{rng.randint(1, 9)}" if rng.random() < 0.1 else ""),
+        "village_id": village.id,
+        "lat": round(16.55 + rng.uniform(-0.05, 0.05), 6),
+        "lon": round(104.45 + rng.uniform(-0.05, 0.05), 6),
+        "head_name": f"{first} {rng.choice(words['surnames'])}",
+        "phone": f"08{rng.randint(10000000, 99999999)}" if rng.random() < 0.7 else None,
+        "consent_at": date(2026, 1, 1) + timedelta(days=rng.randint(0, 200)),
+        "consent_scope": "visits+welfare",
+        "assigned_volunteer_id": rng.choice(volunteers[village.id]),
+        "archived": False,
+        "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "updated_at": datetime(2026, 1, 1, tzinfo=UTC),
+    }
+
+
+def _member_rows(rng, words, household_id, household_tags):
+    surname = rng.choice(words["surnames"])
+    rows = []
+    for index in range(rng.randint(1, 5)):
+        sex = rng.choice(("female", "male"))
+        pool = words["first_names_female" if sex == "female" else "first_names_male"]
+        elderly = index == 0 and "elderly" in household_tags
+        born = rng.randint(1936, 1960) if elderly else rng.randint(1965, 2024)
+        tags = [t for t in ("disability", "bedridden", "chronic_illness") if t in household_tags]
+        rows.append(
+            {
+                "household_id": household_id,
+                "name": f"{rng.choice(pool)} {surname}",
+                "birth_year": born,
+                "sex": sex,
+                "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+                "tags": (["elderly"] if born < 1966 else [])
+                + (["child"] if born > 2008 else [])
+                + (tags[:1] if index == 0 else []),
+            }
+        )
+    return rows
+
+
+def _last_sequence(village):
+    codes = db.session.scalars(
+        select(Household.code).where(Household.village_id == village.id)
+    ).all()
+    return max((int(code.rsplit("-", 1)[1]) for code in codes), default=0)
+
+
+def _top_up_visits(rng, words, target, now):
+    """Add visits (with needs and some welfare cases) until there are `target`."""
+    existing = db.session.scalar(select(func.count(Visit.id)))
+    missing = target - existing
+    if missing <= 0:
+        return 0, 0
+    households = db.session.execute(
+        select(Household.id, Household.assigned_volunteer_id).where(
+            Household.assigned_volunteer_id.is_not(None)
+        )
+    ).all()
+    if not households:
+        return 0, 0
+    tags = {}
+    for household_id, tag in db.session.execute(select(HouseholdTag.household_id, HouseholdTag.tag)):
+        tags.setdefault(household_id, []).append(tag)
+    programs = dict(db.session.execute(select(WelfareProgram.code, WelfareProgram.id)).all())
+    visit_id, case_id = _next_id(Visit), _next_id(Assistance)
+    added_cases = 0
+    for start in range(0, missing, CHUNK):
+        visits, needs, cases, events = [], [], [], []
+        for _ in range(min(CHUNK, missing - start)):
+            household_id, volunteer_id = rng.choice(households)
+            visit = _visit_row(rng, words, visit_id, household_id, volunteer_id, now)
+            visits.append(visit)
+            needs += [{"visit_id": visit_id, "need": n} for n in visit.pop("needs")]
+            if visit["wellbeing"] != "green" and rng.random() < 0.25:
+                tag = rng.choice(tags.get(household_id) or ["low_income"])
+                program_id = programs[PROGRAM_FOR_TAG.get(tag, "state_welfare_card")]
+                case, case_events = _case_rows(rng, words, case_id, visit, program_id, now)
+                cases.append(case)
+                events += case_events
+                case_id += 1
+            visit_id += 1
+        _insert(Visit, visits)
+        _insert(VisitNeed, needs)
+        _insert(Assistance, cases)
+        _insert(AssistanceEvent, events)
+        added_cases += len(cases)
+    return missing, added_cases
+
+
+def _visit_row(rng, words, visit_id, household_id, volunteer_id, now):
+    visited = now - timedelta(days=rng.uniform(0, HISTORY_DAYS))
+    visited = visited.replace(hour=rng.randint(1, 10), minute=rng.randint(0, 59))  # 08-17 in TH
+    if visited > now:
+        visited -= timedelta(days=1)
+    wellbeing = rng.choices(("green", "yellow", "red"), weights=(70, 24, 6))[0]
+    need_count = {"green": 0, "yellow": 1, "red": 2}[wellbeing] + (rng.random() < 0.3)
+    return {
+        "id": visit_id,
+        "client_uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "household_id": household_id,
+        "volunteer_id": volunteer_id,
+        "visited_at": visited,
+        "received_at": visited + timedelta(minutes=rng.randint(0, 600)),
+        "kind": rng.choices(("routine", "follow_up", "first_contact", "urgent"), (70, 20, 7, 3))[0],
+        "wellbeing": wellbeing,
+        "notes": rng.choice(words["visit_notes"][wellbeing]),
+        "needs": rng.sample(sorted(NEEDS), need_count),
+        "confirmed_by_household_at": visited + timedelta(hours=2) if rng.random() < 0.2 else None,
+    }
+
+
+def _case_rows(rng, words, case_id, visit, program_id, now):
+    path = rng.choice(CASE_PATHS)
+    at = visit["visited_at"]
+    events, previous = [], None
+    for status in path:
+        events.append(
+            {
+                "assistance_id": case_id,
+                "visit_id": visit["id"] if previous is None else None,
+                "from_status": previous,
+                "to_status": status,
+                "note": rng.choice(words["case_notes"]),
+                "by_user_id": visit["volunteer_id"],
+                "at": at,
+            }
+        )
+        previous = status
+        at = min(at + timedelta(days=rng.randint(3, 30)), now)
+    open_case = path[-1] in ("identified", "applied", "referred")
+    follow_up = (now + timedelta(days=rng.randint(-20, 30))).date() if open_case else None
+    case = {
+        "id": case_id,
+        "household_id": visit["household_id"],
+        "program_id": program_id,
+        "status": path[-1],
+        "next_follow_up": follow_up,
+        "note": events[-1]["note"],
+        "opened_at": visit["visited_at"],
+        "opened_by_id": visit["volunteer_id"],
+        "updated_at": events[-1]["at"],
+        "closed_at": None if open_case else events[-1]["at"],
+    }
+    return case, events
+
+
+def _ensure_extras(rng, words, now):
+    """Add a few help requests, thanks and awards once, so every page has something."""
+    if db.session.scalar(select(func.count(HelpRequest.id))):
+        return
+    households = db.session.scalars(select(Household).order_by(Household.id).limit(12)).all()
+    staff = db.session.scalar(select(User).where(User.role == "staff").order_by(User.id))
+    if not households or staff is None:
+        return
+    for index, household in enumerate(households[:6]):
+        status = ("new", "new", "seen", "resolved", "new", "seen")[index]
+        created = now - timedelta(days=index * 2, hours=3)
+        db.session.add(
+            HelpRequest(
+                household=household,
+                category=sorted(HELP_CATEGORIES)[index % len(HELP_CATEGORIES)],
+                message=words["help_messages"][index % len(words["help_messages"])],
+                status=status,
+                created_at=created,
+                seen_at=created + timedelta(hours=5) if status != "new" else None,
+                seen_by_id=staff.id if status != "new" else None,
+                resolved_at=created + timedelta(days=1) if status == "resolved" else None,
+                resolved_by_id=staff.id if status == "resolved" else None,
+            )
+        )
+    recent = db.session.scalars(select(Visit).order_by(Visit.visited_at.desc()).limit(3)).all()
+    for visit, message in zip(recent, words["thanks"], strict=False):
+        db.session.add(
+            Acknowledgement(
+                volunteer_id=visit.volunteer_id,
+                from_user_id=staff.id,
+                visit_id=visit.id,
+                message=message,
+                created_at=now - timedelta(hours=1),
+            )
+        )
+    _demo_awards(words, staff, now)
+    db.session.flush()
+
+
+def _demo_awards(words, staff, now):
+    badges = {b.code: b for b in db.session.scalars(select(Badge))}
+    volunteers = db.session.scalars(
+        select(User).where(User.role == "volunteer").order_by(User.id).limit(6)
+    ).all()
+    for volunteer in volunteers:
+        if "first_visit" in badges:
+            db.session.add(
+                Award(
+                    public_id=secrets.token_urlsafe(12),
+                    badge=badges["first_visit"],
+                    volunteer=volunteer,
+                    dedupe_key=f"first_visit:{volunteer.id}",
+                    awarded_at=now - timedelta(days=150),
+                )
+            )
+    if "smile" in badges and volunteers:
+        db.session.add(
+            Award(
+                public_id=secrets.token_urlsafe(12),
+                badge=badges["smile"],
+                volunteer=volunteers[0],
+                awarded_by_id=staff.id,
+                citation=words["staff_citation"],
+                awarded_at=now - timedelta(days=10),
+            )
+        )
+
+
+def _next_id(model):
+    return (db.session.scalar(select(func.max(model.id))) or 0) + 1
+
+
+def _insert(model, rows):
+    """Insert many rows with one statement per chunk."""
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(model.__table__), rows[start : start + CHUNK])
+
+
+def _reset_sequences():
+    """After explicit ids, move PostgreSQL's sequences past them."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for model in (Household, Member, Visit, Assistance, AssistanceEvent, User):
+        table = model.__tablename__
+        db.session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
+            )
+        )

@@ -1,0 +1,34 @@
+"""Errors the domain raises; views turn them into form errors or JSON."""
+
+
+class DomainError(Exception):
+    """Base class for every error a service raises on purpose."""
+
+    code = "invalid"
+
+    def __init__(self, message="", fields=None):
+        super().__init__(str(message))
+        self.message = message
+        self.fields = fields or {}
+
+
+class ValidationError(DomainError):
+    """Input broke a rule; `fields` maps field names to messages."""
+
+    code = "validation_failed"
+
+
+class NotFound(DomainError):
+    """The object does not exist, or the caller may not know it does."""
+
+    code = "not_found"
+
+
+class Throttled(DomainError):
+    """Too many attempts in the window; try again later."""
+
+    code = "too_many_requests"
+
+    def __init__(self, message="", retry_after=60):
+        super().__init__(message)
+        self.retry_after = retry_after

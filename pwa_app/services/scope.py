@@ -1,0 +1,47 @@
+"""Area scoping: what part of the organisation a user may see and work in."""
+
+from sqlalchemy import select
+
+from pwa_app.extensions import db
+from pwa_app.models import Area, Household
+from pwa_app.services.errors import NotFound
+
+ORG_WIDE_ROLES = ("staff", "admin")
+
+
+def sees_everything(user):
+    """Tell whether the user works across the whole organisation."""
+    return user.role in ORG_WIDE_ROLES
+
+
+def village_ids(user):
+    """Return the ids of the villages inside the user's areas."""
+    area_ids = [area.id for area in user.areas]
+    if not area_ids:
+        return set()
+    villages = db.session.scalars(
+        select(Area.id).where(
+            Area.level == "village", (Area.id.in_(area_ids)) | (Area.parent_id.in_(area_ids))
+        )
+    )
+    return set(villages)
+
+
+def scope_households(stmt, user):
+    """Limit a query over households to those the user may see."""
+    if sees_everything(user):
+        return stmt
+    return stmt.where(Household.village_id.in_(village_ids(user) or {-1}))
+
+
+def may_see_household(user, household):
+    """Tell whether the user may see and work with the household."""
+    return sees_everything(user) or household.village_id in village_ids(user)
+
+
+def household_for(user, code):
+    """Return the household with this code if the user may see it; else raise NotFound."""
+    household = db.session.scalar(select(Household).where(Household.code == (code or "").upper()))
+    if household is None or not may_see_household(user, household):
+        raise NotFound()
+    return household

@@ -1,0 +1,176 @@
+"""Counts for the role homes and the dashboard, all as SQL aggregates."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, distinct, exists, func, select
+
+from pwa_app.extensions import db
+from pwa_app.models import Area, Assistance, HelpRequest, Household, User, Visit
+from pwa_app.models.base import utcnow
+from pwa_app.services.scope import scope_households
+from pwa_app.vocab import OPEN_ASSISTANCE_STATUSES
+
+LOCAL_TZ = ZoneInfo("Asia/Bangkok")
+
+
+def month_start(now=None):
+    """Return the first moment of the current month in Thailand, as an aware datetime."""
+    local = (now or utcnow()).astimezone(LOCAL_TZ)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def live_visits():
+    """Return the condition for visits that have not been deleted."""
+    return Visit.deleted_at.is_(None)
+
+
+def not_visited_since(cutoff):
+    """Return the condition for households with no visit since the cutoff."""
+    recent = exists().where(
+        Visit.household_id == Household.id, Visit.visited_at >= cutoff, live_visits()
+    )
+    return ~recent
+
+
+@dataclass
+class VolunteerHome:
+    """What a volunteer sees first."""
+
+    households: int
+    visits_this_month: int
+    not_visited_30: int
+    open_cases: int
+    stale_households: list
+    recent_visits: list
+
+
+def volunteer_home(user, now=None):
+    """Count the volunteer's households, visits and open cases, and list what needs doing."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=30)
+    mine = scope_households(select(Household.id).where(Household.archived.is_(False)), user)
+    stale = mine.where(not_visited_since(cutoff))
+    return VolunteerHome(
+        households=_count(mine),
+        visits_this_month=db.session.scalar(
+            select(func.count(Visit.id)).where(
+                Visit.volunteer_id == user.id, Visit.visited_at >= month_start(now), live_visits()
+            )
+        ),
+        not_visited_30=_count(stale),
+        open_cases=db.session.scalar(
+            select(func.count(Assistance.id)).where(
+                Assistance.status.in_(OPEN_ASSISTANCE_STATUSES),
+                Assistance.household_id.in_(mine),
+            )
+        ),
+        stale_households=db.session.scalars(
+            select(Household).where(Household.id.in_(stale)).order_by(Household.code).limit(10)
+        ).all(),
+        recent_visits=db.session.scalars(
+            select(Visit)
+            .where(Visit.volunteer_id == user.id, live_visits())
+            .order_by(Visit.visited_at.desc())
+            .limit(10)
+        ).all(),
+    )
+
+
+@dataclass
+class OrgSummary:
+    """The organisation's figures on the staff home."""
+
+    households: int
+    visits_this_month: int
+    active_volunteers: int
+    volunteers: int
+    open_cases: int
+    new_help_requests: int
+
+
+def org_summary(now=None):
+    """Count households, this month's visits, volunteers, open cases and new help requests."""
+    now = now or utcnow()
+    return OrgSummary(
+        households=db.session.scalar(
+            select(func.count(Household.id)).where(Household.archived.is_(False))
+        ),
+        visits_this_month=db.session.scalar(
+            select(func.count(Visit.id)).where(Visit.visited_at >= month_start(now), live_visits())
+        ),
+        active_volunteers=db.session.scalar(
+            select(func.count(distinct(Visit.volunteer_id))).where(
+                Visit.visited_at >= now - timedelta(days=30), live_visits()
+            )
+        ),
+        volunteers=db.session.scalar(
+            select(func.count(User.id)).where(User.role == "volunteer", User.active.is_(True))
+        ),
+        open_cases=db.session.scalar(
+            select(func.count(Assistance.id)).where(Assistance.status.in_(OPEN_ASSISTANCE_STATUSES))
+        ),
+        new_help_requests=db.session.scalar(
+            select(func.count(HelpRequest.id)).where(HelpRequest.status == "new")
+        ),
+    )
+
+
+@dataclass
+class VillageRow:
+    """One village's line on the dashboard."""
+
+    area: Area
+    households: int
+    visited_30: int
+    visits_30: int
+    open_cases: int
+
+    @property
+    def coverage(self):
+        """Return the share of households visited in the last 30 days, 0 to 100."""
+        return round(100 * self.visited_30 / self.households) if self.households else 0
+
+
+def village_table(now=None):
+    """Return per-village households, 30-day coverage and visits, and open cases."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=30)
+    recent_visit = (Visit, and_(Visit.household_id == Household.id, Visit.visited_at >= cutoff))
+    households = _per_village(func.count(Household.id))
+    visited = _per_village(
+        func.count(distinct(Visit.household_id)), recent_visit, live_visits()
+    )
+    visits = _per_village(func.count(Visit.id), recent_visit, live_visits())
+    cases = _per_village(
+        func.count(Assistance.id),
+        (Assistance, Assistance.household_id == Household.id),
+        Assistance.status.in_(OPEN_ASSISTANCE_STATUSES),
+    )
+    villages = db.session.scalars(
+        select(Area).where(Area.level == "village").order_by(Area.code)
+    ).all()
+    return [
+        VillageRow(
+            area=village,
+            households=households.get(village.id, 0),
+            visited_30=visited.get(village.id, 0),
+            visits_30=visits.get(village.id, 0),
+            open_cases=cases.get(village.id, 0),
+        )
+        for village in villages
+    ]
+
+
+def _per_village(count, join=None, *conditions):
+    """Count households' rows grouped by village, joined as asked; return {village_id: n}."""
+    stmt = select(count, Household.village_id).select_from(Household)
+    if join is not None:
+        stmt = stmt.join(*join)
+    stmt = stmt.where(Household.archived.is_(False), *conditions).group_by(Household.village_id)
+    return {village_id: n for n, village_id in db.session.execute(stmt)}
+
+
+def _count(stmt):
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery()))

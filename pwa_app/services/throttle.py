@@ -1,0 +1,41 @@
+"""Rate limits counted in the database, so every worker and host sees the same counts."""
+
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+
+from pwa_app.extensions import db
+from pwa_app.models import RateEvent
+from pwa_app.models.base import utcnow
+
+
+def count_recent(bucket, key, window):
+    """Count the events recorded for (bucket, key) within the window."""
+    since = utcnow() - window
+    return db.session.scalar(
+        select(func.count(RateEvent.id)).where(
+            RateEvent.bucket == bucket, RateEvent.key == key, RateEvent.at >= since
+        )
+    )
+
+
+def is_limited(bucket, keys, limit, window):
+    """Tell whether any of the keys has reached the limit in the window."""
+    return any(count_recent(bucket, key, window) >= limit for key in keys if key)
+
+
+def record(bucket, keys):
+    """Count one event for each key."""
+    now = utcnow()
+    db.session.add_all(RateEvent(bucket=bucket, key=key, at=now) for key in keys if key)
+    db.session.flush()
+
+
+def clear(bucket, key):
+    """Forget the events of one key, after a success."""
+    db.session.execute(delete(RateEvent).where(RateEvent.bucket == bucket, RateEvent.key == key))
+
+
+def prune(older_than=timedelta(days=1)):
+    """Delete events too old to matter to any window."""
+    db.session.execute(delete(RateEvent).where(RateEvent.at < utcnow() - older_than))

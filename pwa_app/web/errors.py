@@ -1,0 +1,83 @@
+"""Error pages in the visitor's language, and JSON errors for the API."""
+
+from flask import current_app, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from pwa_app.extensions import db
+
+MESSAGES = {
+    400: _l("The request could not be understood. Go back and try again."),
+    403: _l("You do not have permission to open this page."),
+    404: _l("We could not find that page. It may have moved, or the link is wrong."),
+    405: _l("This page cannot be used that way."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many requests. Please wait a little and try again."),
+    500: _l("Something went wrong on our side. What you saved before is safe; try again."),
+    503: _l("The service is busy. Please try again in a moment."),
+}
+TITLES = {
+    400: _l("Bad request"),
+    403: _l("Not allowed"),
+    404: _l("Not found"),
+    405: _l("Not allowed"),
+    413: _l("Too large"),
+    429: _l("Too many requests"),
+    500: _l("Server error"),
+    503: _l("Busy"),
+}
+
+
+def wants_json():
+    """Tell whether the caller is the JSON API."""
+    return request.path.startswith("/api/")
+
+
+def render_error(status, message=None):
+    """Answer with an error page, or JSON under /api/."""
+    if wants_json():
+        from pwa_app.api.errors import error_response
+
+        return error_response(status, message=message)
+    return (
+        render_template(
+            "errors/error.html",
+            status=status,
+            title=TITLES.get(status, _l("Error")),
+            message=message or MESSAGES.get(status, MESSAGES[400]),
+        ),
+        status,
+    )
+
+
+def handle_http_error(error):
+    """Turn an HTTPException into a page in the visitor's language."""
+    status = error.code or 500
+    response = render_error(status)
+    if status == 429 and getattr(error, "retry_after", None):
+        body, code = response
+        return body, code, {"Retry-After": str(error.retry_after)}
+    return response
+
+
+def handle_csrf_error(_error):
+    """Explain a missing or stale form token without losing the session."""
+    return render_error(
+        400,
+        _l("This form has expired or was sent from another site. Go back, reload and try again."),
+    )
+
+
+def handle_server_error(error):
+    """Log and roll back what failed, and answer 500 without details."""
+    current_app.logger.exception("unhandled error", exc_info=error)
+    db.session.rollback()
+    return render_error(500)
+
+
+def register(app):
+    """Install the handlers."""
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_server_error)

@@ -1,0 +1,19 @@
+"""Liveness for load balancers and monitors."""
+
+from flask import Blueprint, jsonify
+from sqlalchemy import text
+
+from pwa_app.extensions import db
+
+bp = Blueprint("system", __name__)
+
+
+@bp.route("/healthz")
+def healthz():
+    """Answer 200 when the app and its database respond, 503 otherwise."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001  (any database failure means "not healthy")
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,44 @@
+"""Filters and globals shared by every template."""
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+
+from pwa_app import i18n, vocab
+
+
+def org_name():
+    """Return the centre's name in the current language."""
+    key = "ORG_NAME_EN" if i18n.current_language() == "en" else "ORG_NAME_TH"
+    return current_app.config[key]
+
+
+def localized(obj):
+    """Return an object's name (area, programme, badge) in the current language."""
+    if obj is None:
+        return ""
+    name = obj.name(i18n.current_language())
+    if getattr(obj, "level", None) == "village" and obj.village_no:
+        return _("Moo %(number)d %(name)s", number=obj.village_no, name=name)
+    return name
+
+
+def label(vocabulary, code):
+    """Return the translated label of a vocabulary code, or the code itself."""
+    return str(getattr(vocab, vocabulary).get(code, code))
+
+
+def register(app):
+    """Add the helpers to the Jinja environment."""
+    app.jinja_env.filters.update(
+        day=i18n.format_day,
+        moment=i18n.format_moment,
+        localized=localized,
+    )
+    app.jinja_env.globals.update(
+        vocab=vocab,
+        label=label,
+        org_name=org_name,
+        current_language=i18n.current_language,
+        csrf_token=generate_csrf,
+    )

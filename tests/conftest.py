@@ -1,0 +1,258 @@
+"""Fixtures: the app on a migrated database, clients, a CLI runner, login helpers, factories.
+
+The database is SQLite in a temporary folder, or PostgreSQL when TEST_DATABASE_URL says so
+(CI runs the suite once on each).
+"""
+
+import os
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from flask import g
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, delete, select, text
+
+from pwa_app import create_app
+from pwa_app.extensions import db
+from pwa_app.models import (
+    Acknowledgement,
+    Area,
+    Assistance,
+    AssistanceEvent,
+    AuditEvent,
+    Award,
+    HelpRequest,
+    Household,
+    HouseholdTag,
+    Member,
+    MemberTag,
+    RateEvent,
+    User,
+    Visit,
+    VisitNeed,
+    user_areas,
+)
+from pwa_app.models.base import utcnow
+from pwa_app.services import accounts
+
+PASSWORD = "kwamsuk-2569"
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+# Rows the tests make; reference data (areas, programmes, badges) stays from the migration.
+TEST_TABLES = (
+    Acknowledgement,
+    Award,
+    AssistanceEvent,
+    Assistance,
+    VisitNeed,
+    Visit,
+    HelpRequest,
+    MemberTag,
+    Member,
+    HouseholdTag,
+    AuditEvent,
+    Household,
+    RateEvent,
+)
+
+
+def _reset_postgres(url):
+    """Drop everything in the public schema so migrations start from empty."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """Return the URL of an empty test database."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        _reset_postgres(url)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def migrated_app(database_url, tmp_path_factory):
+    """Create the app once and bring its database to the newest migration."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+        }
+    )
+    app.instance_path = str(tmp_path_factory.mktemp("instance"))
+    app.test_client_class = FreshRequestClient
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture
+def app(migrated_app):
+    """Give each test the app with an empty set of test rows."""
+    with migrated_app.app_context():
+        _wipe()
+        yield migrated_app
+        db.session.rollback()
+        _wipe()
+        db.session.remove()
+
+
+def _wipe():
+    db.session.rollback()
+    for model in TEST_TABLES:
+        db.session.execute(delete(model))
+    db.session.execute(delete(user_areas))
+    db.session.execute(delete(User))
+    db.session.commit()
+
+
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as in production.
+
+    The tests hold one app context open so factories and assertions share the request's
+    database session; without this, `g` (and Flask-Login's cached user) would leak
+    from one request, or one client, into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        g._get_current_object().__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_from(response):
+    """Return the CSRF token in a page's meta tag."""
+    match = CSRF_META.search(response.get_data(as_text=True))
+    assert match, "page has no csrf-token meta tag"
+    return match.group(1)
+
+
+class AuthActions:
+    """Log a test client in and out through the real pages."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def token(self):
+        """Return a CSRF token valid for this client's session."""
+        return csrf_from(self.client.get("/login?next=/account/password", follow_redirects=True))
+
+    def login(self, phone, password=PASSWORD, **headers):
+        token = csrf_from(self.client.get("/login"))
+        return self.client.post(
+            "/login",
+            data={"phone": phone, "password": password, "csrf_token": token},
+            headers=headers,
+        )
+
+    def logout(self):
+        return self.client.post("/logout", data={"csrf_token": self.token()})
+
+    def post(self, url, data=None, **kwargs):
+        """POST a form with a valid CSRF token."""
+        return self.client.post(url, data={**(data or {}), "csrf_token": self.token()}, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def create_user(app):
+    """Return a factory that makes a committed user of any role."""
+    counter = iter(range(1, 10_000))
+
+    def make(role="volunteer", areas=None, phone=None, name=None, password=PASSWORD, active=True):
+        n = next(counter)
+        if areas is None:
+            areas = ["NI-01"] if role == "volunteer" else []
+        user = accounts.create_user(
+            accounts.UserInput(
+                phone=phone or f"08{70000000 + n:08d}",
+                display_name=name or f"{role.title()} {n}",
+                role=role,
+                area_codes=list(areas),
+                password=password,
+            )
+        )
+        user.active = active
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login_as(create_user, auth):
+    """Return a helper that creates a user of a role and logs the client in as them."""
+
+    def log_in(role="volunteer", **kwargs):
+        user = create_user(role, **kwargs)
+        response = auth.login(user.phone)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return log_in
+
+
+@pytest.fixture
+def create_household(app):
+    """Return a factory that makes a household in a village."""
+    counter = iter(range(1, 10_000))
+
+    def make(village="NI-01", volunteer=None, tags=(), head_name="สมศรี ใจดี"):
+        n = next(counter)
+        area = db.session.scalar(select(Area).where(Area.code == village))
+        household = Household(
+            code=f"{village}-{n:04d}",
+            qr_token=uuid.uuid4().hex + uuid.uuid4().hex[:8],
+            house_no=str(n),
+            village=area,
+            head_name=head_name,
+            assigned_volunteer=volunteer,
+        )
+        household.tag_rows = [HouseholdTag(tag=tag) for tag in tags]
+        db.session.add(household)
+        db.session.commit()
+        return household
+
+    return make
+
+
+@pytest.fixture
+def create_visit(app):
+    """Return a factory that makes a visit by a volunteer to a household."""
+
+    def make(household, volunteer, days_ago=0, wellbeing="green", kind="routine"):
+        visit = Visit(
+            client_uuid=str(uuid.uuid4()),
+            household=household,
+            volunteer=volunteer,
+            visited_at=utcnow() - timedelta(days=days_ago),
+            kind=kind,
+            wellbeing=wellbeing,
+            notes="",
+        )
+        db.session.add(visit)
+        db.session.commit()
+        return visit
+
+    return make

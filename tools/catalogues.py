@@ -1,0 +1,98 @@
+"""Keep the translation catalogues whole: extract, update, fill English, and check.
+
+Usage: python tools/catalogues.py update   (after adding strings; then translate th.po)
+       python tools/catalogues.py apply th FILE.json   (translations as {"id": "text"})
+       python tools/catalogues.py check    (fails listing every untranslated entry)
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "pwa_app" / "translations"
+TEMPLATE = TRANSLATIONS / "messages.pot"
+LANGUAGES = ("th", "en")
+
+
+def po_path(language):
+    """Return the path of a language's catalogue."""
+    return TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
+
+
+def pybabel(*args):
+    """Run pybabel from the same environment as this script."""
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
+
+
+def update():
+    """Extract the strings, merge them into every catalogue, and fill English from the ids."""
+    pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
+            "--no-location", "--omit-header", "--sort-output", "-o", str(TEMPLATE), ".")
+    for language in LANGUAGES:
+        command = "update" if po_path(language).exists() else "init"
+        pybabel(command, "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), "-l", language,
+                *(["--no-fuzzy-matching", "--ignore-obsolete"] if command == "update" else []))
+    fill_english()
+
+
+def fill_english():
+    """English is the source language: each English entry is its own id."""
+    path = po_path("en")
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale="en")
+    for message in catalog:
+        if message.id and not message.string:
+            message.string = message.id
+    with path.open("wb") as handle:
+        write_po(handle, catalog, omit_header=False, width=100)
+
+
+def apply(language, mapping_file):
+    """Set translations from a JSON file of {"English id": "translation"}."""
+    import json
+
+    mapping = json.loads(Path(mapping_file).read_text("utf-8"))
+    path = po_path(language)
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    for message in catalog:
+        if message.id in mapping:
+            message.string = mapping[message.id]
+            message.flags.discard("fuzzy")
+    with path.open("wb") as handle:
+        write_po(handle, catalog, omit_header=False, width=100)
+
+
+def missing(language):
+    """Return the ids of entries in a catalogue with no translation or marked fuzzy."""
+    with po_path(language).open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    with TEMPLATE.open("rb") as handle:
+        template = read_po(handle)
+    ids = {m.id for m in template if m.id}
+    present = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
+    return sorted(ids - present, key=str)
+
+
+def compile_all():
+    """Compile every catalogue to its .mo file."""
+    pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "check"
+    if command == "update":
+        update()
+    elif command == "apply":
+        apply(sys.argv[2], sys.argv[3])
+    elif command == "compile":
+        compile_all()
+    else:
+        gaps = {language: missing(language) for language in LANGUAGES}
+        for language, ids in gaps.items():
+            for message_id in ids:
+                print(f"{language}: untranslated: {message_id!r}")
+        sys.exit(1 if any(gaps.values()) else 0)
