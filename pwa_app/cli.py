@@ -5,8 +5,10 @@ import time
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import func, select
 
 from pwa_app.extensions import db
+from pwa_app.models import User
 from pwa_app.services import accounts, demo
 from pwa_app.services.errors import ValidationError
 from pwa_app.vocab import ROLES
@@ -46,8 +48,14 @@ def create_user(role, phone, name, password_stdin, areas):
 @click.option("--households", default=demo.DEFAULT_HOUSEHOLDS, show_default=True, type=int)
 @click.option("--visits", default=None, type=int, help="Default: 6 per household.")
 @click.option("--quiet", is_flag=True, help="Do not print the demo logins.")
-def seed_demo(households, visits, quiet):
+@click.option("--if-empty", is_flag=True, help="Seed only a database that has no users yet.")
+def seed_demo(households, visits, quiet, if_empty):
     """Top up the database with demo data to the given counts (safe to run again)."""
+    if if_empty and db.session.scalar(select(func.count(User.id))):
+        click.echo("demo seed: the database already has users; nothing added")
+        if not quiet:
+            print_logins()
+        return
     started = time.perf_counter()
     report = demo.seed(households=households, visits=visits)
     db.session.commit()

@@ -24,13 +24,19 @@ def po_path(language):
 
 def pybabel(*args):
     """Run pybabel from the same environment as this script."""
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", *args], check=True, cwd=ROOT)
+
+
+def extract(output=TEMPLATE):
+    """Extract every translatable string of the Python code and templates into a .pot file."""
+    pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
+            "--no-location", "--omit-header", "--sort-output", "-o", str(output),
+            "pwa_app", "templates")
 
 
 def update():
     """Extract the strings, merge them into every catalogue, and fill English from the ids."""
-    pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
-            "--no-location", "--omit-header", "--sort-output", "-o", str(TEMPLATE), ".")
+    extract()
     for language in LANGUAGES:
         command = "update" if po_path(language).exists() else "init"
         pybabel(command, "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), "-l", language,
@@ -66,11 +72,11 @@ def apply(language, mapping_file):
         write_po(handle, catalog, omit_header=False, width=100)
 
 
-def missing(language):
-    """Return the ids of entries in a catalogue with no translation or marked fuzzy."""
+def missing(language, template=TEMPLATE):
+    """Return the ids in the template that a catalogue lacks, leaves empty or marks fuzzy."""
     with po_path(language).open("rb") as handle:
         catalog = read_po(handle, locale=language)
-    with TEMPLATE.open("rb") as handle:
+    with Path(template).open("rb") as handle:
         template = read_po(handle)
     ids = {m.id for m in template if m.id}
     present = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
@@ -79,7 +85,7 @@ def missing(language):
 
 def compile_all():
     """Compile every catalogue to its .mo file."""
-    pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+    pybabel("compile", "-d", str(TRANSLATIONS))
 
 
 if __name__ == "__main__":
@@ -91,7 +97,12 @@ if __name__ == "__main__":
     elif command == "compile":
         compile_all()
     else:
-        gaps = {language: missing(language) for language in LANGUAGES}
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            fresh = Path(folder) / "messages.pot"
+            extract(fresh)
+            gaps = {language: missing(language, fresh) for language in LANGUAGES}
         for language, ids in gaps.items():
             for message_id in ids:
                 print(f"{language}: untranslated: {message_id!r}")

@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from pwa_app.extensions import db
@@ -26,7 +27,11 @@ class UserForm(FlaskForm):
 
     display_name = StringField(_l("Name"))
     phone = StringField(_l("Phone number (login)"))
-    role = SelectField(_l("Role"), choices=list(ROLES.items()), validate_choice=False)
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(code, text) for code, text in ROLES.items()],
+        validate_choice=False,
+    )
     areas = SelectMultipleField(_l("Areas"), validate_choice=False)
     password = PasswordField(_l("Password"))
 
@@ -42,7 +47,7 @@ def area_choices():
     areas = db.session.scalars(
         select(Area).where(Area.level.in_(("subdistrict", "village"))).order_by(Area.code)
     ).all()
-    return [(area.code, f"{area.code} · {localized(area)}") for area in areas]
+    return [SelectChoice(area.code, f"{area.code} · {localized(area)}") for area in areas]
 
 
 def user_input(form, with_password):

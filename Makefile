@@ -1,0 +1,52 @@
+# The README's two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app pwa_app
+STAMP  := $(VENV)/.installed-stamp
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: install run test test-fast browser-deps messages bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python tools/catalogues.py compile
+	touch $(STAMP)
+
+# Serve the app on 127.0.0.1:5000 with the SQLite default and the demo data.
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo seed --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Everything: catalogue completeness, unit and integration tests, the browser suite.
+test: install browser-deps
+	$(BIN)/python tools/catalogues.py check
+	$(BIN)/pytest
+
+# The suite without the browser tests, for a quick loop while coding.
+test-fast: install
+	$(BIN)/pytest -m "not browser"
+
+# Debian's Chromium drives the browser suite; install it when it is missing and we can.
+browser-deps:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "error: $(CHROMIUM) is missing; install Debian's 'chromium' package (apt-get install chromium)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+# After adding or changing user-visible strings: extract, merge, then translate th.po.
+messages: install
+	$(BIN)/python tools/catalogues.py update
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info
