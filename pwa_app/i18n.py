@@ -4,7 +4,7 @@ import os
 from datetime import date, datetime
 
 from babel.dates import format_date as babel_format_date
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale, to_user_timezone
 from flask_login import current_user
 
@@ -14,6 +14,8 @@ BUDDHIST_ERA_OFFSET = 543
 def select_locale():
     """Choose th or en: ?lang, then the remembered choice, the user's, the browser's."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return languages[0]
     chosen = g.get("lang_choice")
     if chosen in languages:
         return chosen

@@ -91,7 +91,10 @@ def migrated_app(database_url, tmp_path_factory):
     app.test_client_class = FreshRequestClient
     with app.app_context():
         upgrade()
-    return app
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

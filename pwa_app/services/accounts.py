@@ -198,7 +198,7 @@ def reset_password(user, new_password, by):
 
 def set_active(user, active, by):
     """Activate or deactivate an account; deactivation ends its sessions."""
-    if user is by and not active:
+    if by is not None and user.id == by.id and not active:
         raise ValidationError(_l("You cannot deactivate your own account."))
     user.active = active
     if not active:

@@ -107,7 +107,8 @@ def seed(households=DEFAULT_HOUSEHOLDS, visits=None, now=None):
     """Top the database up to the given counts; running it again adds nothing."""
     now = now or utcnow()
     visits = households * VISITS_PER_HOUSEHOLD if visits is None else visits
-    rng = random.Random(2569)
+    # Seeded by what is already there: the same run gives the same data, a top-up new data.
+    rng = random.Random(f"2569:{_next_id(Household)}:{_next_id(Visit)}")
     words = load_words()
     report = SeedReport()
     report.users += _ensure_people(words)

@@ -1,0 +1,86 @@
+"""The command line: creating users and seeding the demo."""
+
+from sqlalchemy import func, select
+
+from pwa_app.extensions import db
+from pwa_app.models import Assistance, HelpRequest, Household, Member, User, Visit
+from pwa_app.services import demo
+
+
+def test_users_create_reads_the_password_from_stdin(runner, client, auth):
+    result = runner.invoke(
+        args=["users", "create", "--role", "volunteer", "--phone", "0871112222",
+              "--name", "คำแก้ว พรมมา", "--password-stdin", "--area", "NI", "--area", "BL-02"],
+        input="kwamsuk-2569\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.phone == "0871112222"))
+    assert [a.code for a in user.areas] == ["BL-02", "NI"]
+    assert auth.login("0871112222", "kwamsuk-2569").status_code == 302
+
+
+def test_users_create_reports_every_problem_and_saves_nothing(runner):
+    result = runner.invoke(
+        args=["users", "create", "--role", "volunteer", "--phone", "abc", "--name", "x",
+              "--password-stdin", "--area", "ZZ"],
+        input="123\n",
+    )
+    assert result.exit_code == 1
+    assert "phone" in result.output and "password" in result.output and "areas" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_users_create_requires_password_stdin(runner):
+    result = runner.invoke(
+        args=["users", "create", "--role", "staff", "--phone", "0871112222", "--name", "x"]
+    )
+    assert result.exit_code != 0
+    assert "--password-stdin" in result.output
+
+
+def counts():
+    return {
+        model.__name__: db.session.scalar(select(func.count(model.id)))
+        for model in (User, Household, Member, Visit, Assistance, HelpRequest)
+    }
+
+
+def test_demo_seed_is_realistic_and_idempotent(runner):
+    first = runner.invoke(args=["demo", "seed"])
+    assert first.exit_code == 0, first.output
+    assert "0810000001" in first.output and demo.DEMO_PASSWORD in first.output
+    after_first = counts()
+    assert after_first["Household"] == 120
+    assert after_first["Visit"] == 720
+    assert after_first["Member"] > 120
+    statuses = set(db.session.scalars(select(Assistance.status).distinct()))
+    assert statuses == {"identified", "applied", "referred", "received", "not_eligible", "withdrawn"}
+    roles = set(db.session.scalars(select(User.role).distinct()))
+    assert roles == {"volunteer", "staff", "admin"}
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert counts() == after_first
+
+
+def test_demo_seed_tops_up_to_larger_counts(runner):
+    runner.invoke(args=["demo", "seed"])
+    result = runner.invoke(args=["demo", "seed", "--households", "400", "--visits", "3000", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert counts()["Household"] == 400
+    assert counts()["Visit"] == 3000
+    codes = db.session.scalars(select(Household.code)).all()
+    assert len(codes) == len(set(codes))
+
+
+def test_demo_seed_if_empty_leaves_a_used_database_alone(runner, create_user):
+    create_user("admin")
+    result = runner.invoke(args=["demo", "seed", "--if-empty"])
+    assert result.exit_code == 0
+    assert db.session.scalar(select(func.count(Household.id))) == 0
+
+
+def test_demo_logins_can_log_in(runner, auth):
+    runner.invoke(args=["demo", "seed", "--quiet"])
+    for role, phone, _name in demo.demo_logins():
+        response = auth.login(phone, demo.DEMO_PASSWORD)
+        assert response.status_code == 302, role
+        auth.logout()
