@@ -78,12 +78,22 @@ def _tune_sqlite(dbapi_connection, _record):
     """Give every SQLite connection WAL, enforced foreign keys and a busy timeout."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin, so that
+    # SAVEPOINTs work (one bad visit in a sync batch must not undo the good ones).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(connection):
+    """Start SQLite transactions explicitly (the sqlite3 module no longer does)."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
 
 
 def register_extensions(app):
@@ -118,9 +128,31 @@ def _unauthorized():
 def register_blueprints(app):
     """Attach the web pages and the JSON API."""
     from pwa_app.api import bp as api_bp
-    from pwa_app.web import admin, auth, dashboard, home, system
+    from pwa_app.web import (
+        admin,
+        auth,
+        dashboard,
+        help_requests,
+        home,
+        households,
+        public,
+        system,
+        visits,
+    )
 
-    for blueprint in (auth.bp, home.bp, dashboard.bp, admin.bp, system.bp, api_bp):
+    blueprints = (
+        auth.bp,
+        home.bp,
+        households.bp,
+        visits.bp,
+        public.bp,
+        help_requests.bp,
+        dashboard.bp,
+        admin.bp,
+        system.bp,
+        api_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

@@ -86,3 +86,11 @@ def compile_catalogues(translations_dir):
         with temporary.open("wb") as handle:
             write_mo(handle, catalog)
         temporary.replace(mo_path)
+
+
+def local_input_value(moment=None):
+    """Return a time as a datetime-local field value in Thailand's time (default: now)."""
+    from pwa_app.models.base import utcnow
+
+    local = to_user_timezone(moment or utcnow())
+    return local.strftime("%Y-%m-%dT%H:%M")

@@ -78,3 +78,35 @@ SEXES = {
 }
 
 AREA_LEVELS = ("province", "district", "subdistrict", "village")
+
+# The model work process for a welfare case: what the volunteer does next at each status.
+NEXT_STEPS = {
+    "identified": _l(
+        "Help the household gather documents (ID card, house registration) and apply, "
+        "or contact the agency to refer the case."
+    ),
+    "applied": _l(
+        "Follow up the application with the agency; set the next follow-up date and tell "
+        "the household what to expect."
+    ),
+    "referred": _l(
+        "Call the agency to confirm it received the referral, then visit to check that "
+        "help has arrived."
+    ),
+    "received": _l("Done: the household received the help. Record what was received."),
+    "not_eligible": _l("Closed: explain the reason to the household and look for other help."),
+    "withdrawn": _l("Closed: the household withdrew."),
+}
+REFERRAL_NEXT_STEP = _l(
+    "Refer: contact the agency, give them the household's details, and note whom you spoke to."
+)
+
+# Where a case may go from each status (staying put is always allowed).
+ASSISTANCE_TRANSITIONS = {
+    "identified": {"applied", "referred", "received", "not_eligible", "withdrawn"},
+    "applied": {"referred", "received", "not_eligible", "withdrawn"},
+    "referred": {"applied", "received", "not_eligible", "withdrawn"},
+    "received": set(),
+    "not_eligible": set(),
+    "withdrawn": set(),
+}

@@ -2,10 +2,14 @@
 
 import pytest
 
+from pwa_app.extensions import db
+from pwa_app.models import HelpRequest, Member
+
 ROLES = ("anonymous", "volunteer", "staff", "admin")
 LOGIN = "login"  # a redirect to the login page
 
-# (method, rule) -> expected status per role, in ROLES order.
+# (method, rule) -> expected status per role, in ROLES order. The volunteer works in NI-01,
+# where the household of the placeholders lives.
 MATRIX = {
     ("GET", "/"): (LOGIN, 200, 200, 200),
     ("GET", "/login"): (200, 302, 302, 302),
@@ -21,9 +25,39 @@ MATRIX = {
     ("POST", "/admin/users/<int:user_id>"): (LOGIN, 403, 403, 400),
     ("POST", "/admin/users/<int:user_id>/password"): (LOGIN, 403, 403, 400),
     ("POST", "/admin/users/<int:user_id>/active"): (LOGIN, 403, 403, 302),
+    ("GET", "/households"): (LOGIN, 200, 200, 200),
+    ("GET", "/households/new"): (LOGIN, 403, 200, 200),
+    ("POST", "/households/new"): (LOGIN, 403, 400, 400),
+    ("GET", "/households/<code>"): (LOGIN, 200, 200, 200),
+    ("GET", "/households/<code>/edit"): (LOGIN, 403, 200, 200),
+    ("POST", "/households/<code>/edit"): (LOGIN, 403, 400, 400),
+    ("POST", "/households/<code>/archive"): (LOGIN, 403, 302, 302),
+    ("POST", "/households/<code>/rotate"): (LOGIN, 403, 302, 302),
+    ("POST", "/households/<code>/members"): (LOGIN, 403, 400, 400),
+    ("GET", "/households/<code>/members/<int:member_id>"): (LOGIN, 403, 200, 200),
+    ("POST", "/households/<code>/members/<int:member_id>"): (LOGIN, 403, 400, 400),
+    ("POST", "/households/<code>/members/<int:member_id>/delete"): (LOGIN, 403, 302, 302),
+    ("GET", "/households/cards"): (LOGIN, 403, 200, 200),
+    ("GET", "/households/import"): (LOGIN, 403, 200, 200),
+    ("POST", "/households/import"): (LOGIN, 403, 400, 400),
+    ("GET", "/scan"): (LOGIN, 200, 200, 200),
+    ("GET", "/visits/new"): (LOGIN, 200, 200, 200),
+    ("POST", "/visits/new"): (LOGIN, 400, 400, 400),
+    ("GET", "/visits/<int:visit_id>/edit"): (LOGIN, 200, 200, 200),
+    ("POST", "/visits/<int:visit_id>/edit"): (LOGIN, 400, 400, 400),
+    ("POST", "/visits/<int:visit_id>/delete"): (LOGIN, 302, 302, 302),
+    ("GET", "/h/<token>"): (200, 302, 302, 302),
+    ("POST", "/h/<token>/help"): (400, 400, 400, 400),
+    ("POST", "/h/<token>/confirm"): (302, 302, 302, 302),
+    ("GET", "/help-requests"): (LOGIN, 403, 200, 200),
+    ("POST", "/help-requests/<int:request_id>/status"): (LOGIN, 302, 302, 302),
     ("GET", "/healthz"): (200, 200, 200, 200),
     ("GET", "/api/v1/me"): (401, 200, 200, 200),
+    ("GET", "/api/v1/households"): (401, 200, 200, 200),
+    ("GET", "/api/v1/visits"): (401, 200, 200, 200),
 }
+# Query strings some routes need to do their work.
+QUERIES = {"/visits/new": "?household={code}", "/api/v1/visits": "?household={code}"}
 CASES = [
     (method, rule, role, expected[index])
     for (method, rule), expected in MATRIX.items()
@@ -41,26 +75,88 @@ def test_the_matrix_covers_every_route(app):
     assert routes == set(MATRIX), "add new routes to MATRIX with the answer each role should get"
 
 
+@pytest.fixture
+def objects(create_user, create_household, create_visit):
+    """Return a factory of the objects the placeholders stand for, owned by `owner`."""
+
+    def make(owner):
+        target = create_user("volunteer", areas=["BL-01"])
+        household = create_household("NI-01", volunteer=owner)
+        member = Member(household=household, name="ทองดี ใจดี", birth_year=1950)
+        help_request = HelpRequest(household=household, category="visit", message="", status="new")
+        db.session.add_all([member, help_request])
+        db.session.commit()
+        visit = create_visit(household, owner)
+        return {
+            "user_id": target.id,
+            "code": household.code,
+            "token": household.qr_token,
+            "member_id": member.id,
+            "visit_id": visit.id,
+            "request_id": help_request.id,
+        }
+
+    return make
+
+
+def fill(rule, values):
+    path = rule
+    for name, value in values.items():
+        path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+    return path + QUERIES.get(rule, "").format(**values)
+
+
 @pytest.mark.parametrize(("method", "rule", "role", "expected"), CASES)
 def test_route_answers_each_role_as_designed(
-    client, auth, create_user, method, rule, role, expected
+    client, auth, create_user, objects, method, rule, role, expected
 ):
-    target = create_user("volunteer", areas=["BL-01"])
+    user = None
     if role != "anonymous":
-        user = create_user(role)
+        user = create_user(role, areas=["NI-01"] if role == "volunteer" else [])
         assert auth.login(user.phone).status_code == 302
-    path = rule.replace("<int:user_id>", str(target.id))
-    if method == "GET":
-        response = client.get(path)
-    else:
-        response = auth.post(path, {})
+    owner = user if role == "volunteer" else create_user("volunteer", areas=["NI-01"])
+    path = fill(rule, objects(owner))
+    response = client.get(path) if method == "GET" else auth.post(path, {})
     if expected == LOGIN:
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/login")
     else:
-        assert response.status_code == expected
+        assert response.status_code == expected, response.get_data(as_text=True)[:500]
     if path.startswith("/api/"):
         assert response.is_json
+
+
+OTHER_AREA_ROUTES = [
+    ("GET", "/households/<code>"),
+    ("GET", "/visits/new"),
+    ("POST", "/visits/new"),
+    ("GET", "/visits/<int:visit_id>/edit"),
+    ("POST", "/visits/<int:visit_id>/edit"),
+    ("POST", "/visits/<int:visit_id>/delete"),
+    ("POST", "/help-requests/<int:request_id>/status"),
+    ("GET", "/api/v1/visits"),
+]
+
+
+@pytest.mark.parametrize(("method", "rule"), OTHER_AREA_ROUTES)
+def test_a_volunteer_of_another_area_gets_404(client, auth, create_user, objects, method, rule):
+    """Volunteer B asks for volunteer A's objects by id or code: they do not exist for B."""
+    owner = create_user("volunteer", areas=["NI-01"])
+    values = objects(owner)
+    intruder = create_user("volunteer", areas=["BL-01"])
+    auth.login(intruder.phone)
+    path = fill(rule, values)
+    response = client.get(path) if method == "GET" else auth.post(path, {})
+    assert response.status_code == 404
+
+
+def test_a_volunteer_of_another_area_sees_only_the_public_card(client, auth, create_user, objects):
+    values = objects(create_user("volunteer", areas=["NI-01"]))
+    intruder = create_user("volunteer", areas=["BL-01"])
+    auth.login(intruder.phone)
+    response = client.get(f"/h/{values['token']}")
+    assert response.status_code == 200
+    assert "ทองดี" not in response.get_data(as_text=True)
 
 
 def test_admin_asking_for_a_user_that_does_not_exist_gets_404(client, login_as):

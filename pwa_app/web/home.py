@@ -3,7 +3,7 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from pwa_app.services import summaries
+from pwa_app.services import cases, help_requests, summaries
 
 bp = Blueprint("home", __name__)
 
@@ -13,6 +13,18 @@ def index():
     """Send each role to its own start page; visitors to the login page."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
+    open_requests = [r for r in help_requests.inbox(current_user, limit=20) if r.status != "resolved"]
     if current_user.role == "volunteer":
-        return render_template("home/volunteer.html", home=summaries.volunteer_home(current_user))
-    return render_template("home/staff.html", summary=summaries.org_summary())
+        return render_template(
+            "home/volunteer.html",
+            home=summaries.volunteer_home(current_user),
+            follow_ups=cases.follow_ups_due(current_user),
+            today=cases.today(),
+            help_requests=open_requests,
+        )
+    return render_template(
+        "home/staff.html",
+        summary=summaries.org_summary(),
+        help_counts=help_requests.counts(current_user),
+        help_requests=open_requests[:5],
+    )

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from pwa_app import i18n, vocab
+from pwa_app.services.cases import today
 
 
 def org_name():
@@ -41,4 +42,5 @@ def register(app):
         org_name=org_name,
         current_language=i18n.current_language,
         csrf_token=generate_csrf,
+        today_date=today,
     )

@@ -1,0 +1,296 @@
+"""Home visits: logging one (with welfare help), editing it for a day, and who sees what."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from pwa_app.extensions import db
+from pwa_app.models import Assistance, Household, Visit, VisitNeed
+from pwa_app.models.base import utcnow
+from pwa_app.services import audit, cases, households
+from pwa_app.services.errors import NotFound, ValidationError
+from pwa_app.services.scope import may_see_household, sees_everything
+from pwa_app.services.summaries import LOCAL_TZ
+from pwa_app.vocab import NEEDS, OPEN_ASSISTANCE_STATUSES, VISIT_KINDS, WELLBEING
+
+NOTES_MAX = 4000
+EDIT_WINDOW = timedelta(hours=24)
+CLOCK_SKEW = timedelta(minutes=10)
+OLDEST = timedelta(days=30)
+MAX_NEW_CASES = 20
+
+
+@dataclass
+class VisitInput:
+    """Everything a visit form or a synced visit carries."""
+
+    household: str = ""
+    visited_at: object = None
+    kind: str = "routine"
+    wellbeing: str = "green"
+    needs: list[str] = field(default_factory=list)
+    notes: str = ""
+    lat: object = None
+    lon: object = None
+    accuracy: object = None
+    new_cases: list[cases.NewCase] = field(default_factory=list)
+    case_changes: list[cases.CaseChange] = field(default_factory=list)
+    client_uuid: str | None = None
+
+
+def parse_time(value):
+    """Return an aware datetime from an aware datetime or an ISO 8601 string with an offset.
+
+    A time without an offset (a datetime-local form field) is Thailand's local time.
+    """
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
+
+
+def resolve_household(user, reference):
+    """Find a household by code or card token that the user may work with."""
+    reference = (reference or "").strip()
+    household = None
+    if households.CODE_RE.match(reference.upper()):
+        household = db.session.scalar(select(Household).where(Household.code == reference.upper()))
+    elif households.TOKEN_RE.match(reference):
+        household = db.session.scalar(select(Household).where(Household.qr_token == reference))
+    if household is None or household.archived or not may_see_household(user, household):
+        raise NotFound(_l("No household with this code in your areas."))
+    return household
+
+
+def _check_time(value, errors, now):
+    try:
+        moment = parse_time(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        errors["visited_at"] = _l("Enter a date and time, e.g. 2026-11-25 14:30.")
+        return None
+    if moment is None:
+        errors["visited_at"] = _l("This field is required.")
+    elif moment > now + CLOCK_SKEW:
+        errors["visited_at"] = _l("The visit time is in the future. Check the phone's clock.")
+    elif moment < now - OLDEST:
+        errors["visited_at"] = _l("Visits more than 30 days old cannot be logged. Ask staff.")
+    return moment
+
+
+def _check_location(data, errors):
+    if data.lat in (None, "") and data.lon in (None, ""):
+        return None, None, None
+    try:
+        lat, lon = float(data.lat), float(data.lon)
+        accuracy = float(data.accuracy) if data.accuracy not in (None, "") else None
+    except (TypeError, ValueError):
+        errors["location"] = _l("The location could not be read. Try the button again.")
+        return None, None, None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (accuracy is not None and accuracy < 0):
+        errors["location"] = _l("The location is out of range. Try the button again.")
+        return None, None, None
+    return lat, lon, accuracy
+
+
+def check_fields(data, now=None):
+    """Validate the visit's own fields; return the parsed values and the errors found."""
+    now = now or utcnow()
+    errors = {}
+    visited_at = _check_time(data.visited_at, errors, now)
+    if data.kind not in VISIT_KINDS:
+        errors["kind"] = _l("Choose the kind of visit.")
+    if data.wellbeing not in WELLBEING:
+        errors["wellbeing"] = _l("Choose how the household is doing.")
+    unknown = [need for need in data.needs if need not in NEEDS]
+    if unknown:
+        errors["needs"] = _l("Unknown need: %(needs)s", needs=", ".join(map(str, unknown)))
+    if len(data.notes or "") > NOTES_MAX:
+        errors["notes"] = _l(
+            "Notes can be at most %(n)d characters (you typed %(m)d).",
+            n=NOTES_MAX,
+            m=len(data.notes),
+        )
+    location = _check_location(data, errors)
+    if data.client_uuid:
+        try:
+            uuid.UUID(str(data.client_uuid))
+        except ValueError:
+            errors["client_uuid"] = _l("Not a valid id.")
+    return visited_at, location, errors
+
+
+def _check_cases(household, data, errors):
+    """Validate new cases and changes to open ones; return what to apply."""
+    if len(data.new_cases) > MAX_NEW_CASES:
+        errors["new_cases"] = _l("At most %(n)d welfare entries per visit.", n=MAX_NEW_CASES)
+        return [], []
+    new = []
+    for index, entry in enumerate(data.new_cases):
+        checked = cases.check_new(entry, f"new_cases-{index}", errors)
+        if checked:
+            new.append((entry, *checked))
+    open_by_id = {
+        case.id: case
+        for case in db.session.scalars(
+            select(Assistance).where(
+                Assistance.household_id == household.id,
+                Assistance.status.in_(OPEN_ASSISTANCE_STATUSES),
+            )
+        )
+    }
+    changes = []
+    for change in data.case_changes:
+        case = open_by_id.get(change.assistance_id)
+        prefix = f"case-{change.assistance_id}"
+        if case is None:
+            errors[f"{prefix}-status"] = _l("This case is not open for this household.")
+            continue
+        follow_up = cases.check_change(case, change, prefix, errors)
+        changes.append((case, change, follow_up))
+    return new, changes
+
+
+def find_by_uuid(client_uuid):
+    """Return the visit with this client id, or None."""
+    if not client_uuid:
+        return None
+    return db.session.scalar(select(Visit).where(Visit.client_uuid == str(client_uuid)))
+
+
+def log_visit(data, user):
+    """Record a visit with its welfare help; return (visit, created).
+
+    A client_uuid already recorded returns the first visit with created=False, so a
+    replayed or double-submitted visit is counted once.
+    """
+    if (existing := find_by_uuid(data.client_uuid)) is not None:
+        return existing, False
+    household = resolve_household(user, data.household)
+    visited_at, (lat, lon, accuracy), errors = check_fields(data)
+    new, changes = _check_cases(household, data, errors)
+    if errors:
+        raise ValidationError(_l("Please correct the highlighted fields."), errors)
+    visit = Visit(
+        client_uuid=str(data.client_uuid or uuid.uuid4()),
+        household=household,
+        volunteer=user,
+        visited_at=visited_at,
+        received_at=utcnow(),
+        kind=data.kind,
+        wellbeing=data.wellbeing,
+        notes=(data.notes or "").strip(),
+        lat=lat,
+        lon=lon,
+        accuracy_m=accuracy,
+    )
+    visit.need_rows = [VisitNeed(need=need) for need in sorted(set(data.needs))]
+    try:
+        with db.session.begin_nested():
+            db.session.add(visit)
+            db.session.flush()
+            for entry, program, follow_up in new:
+                cases.open_case(household, program, entry, follow_up, user, visit)
+            for case, change, follow_up in changes:
+                cases.apply_change(case, change, follow_up, user, visit)
+            db.session.flush()
+    except IntegrityError:
+        # Another request recorded the same client_uuid a moment ago: that one counts.
+        if (existing := find_by_uuid(data.client_uuid)) is not None:
+            return existing, False
+        raise
+    audit.record("visit.create", user, visit, household)
+    return visit, True
+
+
+def may_change(user, visit, now=None):
+    """Tell whether the user may still edit or delete this visit."""
+    if sees_everything(user):
+        return True
+    now = now or utcnow()
+    return visit.volunteer_id == user.id and now - visit.received_at <= EDIT_WINDOW
+
+
+def visit_for(user, visit_id):
+    """Return a visit the user may see, or raise NotFound."""
+    visit = db.session.get(Visit, visit_id)
+    if visit is None or visit.deleted_at is not None:
+        raise NotFound()
+    if not sees_everything(user) and visit.volunteer_id != user.id:
+        raise NotFound()
+    return visit
+
+
+def update_visit(visit, data, user):
+    """Change a visit's own fields (its welfare history stays as it was)."""
+    if not may_change(user, visit):
+        raise ValidationError(_l("Visits can be changed for 24 hours only. Ask staff."))
+    visited_at, (lat, lon, accuracy), errors = check_fields(data, now=visit.received_at)
+    if errors:
+        raise ValidationError(_l("Please correct the highlighted fields."), errors)
+    visit.visited_at = visited_at
+    visit.kind, visit.wellbeing = data.kind, data.wellbeing
+    visit.notes = (data.notes or "").strip()
+    visit.lat, visit.lon, visit.accuracy_m = lat, lon, accuracy
+    wanted = sorted(set(data.needs))
+    if visit.needs != wanted:
+        visit.need_rows = [VisitNeed(need=need) for need in wanted]
+    visit.updated_at = utcnow()
+    audit.record("visit.update", user, visit, visit.household)
+
+
+def delete_visit(visit, user):
+    """Remove a visit from every count; it stays in the database for the audit trail."""
+    if not may_change(user, visit):
+        raise ValidationError(_l("Visits can be deleted for 24 hours only. Ask staff."))
+    visit.deleted_at = utcnow()
+    audit.record("visit.delete", user, visit, visit.household)
+
+
+def timeline(household, limit=50):
+    """Return a household's visits, newest first."""
+    return db.session.scalars(
+        select(Visit)
+        .where(Visit.household_id == household.id, Visit.deleted_at.is_(None))
+        .order_by(Visit.visited_at.desc())
+        .limit(limit)
+    ).all()
+
+
+def visible_visits(user, household, limit=100):
+    """Return the visits of a household the user may read in full, newest first."""
+    stmt = select(Visit).where(Visit.household_id == household.id, Visit.deleted_at.is_(None))
+    if not sees_everything(user):
+        stmt = stmt.where(Visit.volunteer_id == user.id)
+    return db.session.scalars(stmt.order_by(Visit.visited_at.desc()).limit(limit)).all()
+
+
+def confirm_recent(household, now=None):
+    """Mark the household's latest unconfirmed visit of the last 24 hours as confirmed."""
+    now = now or utcnow()
+    visit = recent_unconfirmed(household, now)
+    if visit is None:
+        return None
+    visit.confirmed_by_household_at = now
+    audit.record("visit.confirm", None, visit, household)
+    return visit
+
+
+def recent_unconfirmed(household, now=None):
+    """Return the latest visit of the last 24 hours not yet confirmed, or None."""
+    now = now or utcnow()
+    return db.session.scalar(
+        select(Visit)
+        .where(
+            Visit.household_id == household.id,
+            Visit.deleted_at.is_(None),
+            Visit.visited_at >= now - timedelta(hours=24),
+            Visit.confirmed_by_household_at.is_(None),
+        )
+        .order_by(Visit.visited_at.desc())
+        .limit(1)
+    )

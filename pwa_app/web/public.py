@@ -1,0 +1,94 @@
+"""The household's own card page: reach the volunteer, ask for help, confirm a visit."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import RadioField, StringField, TextAreaField
+
+from pwa_app.extensions import db
+from pwa_app.services import help_requests, households, visits
+from pwa_app.services.errors import NotFound, Throttled, ValidationError
+from pwa_app.services.scope import may_see_household, sees_everything
+from pwa_app.vocab import HELP_CATEGORIES
+from pwa_app.web.forms import attach_errors, choices_of
+
+bp = Blueprint("public", __name__)
+
+
+class HelpRequestForm(FlaskForm):
+    """What the household needs, in its own words."""
+
+    category = RadioField(_l("What do you need help with?"), validate_choice=False)
+    message = TextAreaField(_l("Message (optional)"), render_kw={"rows": 3, "maxlength": 1000})
+    phone = StringField(_l("Phone number to call back (optional)"), render_kw={"inputmode": "tel"})
+
+
+def card_household(token):
+    """Return the household of a live card, or 404."""
+    try:
+        return households.by_token(token)
+    except NotFound:
+        abort(404)
+
+
+def render_card(household, form=None, status=200):
+    """Render the public card page: nothing private, only how to reach the volunteer."""
+    form = form or HelpRequestForm(formdata=None)
+    form.category.choices = choices_of(HELP_CATEGORIES)
+    volunteer = household.assigned_volunteer
+    return render_template(
+        "public/card.html",
+        household=household,
+        volunteer=volunteer if volunteer is not None and volunteer.active else None,
+        last_visit_at=households.last_visit_at(household),
+        can_confirm=visits.recent_unconfirmed(household) is not None,
+        form=form,
+    ), status
+
+
+@bp.route("/h/<token>")
+def card(token):
+    """The page a household card opens; staff and the area's volunteers go to their work."""
+    household = card_household(token)
+    if current_user.is_authenticated and may_see_household(current_user, household):
+        if sees_everything(current_user):
+            return redirect(url_for("households.detail", code=household.code))
+        return redirect(url_for("visits.new", household=household.code))
+    return render_card(household)
+
+
+@bp.route("/h/<token>/help", methods=["POST"])
+def ask_for_help(token):
+    """Send a help request from the card page."""
+    household = card_household(token)
+    form = HelpRequestForm()
+    form.category.choices = choices_of(HELP_CATEGORIES)
+    if not form.validate_on_submit():
+        return render_card(household, form, 400)
+    try:
+        help_requests.send(
+            household, form.category.data, form.message.data, form.phone.data, request.remote_addr
+        )
+    except Throttled as error:
+        form.form_errors.append(str(error.message))
+        return render_card(household, form, 429)
+    except ValidationError as error:
+        attach_errors(form, error)
+        return render_card(household, form, 400)
+    db.session.commit()
+    flash(_("Your request has been sent. Your volunteer or the centre will contact you."), "ok")
+    return redirect(url_for("public.card", token=token))
+
+
+@bp.route("/h/<token>/confirm", methods=["POST"])
+def confirm_visit(token):
+    """Let the household confirm that a volunteer visited today."""
+    household = card_household(token)
+    if visits.confirm_recent(household) is None:
+        flash(_("There is no visit from the last 24 hours to confirm."), "warning")
+    else:
+        db.session.commit()
+        flash(_("Thank you for confirming the visit."), "ok")
+    return redirect(url_for("public.card", token=token))

@@ -1,0 +1,224 @@
+"""The volunteer's working day: scan a card, log a visit with welfare help, fix it for a day."""
+
+import uuid
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+
+from pwa_app.extensions import db
+from pwa_app.i18n import local_input_value
+from pwa_app.services import cases, visits
+from pwa_app.services.errors import NotFound, ValidationError
+from pwa_app.vocab import ASSISTANCE_STATUSES, NEEDS, VISIT_KINDS, WELLBEING
+from pwa_app.web.forms import attach_errors, choices_of
+from pwa_app.web.templating import localized
+
+bp = Blueprint("visits", __name__)
+
+
+class NewCaseForm(Form):
+    """One welfare-help entry on a visit."""
+
+    program = SelectField(_l("Welfare programme"), validate_choice=False)
+    status = SelectField(_l("Status"), validate_choice=False, default="identified")
+    note = StringField(_l("Note"))
+    next_follow_up = StringField(_l("Next follow-up"), render_kw={"type": "date"})
+
+    def is_blank(self):
+        """Tell whether the volunteer left this entry empty."""
+        return not (self.program.data or self.note.data or self.next_follow_up.data)
+
+
+class VisitFieldsForm(FlaskForm):
+    """A visit's own fields."""
+
+    client_uuid = HiddenField()
+    visited_at = StringField(_l("Date and time of the visit"), render_kw={"type": "datetime-local"})
+    kind = RadioField(_l("Kind of visit"), validate_choice=False, default="routine")
+    wellbeing = RadioField(_l("How is the household?"), validate_choice=False, default="green")
+    needs = SelectMultipleField(_l("Needs found"), validate_choice=False)
+    notes = TextAreaField(_l("Notes"), render_kw={"rows": 3})
+    lat = HiddenField()
+    lon = HiddenField()
+    accuracy = HiddenField()
+
+
+class VisitForm(VisitFieldsForm):
+    """A visit with any number of new welfare-help entries."""
+
+    new_cases = FieldList(FormField(NewCaseForm), min_entries=1, max_entries=visits.MAX_NEW_CASES)
+
+
+def fill_choices(form):
+    """Give the visit form its choices."""
+    form.kind.choices = choices_of(VISIT_KINDS)
+    form.wellbeing.choices = choices_of(WELLBEING)
+    form.needs.choices = choices_of(NEEDS)
+    programs = [SelectChoice("", _("Choose a programme"))] + [
+        SelectChoice(p.code, localized(p)) for p in cases.active_programs()
+    ]
+    for entry in getattr(form, "new_cases", []):
+        entry.program.choices = programs
+        entry.status.choices = choices_of(ASSISTANCE_STATUSES)
+
+
+def visit_input(form, household):
+    """Turn the submitted visit form into the service's input."""
+    changes = [
+        cases.CaseChange(
+            assistance_id=case.id,
+            status=request.form.get(f"case-{case.id}-status", ""),
+            note=request.form.get(f"case-{case.id}-note", ""),
+            next_follow_up=request.form.get(f"case-{case.id}-next_follow_up", ""),
+        )
+        for case in cases.open_cases(household)
+        if f"case-{case.id}-status" in request.form
+    ]
+    return visits.VisitInput(
+        household=household.code,
+        client_uuid=form.client_uuid.data or None,
+        visited_at=form.visited_at.data,
+        kind=form.kind.data,
+        wellbeing=form.wellbeing.data,
+        needs=form.needs.data or [],
+        notes=form.notes.data or "",
+        lat=form.lat.data,
+        lon=form.lon.data,
+        accuracy=form.accuracy.data,
+        new_cases=[
+            cases.NewCase(
+                program=entry.program.data or "",
+                status=entry.status.data or "identified",
+                note=entry.note.data or "",
+                next_follow_up=entry.next_follow_up.data,
+            )
+            for entry in getattr(form, "new_cases", [])
+            if not entry.form.is_blank()
+        ],
+        case_changes=changes,
+    )
+
+
+@bp.route("/scan")
+@login_required
+def scan():
+    """Open the camera to scan a household card, or type its code."""
+    return render_template("visits/scan.html", code="", error=None)
+
+
+@bp.route("/visits/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Log a visit to a household, with any welfare help given."""
+    code = request.values.get("household", "").strip()[:40]
+    try:
+        household = visits.resolve_household(current_user, code)
+    except NotFound:
+        message = _("Enter a household code.") if not code else _(
+            "No household with the code %(code)s in your areas. Check the code on the card.",
+            code=code,
+        )
+        return render_template("visits/scan.html", code=code, error=message), 404
+    form = VisitForm()
+    fill_choices(form)
+    extra_errors = {}
+    if request.method == "GET":
+        form.client_uuid.data = str(uuid.uuid4())
+        form.visited_at.data = local_input_value()
+    elif "add_entry" in request.form:
+        form.new_cases.append_entry()
+        fill_choices(form)
+    elif form.validate_on_submit():
+        try:
+            visit, _created = visits.log_visit(visit_input(form, household), current_user)
+        except ValidationError as error:
+            db.session.rollback()
+            attach_errors(form, error, leftover=extra_errors)
+        else:
+            db.session.commit()
+            flash(_("Visit saved. Thank you!"), "ok")
+            return redirect(url_for("households.detail", code=visit.household.code))
+    status = 400 if form.errors or form.form_errors or extra_errors else 200
+    return render_template(
+        "visits/form.html",
+        form=form,
+        household=household,
+        open_cases=cases.open_cases(household),
+        extra_errors=extra_errors,
+        next_step=cases.next_step,
+        visit=None,
+    ), status
+
+
+def _visit_or_404(visit_id):
+    try:
+        return visits.visit_for(current_user, visit_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/visits/<int:visit_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(visit_id):
+    """Correct a visit: volunteers within 24 hours, staff at any time."""
+    visit = _visit_or_404(visit_id)
+    if not visits.may_change(current_user, visit):
+        flash(_("Visits can be changed for 24 hours only. Ask staff."), "warning")
+        return redirect(url_for("households.detail", code=visit.household.code))
+    form = VisitFieldsForm(obj=visit if request.method == "GET" else None)
+    fill_choices(form)
+    extra_errors = {}
+    if request.method == "GET":
+        form.visited_at.data = local_input_value(visit.visited_at)
+        form.needs.data = visit.needs
+        form.accuracy.data = visit.accuracy_m
+    elif form.validate_on_submit():
+        try:
+            visits.update_visit(visit, visit_input(form, visit.household), current_user)
+        except ValidationError as error:
+            db.session.rollback()
+            attach_errors(form, error, leftover=extra_errors)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "ok")
+            return redirect(url_for("households.detail", code=visit.household.code))
+    status = 400 if form.errors or form.form_errors or extra_errors else 200
+    return render_template(
+        "visits/form.html",
+        form=form,
+        household=visit.household,
+        open_cases=[],
+        extra_errors=extra_errors,
+        next_step=cases.next_step,
+        visit=visit,
+    ), status
+
+
+@bp.route("/visits/<int:visit_id>/delete", methods=["POST"])
+@login_required
+def delete(visit_id):
+    """Delete a visit: volunteers within 24 hours, staff at any time."""
+    visit = _visit_or_404(visit_id)
+    try:
+        visits.delete_visit(visit, current_user)
+    except ValidationError as error:
+        flash(str(error.message), "warning")
+    else:
+        db.session.commit()
+        flash(_("Visit deleted."), "ok")
+    return redirect(url_for("households.detail", code=visit.household.code))
