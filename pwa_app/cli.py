@@ -1,4 +1,4 @@
-"""Command groups for `flask --app pwa_app ...`: users and demo data."""
+"""Command groups for `flask --app pwa_app ...`: users, households and demo data."""
 
 import sys
 import time
@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 
 from pwa_app.extensions import db
 from pwa_app.models import User
-from pwa_app.services import accounts, demo
+from pwa_app.services import accounts, demo, imports
 from pwa_app.services.errors import ValidationError
 from pwa_app.vocab import ROLES
 
 users_cli = AppGroup("users", help="Manage user accounts.")
+households_cli = AppGroup("households", help="Manage households.")
 demo_cli = AppGroup("demo", help="Load demo data for Nong Ian and Ban Lao.")
 
 
@@ -42,6 +43,31 @@ def create_user(role, phone, name, password_stdin, areas):
         sys.exit(1)
     db.session.commit()
     click.echo(f"created {user.role} {user.phone} (id {user.id})")
+
+
+@households_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_households(path):
+    """Import households from a CSV file; report the rows left out.
+
+    Exit status: 0 all rows imported, 1 the file was refused (nothing imported),
+    3 some rows were left out (the others were imported).
+    """
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    try:
+        report = imports.import_households(raw, by=None)
+    except ValidationError as error:
+        db.session.rollback()
+        click.echo(f"error: {error.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"imported {len(report.imported)} households")
+    for row in report.rejected:
+        click.echo(f"line {row.line} ({row.code or '-'}): " + "; ".join(row.reasons))
+    if report.rejected:
+        click.echo(f"{len(report.rejected)} rows not imported", err=True)
+        sys.exit(3)
 
 
 @demo_cli.command("seed")
@@ -80,4 +106,5 @@ def show_logins():
 def register(app):
     """Add the command groups to the app's CLI."""
     app.cli.add_command(users_cli)
+    app.cli.add_command(households_cli)
     app.cli.add_command(demo_cli)

@@ -9,6 +9,7 @@ from pwa_app.extensions import db
 from pwa_app.models.base import UTCDateTime, utcnow
 from pwa_app.models.households import Household, Member
 from pwa_app.models.people import User
+from pwa_app.models.visits import Visit
 
 
 class WelfareProgram(db.Model):
@@ -83,3 +84,4 @@ class AssistanceEvent(db.Model):
 
     assistance: Mapped[Assistance] = relationship(back_populates="events")
     by_user: Mapped[User | None] = relationship()
+    visit: Mapped[Visit | None] = relationship()
