@@ -32,14 +32,15 @@ test: install browser-deps
 test-fast: install
 	$(BIN)/pytest -m "not browser"
 
-# Debian's Chromium drives the browser suite; install it when it is missing and we can.
+# Debian's Chromium drives the browser suite and zbarimg reads printed QR cards back;
+# install them when they are missing and we can.
 browser-deps:
-	@if [ ! -x "$(CHROMIUM)" ]; then \
+	@if [ ! -x "$(CHROMIUM)" ] || [ ! -x /usr/bin/zbarimg ]; then \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	    echo "installing Debian's chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    echo "installing Debian's chromium and zbar-tools for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium zbar-tools >/dev/null; \
 	  else \
-	    echo "error: $(CHROMIUM) is missing; install Debian's 'chromium' package (apt-get install chromium)" >&2; \
+	    echo "error: the browser tests need Debian's 'chromium' and 'zbar-tools' (apt-get install chromium zbar-tools)" >&2; \
 	    exit 1; \
 	  fi; \
 	fi

@@ -26,19 +26,40 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Launch headless Chromium once; a missing browser fails the run instead of skipping."""
+def playwright():
+    """Start Playwright once; a missing Chromium fails the run instead of skipping it."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make test does it)")
     from playwright.sync_api import sync_playwright
 
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(
-        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-    )
+    driver = sync_playwright().start()
+    yield driver
+    driver.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """Launch headless Chromium once for the suite."""
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
     yield chromium
     chromium.close()
-    playwright.stop()
+
+
+@pytest.fixture
+def launch_browser(playwright):
+    """Return a function that launches a Chromium with extra flags, closed after the test."""
+    launched = []
+
+    def launch(*extra_args):
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + list(extra_args)
+        )
+        launched.append(chromium)
+        return chromium
+
+    yield launch
+    for chromium in launched:
+        chromium.close()
 
 
 @pytest.fixture
