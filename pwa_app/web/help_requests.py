@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pwa_app.extensions import db
-from pwa_app.services import help_requests
+from pwa_app.services import audit, help_requests
 from pwa_app.services.errors import NotFound, ValidationError
 from pwa_app.vocab import HELP_STATUSES
 from pwa_app.web.access import staff_required
@@ -20,6 +20,8 @@ def index():
     """List help requests, newest first, by status."""
     status = request.args.get("status", "new")
     status = status if status in HELP_STATUSES or status == "all" else "new"
+    audit.record("help_request.list", current_user, status=status)
+    db.session.commit()
     return render_template(
         "help_requests/index.html",
         requests=help_requests.inbox(current_user, None if status == "all" else status),

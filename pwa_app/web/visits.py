@@ -22,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 
 from pwa_app.extensions import db
 from pwa_app.i18n import local_input_value
-from pwa_app.services import cases, visits
+from pwa_app.services import audit, cases, visits
 from pwa_app.services.errors import NotFound, ValidationError
 from pwa_app.vocab import ASSISTANCE_STATUSES, NEEDS, VISIT_KINDS, WELLBEING
 from pwa_app.web.forms import attach_errors, choices_of
@@ -140,6 +140,8 @@ def new():
     if request.method == "GET":
         form.client_uuid.data = str(uuid.uuid4())
         form.visited_at.data = local_input_value()
+        audit.record("household.view", current_user, household, household, via="visit_form")
+        db.session.commit()
     elif "add_entry" in request.form:
         form.new_cases.append_entry()
         fill_choices(form)
