@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from pwa_app import config as default_config
-from pwa_app.extensions import babel, csrf, db, login_manager, migrate
+from pwa_app.extensions import babel, compress, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -91,9 +91,14 @@ def _tune_sqlite(dbapi_connection, _record):
 
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(connection):
-    """Start SQLite transactions explicitly (the sqlite3 module no longer does)."""
+    """Start SQLite transactions explicitly (the sqlite3 module no longer does).
+
+    A connection marked `sqlite_immediate` takes the write lock at once, so two writers
+    queue on the busy timeout instead of one failing on a stale snapshot.
+    """
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get("sqlite_immediate")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def register_extensions(app):
@@ -105,6 +110,7 @@ def register_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    compress.init_app(app)
     compile_catalogues(Path(app.root_path) / "translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
@@ -136,6 +142,7 @@ def register_blueprints(app):
         home,
         households,
         public,
+        pwa,
         system,
         visits,
     )
@@ -150,6 +157,7 @@ def register_blueprints(app):
         dashboard.bp,
         admin.bp,
         system.bp,
+        pwa.bp,
         api_bp,
     )
     for blueprint in blueprints:

@@ -42,6 +42,21 @@ class Defaults:
 
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
+    # Phones on weak signal: compress every text answer (Flask-Compress picks br or gzip).
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/csv",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/manifest+json",
+        "image/svg+xml",
+    ]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 5
+    SEND_FILE_MAX_AGE_DEFAULT = 3600
+
 
 class Testing(Defaults):
     """Fast, throwaway settings for the test suite."""

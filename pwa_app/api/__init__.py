@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from pwa_app.api import households, me, visits  # noqa: E402,F401  (registers the routes)
+from pwa_app.api import households, me, openapi, sync, visits  # noqa: E402,F401  (routes)

@@ -1,6 +1,8 @@
 """GET /api/v1/households: the caller's households, for the offline cache."""
 
-from flask import request, url_for
+import hashlib
+
+from flask import jsonify, make_response, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -9,7 +11,7 @@ from pwa_app.api import bp
 from pwa_app.extensions import db
 from pwa_app.models import Household, Visit
 from pwa_app.services import audit
-from pwa_app.services.scope import scope_households
+from pwa_app.services.scope import scope_households, sees_everything
 
 PAGE_SIZE = 1000
 
@@ -26,11 +28,35 @@ def household_json(household, last_visit_at):
     }
 
 
+def cache_version(user, page):
+    """Return an ETag that changes whenever the caller's household list would."""
+    scoped = scope_households(select(Household.id), user)
+    count, changed = db.session.execute(
+        select(func.count(Household.id), func.max(Household.updated_at)).where(
+            Household.id.in_(scoped)
+        )
+    ).one()
+    visits = select(func.max(Visit.updated_at))
+    if not sees_everything(user):
+        visits = visits.where(Visit.household_id.in_(scoped))
+    latest_visit = db.session.scalar(visits)
+    key = f"{user.id}:{page}:{count}:{changed}:{latest_visit}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
 @bp.route("/households")
 @login_required
 def households():
-    """List the households the caller may visit, a page at a time, by code."""
+    """List the households the caller may visit, a page at a time, by code.
+
+    Answers 304 when the caller's If-None-Match still holds, so a refresh costs one query.
+    """
     page = max(request.args.get("page", 1, type=int), 1)
+    etag = cache_version(current_user, page)
+    if request.if_none_match.contains(etag):
+        response = make_response("", 304)
+        response.set_etag(etag)
+        return response
     last_visit = (
         select(func.max(Visit.visited_at))
         .where(Visit.household_id == Household.id, Visit.deleted_at.is_(None))
@@ -49,7 +75,10 @@ def households():
     audit.record("household.list", current_user, api=True, page=page)
     db.session.commit()
     more = len(rows) > PAGE_SIZE
-    return {
-        "households": [household_json(h, last) for h, last in rows[:PAGE_SIZE]],
-        "next": url_for("api.households", page=page + 1) if more else None,
-    }
+    response = jsonify(
+        households=[household_json(h, last) for h, last in rows[:PAGE_SIZE]],
+        next=url_for("api.households", page=page + 1) if more else None,
+    )
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

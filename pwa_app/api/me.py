@@ -1,6 +1,7 @@
 """GET /api/v1/me: the caller, their counts and their badges."""
 
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 
 from pwa_app.api import bp
@@ -35,6 +36,8 @@ def me():
         "role": user.role,
         "language": current_language(),
         "areas": [area.code for area in user.areas],
+        # Same-origin readers only (no CORS): lets the offline queue renew its token.
+        "csrf_token": generate_csrf(),
         "counts": {"visits": visits_total, "visits_this_month": visits_month},
         "badges": [
             {

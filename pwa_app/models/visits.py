@@ -19,6 +19,7 @@ class Visit(db.Model):
         Index("ix_visits_household_visited", "household_id", "visited_at"),
         Index("ix_visits_volunteer_visited", "volunteer_id", "visited_at"),
         Index("ix_visits_visited_at", "visited_at"),
+        Index("ix_visits_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +37,8 @@ class Visit(db.Model):
     confirmed_by_household_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A fingerprint of what the client sent, to tell a replay from a reused client_uuid.
+    payload_hash: Mapped[str | None] = mapped_column(String(64))
 
     household: Mapped[Household] = relationship()
     volunteer: Mapped[User] = relationship()

@@ -32,3 +32,13 @@ class Throttled(DomainError):
     def __init__(self, message="", retry_after=60):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Conflict(DomainError):
+    """The id was used before for something else; the first one stands."""
+
+    code = "conflict"
+
+    def __init__(self, message="", existing_id=None):
+        super().__init__(message)
+        self.existing_id = existing_id

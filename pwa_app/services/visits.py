@@ -1,8 +1,10 @@
 """Home visits: logging one (with welfare help), editing it for a day, and who sees what."""
 
+import hashlib
+import json
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -12,7 +14,7 @@ from pwa_app.extensions import db
 from pwa_app.models import Assistance, Household, Visit, VisitNeed
 from pwa_app.models.base import utcnow
 from pwa_app.services import audit, cases, households
-from pwa_app.services.errors import NotFound, ValidationError
+from pwa_app.services.errors import Conflict, NotFound, ValidationError
 from pwa_app.services.scope import may_see_household, sees_everything
 from pwa_app.services.summaries import LOCAL_TZ
 from pwa_app.vocab import NEEDS, OPEN_ASSISTANCE_STATUSES, VISIT_KINDS, WELLBEING
@@ -155,6 +157,55 @@ def _check_cases(household, data, errors):
     return new, changes
 
 
+def _normal_time(value):
+    try:
+        return parse_time(value).astimezone(UTC).replace(microsecond=0).isoformat()
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _household_code(reference):
+    reference = (reference or "").strip()
+    if households.TOKEN_RE.match(reference) and not households.CODE_RE.match(reference.upper()):
+        code = db.session.scalar(select(Household.code).where(Household.qr_token == reference))
+        return code or reference
+    return reference.upper()
+
+
+def fingerprint(data):
+    """Return a hash of what a visit says, the same however the client spelled it."""
+
+    def number(value):
+        try:
+            return round(float(value), 6)
+        except (TypeError, ValueError):
+            return None
+
+    content = {
+        "household": _household_code(data.household),
+        "visited_at": _normal_time(data.visited_at),
+        "kind": data.kind,
+        "wellbeing": data.wellbeing,
+        "needs": sorted(set(map(str, data.needs))),
+        "notes": (data.notes or "").strip(),
+        "location": [number(data.lat), number(data.lon), number(data.accuracy)],
+        "new_cases": [asdict(entry) for entry in data.new_cases],
+        "case_changes": [asdict(change) for change in data.case_changes],
+    }
+    encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def _replay(existing, data):
+    """Answer a client_uuid seen before: the same visit again, or a conflict."""
+    if existing.payload_hash and existing.payload_hash != fingerprint(data):
+        raise Conflict(
+            _l("This id was already used for a different visit; the first one is kept."),
+            existing_id=existing.id,
+        )
+    return existing, False
+
+
 def find_by_uuid(client_uuid):
     """Return the visit with this client id, or None."""
     if not client_uuid:
@@ -166,10 +217,11 @@ def log_visit(data, user):
     """Record a visit with its welfare help; return (visit, created).
 
     A client_uuid already recorded returns the first visit with created=False, so a
-    replayed or double-submitted visit is counted once.
+    replayed or double-submitted visit is counted once; the same id with other content
+    raises Conflict.
     """
     if (existing := find_by_uuid(data.client_uuid)) is not None:
-        return existing, False
+        return _replay(existing, data)
     household = resolve_household(user, data.household)
     visited_at, (lat, lon, accuracy), errors = check_fields(data)
     new, changes = _check_cases(household, data, errors)
@@ -181,12 +233,14 @@ def log_visit(data, user):
         volunteer=user,
         visited_at=visited_at,
         received_at=utcnow(),
+        updated_at=utcnow(),
         kind=data.kind,
         wellbeing=data.wellbeing,
         notes=(data.notes or "").strip(),
         lat=lat,
         lon=lon,
         accuracy_m=accuracy,
+        payload_hash=fingerprint(data),
     )
     visit.need_rows = [VisitNeed(need=need) for need in sorted(set(data.needs))]
     try:
@@ -201,7 +255,7 @@ def log_visit(data, user):
     except IntegrityError:
         # Another request recorded the same client_uuid a moment ago: that one counts.
         if (existing := find_by_uuid(data.client_uuid)) is not None:
-            return existing, False
+            return _replay(existing, data)
         raise
     audit.record("visit.create", user, visit, household)
     return visit, True
@@ -247,7 +301,7 @@ def delete_visit(visit, user):
     """Remove a visit from every count; it stays in the database for the audit trail."""
     if not may_change(user, visit):
         raise ValidationError(_l("Visits can be deleted for 24 hours only. Ask staff."))
-    visit.deleted_at = utcnow()
+    visit.deleted_at = visit.updated_at = utcnow()
     audit.record("visit.delete", user, visit, visit.household)
 
 

@@ -63,10 +63,14 @@ def handle_http_error(error):
 
 def handle_csrf_error(_error):
     """Explain a missing or stale form token without losing the session."""
-    return render_error(
-        400,
-        _l("This form has expired or was sent from another site. Go back, reload and try again."),
+    message = _l(
+        "This form has expired or was sent from another site. Go back, reload and try again."
     )
+    if wants_json():
+        from pwa_app.api.errors import error_response
+
+        return error_response(400, "csrf_failed", message)
+    return render_error(400, message)
 
 
 def handle_server_error(error):

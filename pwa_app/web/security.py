@@ -64,6 +64,10 @@ def add_security_headers(response):
         response.headers.setdefault(name, value)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if "Cache-Control" not in response.headers and response.mimetype == "text/html":
-        response.headers["Cache-Control"] = "no-store"
+    if request.endpoint == "static" and request.args.get("v"):
+        # Versioned names change with their content: cache them for a year.
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    elif response.mimetype == "text/html" and "Cache-Control" not in response.headers:
+        # Pages hold personal data: the service worker keeps its own copy, browsers none.
+        response.headers["Cache-Control"] = "private, no-cache"
     return response

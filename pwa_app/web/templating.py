@@ -6,6 +6,8 @@ from flask_wtf.csrf import generate_csrf
 
 from pwa_app import i18n, vocab
 from pwa_app.services.cases import today
+from pwa_app.web.js_strings import js_strings
+from pwa_app.web.pwa import asset
 
 
 def org_name():
@@ -43,4 +45,6 @@ def register(app):
         current_language=i18n.current_language,
         csrf_token=generate_csrf,
         today_date=today,
+        asset=asset,
+        js_strings=js_strings,
     )

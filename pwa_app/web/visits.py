@@ -23,7 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from pwa_app.extensions import db
 from pwa_app.i18n import local_input_value
 from pwa_app.services import audit, cases, visits
-from pwa_app.services.errors import NotFound, ValidationError
+from pwa_app.services.errors import Conflict, NotFound, ValidationError
 from pwa_app.vocab import ASSISTANCE_STATUSES, NEEDS, VISIT_KINDS, WELLBEING
 from pwa_app.web.forms import attach_errors, choices_of
 from pwa_app.web.templating import localized
@@ -125,6 +125,8 @@ def scan():
 @login_required
 def new():
     """Log a visit to a household, with any welfare help given."""
+    if request.method == "GET" and request.args.get("shell"):
+        return shell_form()
     code = request.values.get("household", "").strip()[:40]
     try:
         household = visits.resolve_household(current_user, code)
@@ -148,6 +150,10 @@ def new():
     elif form.validate_on_submit():
         try:
             visit, _created = visits.log_visit(visit_input(form, household), current_user)
+        except Conflict as error:
+            db.session.rollback()
+            flash(str(error.message), "warning")
+            return redirect(url_for("households.detail", code=household.code))
         except ValidationError as error:
             db.session.rollback()
             attach_errors(form, error, leftover=extra_errors)
@@ -165,6 +171,24 @@ def new():
         next_step=cases.next_step,
         visit=None,
     ), status
+
+
+def shell_form():
+    """The visit form without a household, kept by the service worker for use offline.
+
+    Its script takes the household from the phone's list and saves into the outbox.
+    """
+    form = VisitForm(formdata=None)
+    fill_choices(form)
+    return render_template(
+        "visits/form.html",
+        form=form,
+        household=None,
+        open_cases=[],
+        extra_errors={},
+        next_step=cases.next_step,
+        visit=None,
+    )
 
 
 def _visit_or_404(visit_id):

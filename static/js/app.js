@@ -1,5 +1,147 @@
-// Page-wide behaviour: ask before destructive actions, print buttons.
-// Each feature with more to do has its own module (scanner.js, visit-form.js).
+// Page-wide behaviour: the service worker, the outbox badge and its triggers, the offline
+// household list, confirmations and print buttons. Feature pages have their own modules
+// and use what this one offers through window.PwaApp.
+
+const Outbox = window.PwaOutbox;
+const STRINGS = JSON.parse(document.getElementById("js-strings")?.textContent || "{}");
+const userId = Number(document.querySelector('meta[name="user-id"]')?.content) || null;
+const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
+const PAGES_CACHE = "pages-v1";
+const SHELL_PAGES = ["/", "/scan", "/outbox", "/visits/new?shell=1"];
+const SHELL_REFRESH_MS = 60 * 60 * 1000;
+const HOUSEHOLDS_REFRESH_MS = 5 * 60 * 1000;
+const RETRY_EVERY_MS = 30 * 1000;
+
+function t(key, values = {}) {
+  return (STRINGS[key] || key).replace(/\{(\w+)\}/g, (_, name) => values[name] ?? "");
+}
+
+function flashNext(message) {
+  sessionStorage.setItem("flash", message);
+}
+
+function showFlash() {
+  const message = sessionStorage.getItem("flash");
+  if (!message) return;
+  sessionStorage.removeItem("flash");
+  const box = document.createElement("div");
+  box.className = "alert alert-ok";
+  box.setAttribute("role", "status");
+  box.textContent = message;
+  document.getElementById("main")?.prepend(box);
+}
+
+async function refreshBadge() {
+  const badge = document.querySelector("[data-outbox-badge]");
+  if (!badge || userId == null || !Outbox) return;
+  const mine = await Outbox.entries(userId);
+  const waiting = mine.filter((entry) => entry.status === "waiting").length;
+  const rejected = mine.length - waiting;
+  badge.hidden = mine.length === 0;
+  badge.classList.toggle("has-rejected", rejected > 0);
+  badge.textContent = rejected ? t("badge_rejected", { n: mine.length, r: rejected }) : t("badge_waiting", { n: waiting });
+  document.dispatchEvent(new CustomEvent("outbox:changed", { detail: { waiting, rejected } }));
+}
+
+async function syncNow(options = {}) {
+  if (!Outbox || userId == null) return { state: "login" };
+  const summary = await Outbox.sync(options);
+  await refreshBadge();
+  if (summary.state === "login") showLoginNeeded();
+  return summary;
+}
+
+function showLoginNeeded() {
+  if (document.querySelector("[data-login-needed]")) return;
+  const box = document.createElement("div");
+  box.className = "alert alert-warning";
+  box.dataset.loginNeeded = "";
+  box.innerHTML = `<p></p><p><a class="button" href="/login?next=/outbox"></a></p>`;
+  box.querySelector("p").textContent = t("login_needed");
+  box.querySelector("a").textContent = t("log_in");
+  document.getElementById("main")?.prepend(box);
+}
+
+async function registerWorker() {
+  if (!("serviceWorker" in navigator)) return null;
+  try {
+    return await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  } catch {
+    return null;
+  }
+}
+
+async function askBackgroundSync() {
+  const registration = await navigator.serviceWorker?.ready;
+  try {
+    await registration?.sync?.register("outbox");
+  } catch {
+    // Background Sync is not everywhere; the online event and app start cover the rest.
+  }
+}
+
+async function cacheShellPages() {
+  if (!("caches" in window) || userId == null || !navigator.onLine) return;
+  const key = `shell_cached_at:${userId}`;
+  const last = await Outbox.getMeta(key);
+  if (last && Date.now() - last < SHELL_REFRESH_MS) return;
+  const cache = await caches.open(PAGES_CACHE);
+  await Promise.all(
+    SHELL_PAGES.map(async (path) => {
+      const response = await fetch(path, { credentials: "same-origin" });
+      if (response.ok && !response.redirected) await cache.put(path, response);
+    }),
+  );
+  await Outbox.setMeta(key, Date.now());
+}
+
+async function refreshHouseholds() {
+  if (userId == null || !navigator.onLine) return;
+  const key = `households:${userId}`;
+  const state = (await Outbox.getMeta(key)) || {};
+  if (state.checked_at && Date.now() - state.checked_at < HOUSEHOLDS_REFRESH_MS) return;
+  let url = "/api/v1/households";
+  const all = [];
+  let etag = null;
+  while (url) {
+    const headers = url === "/api/v1/households" && state.etag ? { "If-None-Match": state.etag } : {};
+    const response = await fetch(url, { credentials: "same-origin", headers });
+    if (response.status === 304) {
+      await Outbox.setMeta(key, { ...state, checked_at: Date.now() });
+      return;
+    }
+    if (!response.ok) return;
+    etag = etag || response.headers.get("ETag");
+    const body = await response.json();
+    all.push(...body.households);
+    url = body.next;
+  }
+  await Outbox.saveHouseholds(userId, all);
+  await Outbox.setMeta(key, { etag, checked_at: Date.now(), count: all.length });
+}
+
+async function forgetThisUser() {
+  if ("caches" in window) await caches.delete(PAGES_CACHE);
+  if (userId != null) {
+    await Outbox.forgetHouseholds(userId);
+    await Outbox.setMeta(`households:${userId}`, {});
+    await Outbox.setMeta(`shell_cached_at:${userId}`, 0);
+  }
+  await Outbox.setMeta("session", {});
+}
+
+function guardLogout() {
+  const form = document.querySelector("form[data-logout]");
+  form?.addEventListener("submit", async (event) => {
+    if (form.dataset.confirmed) return;
+    event.preventDefault();
+    const waiting = userId == null ? [] : await Outbox.entries(userId);
+    if (waiting.length && !window.confirm(t("logout_waiting", { n: waiting.length }))) return;
+    await forgetThisUser();
+    form.dataset.confirmed = "1";
+    form.submit();
+  });
+}
 
 document.addEventListener("submit", (event) => {
   const message = event.target.dataset.confirm;
@@ -9,3 +151,28 @@ document.addEventListener("submit", (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
+
+async function start() {
+  showFlash();
+  guardLogout();
+  await registerWorker();
+  if (!Outbox) return;
+  if (userId != null && csrf) {
+    const previous = await Outbox.session();
+    await Outbox.setMeta("session", { user_id: userId, csrf });
+    if (previous.user_id != null && previous.user_id !== userId && "caches" in window) {
+      await caches.delete(PAGES_CACHE);
+    }
+  }
+  await refreshBadge();
+  window.addEventListener("online", () => { syncNow(); refreshHouseholds(); });
+  setInterval(() => { if (navigator.onLine) syncNow(); }, RETRY_EVERY_MS);
+  if (userId != null) {
+    await syncNow();
+    await Promise.allSettled([cacheShellPages(), refreshHouseholds()]);
+  }
+}
+
+// Other modules reach these through window.PwaApp (importing app.js again by a different
+// URL would run it twice).
+window.PwaApp = { t, flashNext, refreshBadge, syncNow, askBackgroundSync, userId, Outbox, ready: start() };

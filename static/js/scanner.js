@@ -61,6 +61,13 @@ function cardToken(text) {
   }
 }
 
+// With no signal, /h/<token> cannot be asked; the phone's household list knows the code.
+async function destination(token) {
+  const app = window.PwaApp;
+  const household = app?.userId != null ? await app.Outbox.findHousehold(app.userId, token).catch(() => null) : null;
+  return household ? `/visits/new?household=${encodeURIComponent(household.code)}` : `/h/${token}`;
+}
+
 function stop() {
   scanning = false;
   stream?.getTracks().forEach((track) => track.stop());
@@ -76,7 +83,7 @@ async function scanLoop(decode) {
         if (token) {
           say("msgFound");
           stop();
-          window.location.assign(`/h/${token}`);
+          window.location.assign(await destination(token));
           return;
         }
         say("msgForeign");

@@ -1,0 +1,292 @@
+"""GET /api/v1/openapi.json: the API described in OpenAPI 3.1, kept true by the tests."""
+
+from flask import jsonify
+
+from pwa_app.api import bp
+
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+
+
+def ref(name):
+    """Point at a component schema."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_response(description, schema):
+    """Describe a JSON response."""
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERROR_RESPONSES = {
+    "401": json_response("Not logged in", ref("Error")),
+    "400": json_response("Bad request or missing CSRF token", ref("Error")),
+}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error", "message", "fields"],
+        "properties": {
+            "error": {"type": "string", "examples": ["validation_failed", "login_required"]},
+            "message": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
+    "Location": {
+        "type": ["object", "null"],
+        "properties": {
+            "lat": {"type": "number", "minimum": -90, "maximum": 90},
+            "lon": {"type": "number", "minimum": -180, "maximum": 180},
+            "accuracy": {"type": ["number", "null"], "minimum": 0},
+        },
+    },
+    "AssistanceEntry": {
+        "description": "A new welfare case (with `program`) or progress on an open one (with `case_id`).",
+        "type": "object",
+        "required": ["status"],
+        "properties": {
+            "program": {"type": "string", "examples": ["old_age_allowance"]},
+            "case_id": {"type": "integer"},
+            "status": {
+                "enum": ["identified", "applied", "referred", "received", "not_eligible", "withdrawn"]
+            },
+            "note": {"type": "string", "maxLength": 2000},
+            "next_follow_up": {"type": ["string", "null"], "format": "date"},
+        },
+    },
+    "VisitItem": {
+        "type": "object",
+        "required": ["client_uuid", "household", "visited_at", "kind", "wellbeing"],
+        "properties": {
+            "client_uuid": {"type": "string", "format": "uuid"},
+            "household": {"type": "string", "description": "Household code or card token"},
+            "visited_at": {"type": "string", "format": "date-time"},
+            "kind": {"enum": ["first_contact", "routine", "follow_up", "urgent"]},
+            "wellbeing": {"enum": ["green", "yellow", "red"]},
+            "needs": {"type": "array", "items": {"type": "string"}},
+            "notes": {"type": "string", "maxLength": 4000},
+            "location": ref("Location"),
+            "assistance": {"type": "array", "items": ref("AssistanceEntry")},
+        },
+    },
+    "SyncResult": {
+        "type": "object",
+        "required": ["client_uuid", "status"],
+        "properties": {
+            "client_uuid": {"type": ["string", "null"]},
+            "status": {"enum": ["created", "duplicate", "rejected"]},
+            "id": {"type": "integer"},
+            "error": {"type": "string"},
+            "message": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
+    "Household": {
+        "type": "object",
+        "required": ["code", "qr_token", "head_name", "village", "tags", "last_visit_at"],
+        "properties": {
+            "code": {"type": "string"},
+            "qr_token": {"type": "string"},
+            "head_name": {"type": "string"},
+            "village": {"type": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "last_visit_at": NULLABLE_TIME,
+        },
+    },
+    "Visit": {
+        "type": "object",
+        "required": [
+            "id", "client_uuid", "household", "volunteer", "visited_at", "received_at", "kind",
+            "wellbeing", "needs", "notes", "location", "confirmed_by_household_at", "assistance",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "client_uuid": {"type": "string"},
+            "household": {"type": "string"},
+            "volunteer": {
+                "type": "object",
+                "required": ["id", "name"],
+                "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+            },
+            "visited_at": {"type": "string", "format": "date-time"},
+            "received_at": {"type": "string", "format": "date-time"},
+            "kind": {"type": "string"},
+            "wellbeing": {"type": "string"},
+            "needs": {"type": "array", "items": {"type": "string"}},
+            "notes": {"type": "string"},
+            "location": ref("Location"),
+            "confirmed_by_household_at": NULLABLE_TIME,
+            "assistance": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "program", "from_status", "status", "note"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "program": {"type": "string"},
+                        "from_status": {"type": ["string", "null"]},
+                        "status": {"type": "string"},
+                        "note": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+    "Me": {
+        "type": "object",
+        "required": ["id", "display_name", "role", "language", "areas", "csrf_token", "counts", "badges"],
+        "properties": {
+            "id": {"type": "integer"},
+            "display_name": {"type": "string"},
+            "role": {"enum": ["volunteer", "staff", "admin"]},
+            "language": {"enum": ["th", "en"]},
+            "areas": {"type": "array", "items": {"type": "string"}},
+            "csrf_token": {"type": "string"},
+            "counts": {
+                "type": "object",
+                "required": ["visits", "visits_this_month"],
+                "properties": {
+                    "visits": {"type": "integer"},
+                    "visits_this_month": {"type": "integer"},
+                },
+            },
+            "badges": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "name", "awarded_at", "verify_url"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "name": {"type": "string"},
+                        "awarded_at": {"type": "string", "format": "date-time"},
+                        "verify_url": {"type": "string", "format": "uri"},
+                    },
+                },
+            },
+        },
+    },
+}
+
+PATHS = {
+    "/api/v1/me": {
+        "get": {
+            "summary": "The logged-in user, their counts and badges, and a CSRF token",
+            "responses": {"200": json_response("The caller", ref("Me")), **ERROR_RESPONSES},
+        }
+    },
+    "/api/v1/households": {
+        "get": {
+            "summary": "The caller's households, for the offline cache (ETag aware)",
+            "parameters": [
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}
+            ],
+            "responses": {
+                "200": json_response(
+                    "One page of households",
+                    {
+                        "type": "object",
+                        "required": ["households", "next"],
+                        "properties": {
+                            "households": {"type": "array", "items": ref("Household")},
+                            "next": {"type": ["string", "null"]},
+                        },
+                    },
+                ),
+                "304": {"description": "Unchanged since the If-None-Match ETag"},
+                **ERROR_RESPONSES,
+            },
+        }
+    },
+    "/api/v1/visits": {
+        "get": {
+            "summary": "A household's visits that the caller may see, newest first",
+            "parameters": [
+                {"name": "household", "in": "query", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": json_response(
+                    "Visits",
+                    {
+                        "type": "object",
+                        "required": ["household", "visits"],
+                        "properties": {
+                            "household": {"type": "string"},
+                            "visits": {"type": "array", "items": ref("Visit")},
+                        },
+                    },
+                ),
+                "404": json_response("No such household in the caller's areas", ref("Error")),
+                **ERROR_RESPONSES,
+            },
+        }
+    },
+    "/api/v1/visits/sync": {
+        "post": {
+            "summary": "Deliver queued visits; one result per item, in order",
+            "description": (
+                "Send the X-CSRFToken header. client_uuid is the idempotency key: a replay "
+                "answers duplicate with the first id; the same id with other content is "
+                "rejected with error conflict."
+            ),
+            "parameters": [
+                {"name": "X-CSRFToken", "in": "header", "required": True, "schema": {"type": "string"}}
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["visits"],
+                            "properties": {
+                                "visits": {"type": "array", "maxItems": 50, "items": ref("VisitItem")}
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": json_response(
+                    "Results",
+                    {
+                        "type": "object",
+                        "required": ["results"],
+                        "properties": {"results": {"type": "array", "items": ref("SyncResult")}},
+                    },
+                ),
+                "413": json_response("Too many items or too large", ref("Error")),
+                "503": json_response("Database busy; retry after Retry-After seconds", ref("Error")),
+                **ERROR_RESPONSES,
+            },
+        }
+    },
+    "/api/v1/openapi.json": {
+        "get": {
+            "summary": "This description",
+            "security": [],
+            "responses": {"200": {"description": "OpenAPI 3.1 document"}},
+        }
+    },
+}
+
+SPEC = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Volunteer Home Visits API",
+        "version": "1.0.0",
+        "description": "JSON API of the volunteer home-visit app. Errors are always JSON.",
+    },
+    "servers": [{"url": "/"}],
+    "security": [{"session": []}],
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}},
+    },
+}
+
+
+@bp.route("/openapi.json")
+def openapi():
+    """Describe the API."""
+    return jsonify(SPEC)

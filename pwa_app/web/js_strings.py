@@ -1,0 +1,42 @@
+"""The few sentences the page scripts say, in the visitor's language."""
+
+from flask_babel import gettext as _
+
+
+def js_strings():
+    """Return the scripts' messages; {name} marks a value the script fills in."""
+    return {
+        "badge_waiting": _("{n} waiting"),
+        "badge_rejected": _("{n} waiting, {r} to fix"),
+        "login_needed": _(
+            "Log in again to send the visits saved on this phone. They are kept until then."
+        ),
+        "log_in": _("Log in"),
+        "logout_waiting": _(
+            "{n} visits on this phone are not sent yet. They stay here and are sent when you "
+            "log in again. Log out anyway?"
+        ),
+        "storage_full": _("This phone's storage is full: the visit was not saved. Free some space and try again."),
+        "saved_sent": _("Visit saved and sent. Thank you!"),
+        "saved_offline": _("Visit saved on this phone. It will be sent when there is signal."),
+        "saved_login": _("Visit saved on this phone. Log in again to send it."),
+        "not_in_list": _(
+            "Household {code} is not in this phone's list of your households. Check the code, "
+            "or open the app once with signal."
+        ),
+        "saved_at": _("saved {when}"),
+        "rejected": _("The server could not accept this visit."),
+        "fix": _("Fix"),
+        "discard": _("Discard"),
+        "discard_confirm": _("Discard this visit? It has not been sent and will be lost."),
+        "waiting": _("Waiting to be sent"),
+        "waiting_retry": _("Not sent yet ({n} tries); next try {when}"),
+        "outbox_empty": _("Nothing is waiting. Every visit has been sent."),
+        "other_users": _("{n} visits of another account are also waiting; they are sent when that person logs in."),
+        "never": _("not yet"),
+        "sending": _("Sending…"),
+        "sync_done": _("Sent: {n}."),
+        "sync_offline": _("No signal. The visits stay on this phone and will be sent later."),
+        "sync_login": _("Log in again to send."),
+        "sync_busy": _("The server is busy. The app will try again shortly."),
+    }

@@ -1,0 +1,116 @@
+"""The installable app: manifest, service worker, offline page and the outbox page."""
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import login_required
+
+bp = Blueprint("pwa", __name__)
+
+# Everything the app shell needs offline, precached when the service worker installs.
+PRECACHE_STATIC = (
+    "css/app.css",
+    "js/app.js",
+    "js/outbox-core.js",
+    "js/outbox-page.js",
+    "js/scanner.js",
+    "js/visit-form.js",
+    "vendor/jsqr-1.4.0/jsQR.js",
+    "icons/icon.svg",
+    "icons/icon-192.png",
+    "icons/icon-512.png",
+    "icons/icon-maskable-512.png",
+)
+THEME_COLOR = "#0b6e4f"
+
+
+def file_hash(path):
+    """Return a short content hash of a file, for cache-busting names."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
+@cache
+def _static_hash(folder, filename):
+    return file_hash(Path(folder) / filename)
+
+
+def asset(filename):
+    """Return a static file's URL with a content version, safe to cache for a year."""
+    version = _static_hash(current_app.static_folder, filename)
+    return url_for("static", filename=filename, v=version)
+
+
+def cache_version():
+    """Return a version naming the service worker's cache: it changes with any shell file."""
+    digest = hashlib.sha256()
+    for filename in PRECACHE_STATIC + ("sw.js",):
+        digest.update(_static_hash(current_app.static_folder, filename).encode())
+    return digest.hexdigest()[:12]
+
+
+@bp.route("/manifest.webmanifest")
+def manifest():
+    """Describe the app for installing on a phone's home screen."""
+    with force_locale("th"):
+        name, short_name = _("Volunteer Home Visits"), _("Volunteer Home Visits")
+        description = _("Home visits and welfare help by community volunteers")
+    icons = [
+        {"src": asset("icons/icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any"},
+        {"src": asset("icons/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
+        {
+            "src": asset("icons/icon-maskable-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        },
+    ]
+    body = {
+        "id": "/",
+        "name": name,
+        "short_name": short_name[:12],
+        "description": description,
+        "lang": "th",
+        "start_url": "/?source=pwa",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "theme_color": THEME_COLOR,
+        "background_color": "#f6f8f7",
+        "icons": icons,
+    }
+    response = Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """Serve the service worker from the root so that its scope is the whole app."""
+    source = (Path(current_app.static_folder) / "sw.js").read_text("utf-8")
+    source = (
+        source.replace("__CACHE_VERSION__", cache_version())
+        .replace("__PRECACHE__", json.dumps([asset(f) for f in PRECACHE_STATIC] + ["/offline"]))
+        .replace("__OUTBOX_CORE__", asset("js/outbox-core.js"))
+    )
+    response = Response(source, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.route("/offline")
+def offline():
+    """The page shown when there is no signal and nothing cached for the address."""
+    return render_template("pwa/offline.html")
+
+
+@bp.route("/outbox")
+@login_required
+def outbox():
+    """Visits saved on this phone and waiting to be sent; fix or discard rejected ones."""
+    return render_template("pwa/outbox.html")

@@ -1,0 +1,248 @@
+// The outbox: visits saved on this phone (IndexedDB) until the server acknowledges them.
+// A classic script shared by the pages and the service worker: it defines self.PwaOutbox.
+// An entry leaves the outbox only when the server answered "created" or "duplicate" for it.
+(function (global) {
+  "use strict";
+
+  const DB_NAME = "pwa_app";
+  const DB_VERSION = 1;
+  const SYNC_URL = "/api/v1/visits/sync";
+  const ME_URL = "/api/v1/me";
+  const BATCH_SIZE = 20;
+  const BACKOFF_MS = [5e3, 15e3, 30e3, 60e3, 120e3, 300e3];
+
+  let dbPromise = null;
+
+  function request(req) {
+    return new Promise((resolve, reject) => {
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  }
+
+  function openDb() {
+    if (!dbPromise) {
+      dbPromise = new Promise((resolve, reject) => {
+        const open = indexedDB.open(DB_NAME, DB_VERSION);
+        open.onupgradeneeded = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains("outbox")) {
+            db.createObjectStore("outbox", { keyPath: "client_uuid" }).createIndex("user_id", "user_id");
+          }
+          if (!db.objectStoreNames.contains("households")) {
+            const store = db.createObjectStore("households", { keyPath: ["user_id", "code"] });
+            store.createIndex("token", ["user_id", "qr_token"]);
+            store.createIndex("user_id", "user_id");
+          }
+          if (!db.objectStoreNames.contains("meta")) db.createObjectStore("meta", { keyPath: "key" });
+        };
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+    }
+    return dbPromise;
+  }
+
+  async function store(name, mode = "readonly") {
+    return (await openDb()).transaction(name, mode).objectStore(name);
+  }
+
+  function done(store) {
+    return new Promise((resolve, reject) => {
+      store.transaction.oncomplete = () => resolve();
+      store.transaction.onerror = () => reject(store.transaction.error);
+      store.transaction.onabort = () => reject(store.transaction.error);
+    });
+  }
+
+  async function getMeta(key) {
+    const row = await request((await store("meta")).get(key));
+    return row ? row.value : undefined;
+  }
+
+  async function setMeta(key, value) {
+    const meta = await store("meta", "readwrite");
+    meta.put({ key, value });
+    await done(meta);
+  }
+
+  async function entries(userId) {
+    const outbox = await store("outbox");
+    const all = await request(outbox.getAll());
+    const mine = userId == null ? all : all.filter((entry) => entry.user_id === userId);
+    return mine.sort((a, b) => a.created_at.localeCompare(b.created_at));
+  }
+
+  async function get(clientUuid) {
+    return request((await store("outbox")).get(clientUuid));
+  }
+
+  async function put(entry) {
+    const outbox = await store("outbox", "readwrite");
+    outbox.put(entry);
+    await done(outbox);
+    return entry;
+  }
+
+  async function remove(clientUuid) {
+    const outbox = await store("outbox", "readwrite");
+    outbox.delete(clientUuid);
+    await done(outbox);
+  }
+
+  // Queue a visit: {client_uuid, user_id, payload, label}. Throws on a full disk (quota).
+  async function add({ userId, payload, label }) {
+    const existing = await get(payload.client_uuid);
+    return put({
+      client_uuid: payload.client_uuid,
+      user_id: userId,
+      payload,
+      label,
+      status: "waiting",
+      created_at: existing ? existing.created_at : new Date().toISOString(),
+      attempts: 0,
+      next_attempt_at: null,
+      error: null,
+      fields: {},
+      message: null,
+    });
+  }
+
+  async function session() {
+    return (await getMeta("session")) || {};
+  }
+
+  async function renewToken() {
+    const response = await fetch(ME_URL, { credentials: "same-origin" });
+    if (!response.ok) return null;
+    const me = await response.json();
+    await setMeta("session", { user_id: me.id, csrf: me.csrf_token });
+    return me;
+  }
+
+  async function post(batch, csrf) {
+    return fetch(SYNC_URL, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf || "" },
+      body: JSON.stringify({ visits: batch.map((entry) => entry.payload) }),
+    });
+  }
+
+  async function postponeAll(batch, reason) {
+    for (const entry of batch) {
+      entry.attempts += 1;
+      const wait = BACKOFF_MS[Math.min(entry.attempts - 1, BACKOFF_MS.length - 1)];
+      entry.next_attempt_at = new Date(Date.now() + wait).toISOString();
+      entry.error = reason;
+      await put(entry);
+    }
+  }
+
+  async function applyResults(batch, results) {
+    let sent = 0;
+    let rejected = 0;
+    for (const [index, entry] of batch.entries()) {
+      const result = results[index];
+      if (!result || result.client_uuid !== entry.client_uuid) continue;
+      if (result.status === "created" || result.status === "duplicate") {
+        await remove(entry.client_uuid);
+        sent += 1;
+      } else if (result.status === "rejected") {
+        Object.assign(entry, {
+          status: "rejected",
+          error: result.error,
+          message: result.message,
+          fields: result.fields || {},
+          next_attempt_at: null,
+        });
+        await put(entry);
+        rejected += 1;
+      }
+    }
+    if (sent) await setMeta("last_success", new Date().toISOString());
+    return { sent, rejected };
+  }
+
+  let running = null;
+
+  // Send the waiting visits of the session's user, in batches. Returns a summary:
+  // {state: "done" | "offline" | "login" | "busy", sent, rejected, results}
+  async function sync({ force = false } = {}) {
+    if (running) return running;
+    running = (async () => {
+      const summary = { state: "done", sent: 0, rejected: 0, results: {} };
+      let { user_id: userId, csrf } = await session();
+      if (userId == null) return { ...summary, state: "login" };
+      const now = new Date().toISOString();
+      const waiting = (await entries(userId)).filter(
+        (entry) => entry.status === "waiting" && (force || !entry.next_attempt_at || entry.next_attempt_at <= now),
+      );
+      for (let start = 0; start < waiting.length; start += BATCH_SIZE) {
+        const batch = waiting.slice(start, start + BATCH_SIZE);
+        let response;
+        try {
+          response = await post(batch, csrf);
+          if (response.status === 400) {
+            const body = await response.clone().json().catch(() => ({}));
+            if (body.error === "csrf_failed") {
+              const me = await renewToken();
+              if (!me || me.id !== userId) return { ...summary, state: "login" };
+              csrf = me.csrf_token;
+              response = await post(batch, csrf);
+            }
+          }
+        } catch (error) {
+          await postponeAll(batch, "offline");
+          return { ...summary, state: "offline" };
+        }
+        if (response.status === 401) {
+          await setMeta("login_needed", true);
+          return { ...summary, state: "login" };
+        }
+        if (!response.ok) {
+          await postponeAll(batch, `http_${response.status}`);
+          return { ...summary, state: "busy" };
+        }
+        const body = await response.json();
+        const counted = await applyResults(batch, body.results || []);
+        summary.sent += counted.sent;
+        summary.rejected += counted.rejected;
+        for (const result of body.results || []) summary.results[result.client_uuid] = result;
+      }
+      await setMeta("login_needed", false);
+      return summary;
+    })();
+    try {
+      return await running;
+    } finally {
+      running = null;
+    }
+  }
+
+  async function saveHouseholds(userId, households) {
+    const table = await store("households", "readwrite");
+    const old = await request(table.index("user_id").getAllKeys(userId));
+    for (const key of old) table.delete(key);
+    for (const household of households) table.put({ ...household, user_id: userId });
+    await done(table);
+  }
+
+  async function findHousehold(userId, codeOrToken) {
+    const table = await store("households");
+    const code = String(codeOrToken || "").trim().toUpperCase();
+    return (
+      (await request(table.get([userId, code]))) ||
+      (await request(table.index("token").get([userId, String(codeOrToken || "").trim()])))
+    );
+  }
+
+  async function forgetHouseholds(userId) {
+    await saveHouseholds(userId, []);
+  }
+
+  global.PwaOutbox = {
+    add, get, put, remove, entries, sync, session, renewToken, getMeta, setMeta,
+    saveHouseholds, findHousehold, forgetHouseholds,
+  };
+})(self);

@@ -1,0 +1,102 @@
+// Service worker: the app shell works offline; pages network-first with a cached fallback;
+// versioned static files cache-first. Queued visits live in IndexedDB, never in a cache,
+// so an update of this file or its caches cannot strand them.
+const VERSION = "__CACHE_VERSION__";
+const STATIC_CACHE = `static-${VERSION}`;
+const PAGES_CACHE = "pages-v1";
+const PRECACHE = __PRECACHE__;
+const OFFLINE_URL = "/offline";
+const VISIT_SHELL_URL = "/visits/new?shell=1";
+const NAVIGATION_TIMEOUT_MS = 8000;
+const CACHEABLE_PAGES = [/^\/$/, /^\/scan$/, /^\/outbox$/, /^\/visits\/new$/, /^\/households\/[A-Z0-9-]+$/];
+
+importScripts("__OUTBOX_CORE__");
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(STATIC_CACHE);
+      await cache.addAll(PRECACHE);
+      await self.skipWaiting();
+    })(),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      const names = await caches.keys();
+      await Promise.all(
+        names.filter((name) => name.startsWith("static-") && name !== STATIC_CACHE).map((name) => caches.delete(name)),
+      );
+      await self.clients.claim();
+    })(),
+  );
+});
+
+async function staticFirst(request) {
+  const cached = await caches.match(request);
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) {
+    const cache = await caches.open(STATIC_CACHE);
+    await cache.put(request, response.clone());
+  }
+  return response;
+}
+
+function withTimeout(promise, ms) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("timeout")), ms);
+    promise.then(
+      (value) => { clearTimeout(timer); resolve(value); },
+      (error) => { clearTimeout(timer); reject(error); },
+    );
+  });
+}
+
+function isCacheablePage(url) {
+  return CACHEABLE_PAGES.some((pattern) => pattern.test(url.pathname));
+}
+
+async function cachedPage(url) {
+  const cache = await caches.open(PAGES_CACHE);
+  if (url.pathname === "/visits/new") return cache.match(VISIT_SHELL_URL);
+  return (await cache.match(url.href)) || cache.match(url.pathname);
+}
+
+async function networkFirst(event) {
+  const url = new URL(event.request.url);
+  const network = fetch(event.request);
+  const fallback = await cachedPage(url);
+  try {
+    const response = await (fallback ? withTimeout(network, NAVIGATION_TIMEOUT_MS) : network);
+    if (response.ok && !response.redirected && isCacheablePage(url) && url.pathname !== "/visits/new") {
+      const cache = await caches.open(PAGES_CACHE);
+      event.waitUntil(cache.put(url.pathname + (url.pathname === "/" ? "" : url.search), response.clone()));
+    }
+    return response;
+  } catch (error) {
+    return fallback || (await caches.match(OFFLINE_URL)) || Response.error();
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/api/")) return;
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(staticFirst(event.request));
+  } else if (event.request.mode === "navigate") {
+    event.respondWith(networkFirst(event));
+  }
+});
+
+// Background Sync: deliver the outbox even when no page of the app is open.
+self.addEventListener("sync", (event) => {
+  if (event.tag === "outbox") event.waitUntil(self.PwaOutbox.sync());
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "sync") event.waitUntil(self.PwaOutbox.sync({ force: true }));
+});
