@@ -110,7 +110,9 @@ def parse_item(item):
         case_changes=changes,
     )
     if errors:
-        raise ValidationError(_l("Please correct the highlighted fields."), errors)
+        # Report the item's other mistakes too, so one round trip shows them all.
+        _, _, domain_errors = visits.check_fields(data)
+        raise ValidationError(_l("Please correct the highlighted fields."), domain_errors | errors)
     return data, positions
 
 
@@ -147,6 +149,11 @@ def sync_one(item):
         # On SQLite, take the write lock first so racing syncs queue rather than fail.
         db.session.connection(execution_options={"sqlite_immediate": True})
         visit, created = visits.log_visit(data, current_user)
+        result = {
+            "client_uuid": visit.client_uuid,
+            "status": "created" if created else "duplicate",
+            "id": visit.id,
+        }
         db.session.commit()
     except ValidationError as error:
         db.session.rollback()
@@ -159,11 +166,7 @@ def sync_one(item):
     except Conflict as error:
         db.session.rollback()
         return rejected(client_uuid, "conflict", error.message, {"client_uuid": error.message})
-    return {
-        "client_uuid": visit.client_uuid,
-        "status": "created" if created else "duplicate",
-        "id": visit.id,
-    }
+    return result
 
 
 @bp.route("/visits/sync", methods=["POST"])

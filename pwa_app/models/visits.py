@@ -35,7 +35,7 @@ class Visit(db.Model):
     lon: Mapped[float | None] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float)
     confirmed_by_household_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A fingerprint of what the client sent, to tell a replay from a reused client_uuid.
     payload_hash: Mapped[str | None] = mapped_column(String(64))
