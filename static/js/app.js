@@ -165,7 +165,8 @@ async function start() {
     }
   }
   await refreshBadge();
-  window.addEventListener("online", () => { syncNow(); refreshHouseholds(); });
+  // Signal is back: the backoff was for the network, not the server, so send at once.
+  window.addEventListener("online", () => { syncNow({ force: true }); refreshHouseholds(); });
   setInterval(() => { if (navigator.onLine) syncNow(); }, RETRY_EVERY_MS);
   if (userId != null) {
     await syncNow();

@@ -230,6 +230,8 @@ async function start() {
     locateButton.addEventListener("click", () => locate(locateButton));
   }
   if (form.dataset.mode !== "new") return;
+  // A fresh form's time is "now" on this phone's clock, whatever time zone it is set to.
+  if (form.dataset.fresh !== undefined) form.elements.visited_at.value = localInput(new Date().toISOString());
   await window.PwaApp?.ready;
   if (form.dataset.shell !== undefined) await fillShell();
   const fix = new URLSearchParams(window.location.search).get("outbox");

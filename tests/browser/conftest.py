@@ -70,22 +70,59 @@ def launch_browser(playwright):
         chromium.close()
 
 
+class LiveServer:
+    """The app served on a loopback port that a test can stop and start again."""
+
+    def __init__(self, app, port=0):
+        self.app = app
+        self.port = port
+        self.server = None
+        self.thread = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, wsgi=None):
+        """Serve (again) on the same port, optionally through a WSGI wrapper."""
+        self.server = make_server("127.0.0.1", self.port, wsgi or self.app, threaded=True)
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        """Stop answering: the port refuses connections until start()."""
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.thread.join(timeout=5)
+            self.server = None
+
+
 @pytest.fixture
-def live_server(app):
+def live(app):
     """Serve the app on a free loopback port for the length of one test."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    server = LiveServer(app)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_server(live):
+    """The base URL of the app served for this test."""
+    return live.url
 
 
 @pytest.fixture
 def page(browser):
     """Open a phone-sized page that records console errors and CSP violations."""
     context = browser.new_context(
-        viewport={"width": 360, "height": 740}, locale="th-TH", is_mobile=True, has_touch=True
+        viewport={"width": 360, "height": 740},
+        locale="th-TH",
+        timezone_id="Asia/Bangkok",
+        is_mobile=True,
+        has_touch=True,
     )
     page = context.new_page()
     page.console_errors = []

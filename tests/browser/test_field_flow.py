@@ -40,7 +40,7 @@ def test_volunteer_logs_a_visit_with_two_welfare_entries(page, live_server, crea
     page.click("button:has-text('บันทึกการเยี่ยม')")
 
     page.wait_for_url(f"{live_server}/households/{household.code}")
-    assert "บันทึกการเยี่ยมแล้ว" in page.content()
+    page.locator(".alert-ok").filter(has_text="บันทึกและส่งการเยี่ยมแล้ว").wait_for()
     timeline = page.locator("#timeline").inner_text()
     assert "ยายความดันสูง" in timeline
     cases = page.locator("#cases").inner_text()
