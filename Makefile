@@ -45,6 +45,10 @@ browser-deps:
 	  fi; \
 	fi
 
+# Speed and size, measured on this machine and written to docs/benchmarks.md.
+bench: install browser-deps
+	$(BIN)/python -m bench.run
+
 # After adding or changing user-visible strings: extract, merge, then translate th.po.
 messages: install
 	$(BIN)/python tools/catalogues.py update

@@ -104,9 +104,11 @@ def _begin_sqlite(connection):
 def register_extensions(app):
     """Bind the unbound extensions to this app."""
     from pwa_app import models  # noqa: F401  (registers the tables with the metadata)
+    from pwa_app.web.sessions import AppSessionInterface
     from pwa_app.i18n import compile_catalogues, select_locale, select_timezone
     from pwa_app.services import accounts
 
+    app.session_interface = AppSessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -12,6 +12,9 @@ def js_strings():
             "Log in again to send the visits saved on this phone. They are kept until then."
         ),
         "log_in": _("Log in"),
+        "waiting_logged_out": _(
+            "{n} visits saved on this phone are waiting to be sent. Log in to send them."
+        ),
         "logout_waiting": _(
             "{n} visits on this phone are not sent yet. They stay here and are sent when you "
             "log in again. Log out anyway?"

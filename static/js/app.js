@@ -152,11 +152,23 @@ document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
 
+// Logged out with visits still on the phone: say so where the volunteer logs in.
+async function showWaitingNotice() {
+  const waiting = (await Outbox.entries(null)).length;
+  if (!waiting) return;
+  const box = document.createElement("div");
+  box.className = "alert alert-warning";
+  box.dataset.waitingNotice = "";
+  box.textContent = t("waiting_logged_out", { n: waiting });
+  document.getElementById("main")?.prepend(box);
+}
+
 async function start() {
   showFlash();
   guardLogout();
   await registerWorker();
   if (!Outbox) return;
+  if (userId == null) await showWaitingNotice();
   if (userId != null && csrf) {
     const previous = await Outbox.session();
     await Outbox.setMeta("session", { user_id: userId, csrf });
@@ -169,7 +181,7 @@ async function start() {
   window.addEventListener("online", () => { syncNow({ force: true }); refreshHouseholds(); });
   setInterval(() => { if (navigator.onLine) syncNow(); }, RETRY_EVERY_MS);
   if (userId != null) {
-    await syncNow();
+    await syncNow({ force: true }); // app start: try at once, whatever the backoff said
     await Promise.allSettled([cacheShellPages(), refreshHouseholds()]);
   }
 }

@@ -216,3 +216,43 @@ def test_another_user_on_the_phone_does_not_send_the_first_users_visits(
     page.locator("[data-send-status]").filter(has_text="ส่งแล้ว: 0").wait_for()
     assert visits_in_db() == 0
     context.close()
+
+
+def test_an_expired_session_keeps_the_outbox_and_asks_to_log_in(page, live, create_user,
+                                                                create_household):
+    volunteer = create_user("volunteer", areas=["NI-05"])
+    household = create_household("NI-05", volunteer=volunteer)
+    log_in_and_prime(page, live.url, volunteer)
+    go_offline(page, live)
+    log_visit_offline(page, live.url, household.code, "รอหลายวัน")
+    page.context.clear_cookies()  # days later: the server no longer knows this phone
+    go_online(page, live)
+    state = page.evaluate("async () => (await window.PwaApp.syncNow({ force: true })).state")
+    assert state == "login"  # the API answered 401
+    page.locator("[data-login-needed]").wait_for(timeout=10_000)
+    assert page.evaluate("async () => (await window.PwaOutbox.entries(null)).length") == 1
+    assert visits_in_db() == 0
+
+    page.locator("[data-login-needed] a").click()
+    page.fill("input[name=phone]", volunteer.phone)
+    page.fill("input[name=password]", PASSWORD)
+    assert "รอส่ง" in page.locator("[data-waiting-notice]").inner_text()
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live.url}/outbox")
+    page.locator("[data-outbox-list]").filter(has_text="ไม่มีรายการรอส่ง").wait_for(timeout=15_000)
+    assert visits_in_db() == 1
+
+
+def test_a_full_phone_says_so_and_keeps_the_form(page, live, create_user, create_household):
+    volunteer = create_user("volunteer", areas=["NI-06"])
+    household = create_household("NI-06", volunteer=volunteer)
+    log_in_and_prime(page, live.url, volunteer)
+    page.goto(f"{live.url}/visits/new?household={household.code}")
+    page.evaluate("""() => {
+      window.PwaOutbox.add = () => Promise.reject(new DOMException('full', 'QuotaExceededError'));
+    }""")
+    page.fill("textarea[name=notes]", "ไม่อยากให้หาย")
+    page.click("button[data-save]")
+    page.locator(".visit-form-errors").filter(has_text="พื้นที่เก็บข้อมูลในโทรศัพท์เต็ม").wait_for()
+    assert page.input_value("textarea[name=notes]") == "ไม่อยากให้หาย"
+    assert page.url.endswith(f"/visits/new?household={household.code}")

@@ -1,0 +1,20 @@
+"""A volunteer's first load fits the budget; a repeat load takes the shell from the phone."""
+
+from bench.weight import BUDGET_BYTES, Meter, measure_volunteer_load, total
+from tests.conftest import PASSWORD
+
+
+def test_first_load_is_under_100_kb_and_repeat_load_fetches_only_the_page(
+    playwright, live, create_user, create_household
+):
+    volunteer = create_user("volunteer", areas=["NI-01"])
+    for _ in range(20):
+        create_household("NI-01", volunteer=volunteer)
+    meter = Meter(live.app)
+    live.stop()
+    live.start(meter)
+
+    first, repeat = measure_volunteer_load(playwright, live.url, meter, volunteer.phone, PASSWORD)
+
+    assert total(first) <= BUDGET_BYTES, sorted((r["bytes"], r["path"]) for r in first)
+    assert [r["path"] for r in repeat] == ["/"], repeat
