@@ -5,7 +5,7 @@ import pytest
 from pwa_app import create_app, instance_secret_key
 
 
-@pytest.mark.parametrize("path", ["/login", "/healthz", "/no-such-page", "/static/css/app.css"])
+@pytest.mark.parametrize("path", ["/login", "/healthz", "/no-such-page", "/api/v1/me", "/sw.js"])
 def test_every_answer_carries_the_security_headers(client, path):
     with client.get(path) as response:
         headers = response.headers
@@ -15,6 +15,14 @@ def test_every_answer_carries_the_security_headers(client, path):
     assert "frame-ancestors 'none'" in csp
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_static_files_are_not_sniffed_and_carry_no_cookie_vary(client, login_as):
+    login_as("volunteer")
+    with client.get("/static/css/app.css?v=1") as response:
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "Cookie" not in response.headers.get("Vary", "")
+        assert "Set-Cookie" not in response.headers
 
 
 def test_pages_have_no_inline_script(client, login_as):
