@@ -93,12 +93,27 @@ def _tune_sqlite(dbapi_connection, _record):
 def _begin_sqlite(connection):
     """Start SQLite transactions explicitly (the sqlite3 module no longer does).
 
-    A connection marked `sqlite_immediate` takes the write lock at once, so two writers
-    queue on the busy timeout instead of one failing on a stale snapshot.
+    In a request that may write, every transaction takes the write lock at once (BEGIN
+    IMMEDIATE): a transaction that reads and later writes would otherwise fail outright
+    ("database is locked") when another request wrote in between, instead of queueing on
+    the busy timeout. Views marked read_only read without the lock.
     """
-    if connection.dialect.name == "sqlite":
-        immediate = connection.get_execution_options().get("sqlite_immediate")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if connection.dialect.name != "sqlite":
+        return
+    from flask import g, has_request_context
+
+    immediate = has_request_context() and g.get("sqlite_immediate", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def mark_request_writes():
+    """Note whether this request's transactions should take SQLite's write lock."""
+    from flask import current_app, g, request
+
+    if request.endpoint in (None, "static"):
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    g.sqlite_immediate = not getattr(view, "read_only", False)
 
 
 def register_extensions(app):
@@ -110,6 +125,7 @@ def register_extensions(app):
 
     app.session_interface = AppSessionInterface()
     db.init_app(app)
+    app.before_request(mark_request_writes)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     compress.init_app(app)

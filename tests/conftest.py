@@ -122,12 +122,16 @@ class FreshRequestClient(FlaskClient):
 
     The tests hold one app context open so factories and assertions share the request's
     database session; without this, `g` (and Flask-Login's cached user) would leak
-    from one request, or one client, into the next.
+    from one request, or one client, into the next, and so would the request's transaction.
     """
 
     def open(self, *args, **kwargs):
         g._get_current_object().__dict__.clear()
-        return super().open(*args, **kwargs)
+        response = super().open(*args, **kwargs)
+        # As at the end of a real request: nothing of the request's transaction (nor its
+        # SQLite write lock) outlives it.
+        db.session.rollback()
+        return response
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from flask import jsonify
 
 from pwa_app.api import bp
+from pwa_app.web.access import read_only
 
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
@@ -287,6 +288,7 @@ SPEC = {
 
 
 @bp.route("/openapi.json")
+@read_only
 def openapi():
     """Describe the API."""
     return jsonify(SPEC)

@@ -146,8 +146,6 @@ def sync_one(item):
     positions = {}
     try:
         data, positions = parse_item(item)
-        # On SQLite, take the write lock first so racing syncs queue rather than fail.
-        db.session.connection(execution_options={"sqlite_immediate": True})
         visit, created = visits.log_visit(data, current_user)
         result = {
             "client_uuid": visit.client_uuid,

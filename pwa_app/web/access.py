@@ -24,3 +24,9 @@ def role_required(*roles):
 
 staff_required = role_required("staff", "admin")
 admin_required = role_required("admin")
+
+
+def read_only(view):
+    """Mark a view that never writes: on SQLite it reads without taking the write lock."""
+    view.read_only = True
+    return view

@@ -3,12 +3,13 @@
 from flask import Blueprint, render_template
 
 from pwa_app.services import summaries
-from pwa_app.web.access import staff_required
+from pwa_app.web.access import read_only, staff_required
 
 bp = Blueprint("dashboard", __name__)
 
 
 @bp.route("/dashboard")
+@read_only
 @staff_required
 def index():
     """Show the organisation's figures and each village's coverage."""

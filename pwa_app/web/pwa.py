@@ -10,6 +10,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from pwa_app.web.access import read_only
+
 bp = Blueprint("pwa", __name__)
 
 # Everything the app shell needs offline, precached when the service worker installs.
@@ -52,6 +54,7 @@ def cache_version():
 
 
 @bp.route("/manifest.webmanifest")
+@read_only
 def manifest():
     """Describe the app for installing on a phone's home screen."""
     with force_locale("th"):
@@ -87,6 +90,7 @@ def manifest():
 
 
 @bp.route("/sw.js")
+@read_only
 def service_worker():
     """Serve the service worker from the root so that its scope is the whole app."""
     source = (Path(current_app.static_folder) / "sw.js").read_text("utf-8")
@@ -102,12 +106,14 @@ def service_worker():
 
 
 @bp.route("/offline")
+@read_only
 def offline():
     """The page shown when there is no signal and nothing cached for the address."""
     return render_template("pwa/offline.html")
 
 
 @bp.route("/outbox")
+@read_only
 @login_required
 def outbox():
     """Visits saved on this phone and waiting to be sent; fix or discard rejected ones."""

@@ -4,11 +4,13 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from pwa_app.extensions import db
+from pwa_app.web.access import read_only
 
 bp = Blueprint("system", __name__)
 
 
 @bp.route("/healthz")
+@read_only
 def healthz():
     """Answer 200 when the app and its database respond, 503 otherwise."""
     try:
