@@ -252,6 +252,7 @@ def create_visit(app):
         visit = Visit(
             client_uuid=str(uuid.uuid4()),
             household=household,
+            village_id=household.village_id,
             volunteer=volunteer,
             visited_at=utcnow() - timedelta(days=days_ago),
             kind=kind,
@@ -259,6 +260,8 @@ def create_visit(app):
             notes="",
         )
         db.session.add(visit)
+        if household.last_visit_at is None or visit.visited_at > household.last_visit_at:
+            household.last_visit_at = visit.visited_at
         db.session.commit()
         return visit
 

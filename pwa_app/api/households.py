@@ -16,7 +16,7 @@ from pwa_app.services.scope import scope_households, sees_everything
 PAGE_SIZE = 1000
 
 
-def household_json(household, last_visit_at):
+def household_json(household):
     """Describe a household for the offline cache: no members, no notes."""
     return {
         "code": household.code,
@@ -24,7 +24,7 @@ def household_json(household, last_visit_at):
         "head_name": household.head_name,
         "village": household.village.code,
         "tags": household.tags,
-        "last_visit_at": last_visit_at.isoformat() if last_visit_at else None,
+        "last_visit_at": household.last_visit_at.isoformat() if household.last_visit_at else None,
     }
 
 
@@ -57,26 +57,20 @@ def households():
         response = make_response("", 304)
         response.set_etag(etag)
         return response
-    last_visit = (
-        select(func.max(Visit.visited_at))
-        .where(Visit.household_id == Household.id, Visit.deleted_at.is_(None))
-        .correlate(Household)
-        .scalar_subquery()
-    )
     stmt = (
-        scope_households(select(Household, last_visit), current_user)
+        scope_households(select(Household), current_user)
         .options(selectinload(Household.tag_rows), selectinload(Household.village))
         .where(Household.archived.is_(False))
         .order_by(Household.code)
         .limit(PAGE_SIZE + 1)
         .offset((page - 1) * PAGE_SIZE)
     )
-    rows = db.session.execute(stmt).all()
+    rows = db.session.scalars(stmt).all()
     audit.record("household.list", current_user, api=True, page=page)
     db.session.commit()
     more = len(rows) > PAGE_SIZE
     response = jsonify(
-        households=[household_json(h, last) for h, last in rows[:PAGE_SIZE]],
+        households=[household_json(h) for h in rows[:PAGE_SIZE]],
         next=url_for("api.households", page=page + 1) if more else None,
     )
     response.set_etag(etag)

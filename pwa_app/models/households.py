@@ -25,6 +25,7 @@ class Household(db.Model):
     __table_args__ = (
         Index("ix_households_village_archived", "village_id", "archived"),
         Index("ix_households_volunteer", "assigned_volunteer_id"),
+        Index("ix_households_village_last_visit", "village_id", "last_visit_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,6 +44,8 @@ class Household(db.Model):
     consent_scope: Mapped[str | None] = mapped_column(String(200))
     assigned_volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The latest live visit, kept by the visits service: lists and coverage read it directly.
+    last_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

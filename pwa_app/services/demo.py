@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 
 from pwa_app.extensions import db
 from pwa_app.models import (
@@ -291,7 +291,7 @@ def _top_up_visits(rng, words, target, now):
     if missing <= 0:
         return 0, 0
     households = db.session.execute(
-        select(Household.id, Household.assigned_volunteer_id).where(
+        select(Household.id, Household.assigned_volunteer_id, Household.village_id).where(
             Household.assigned_volunteer_id.is_not(None)
         )
     ).all()
@@ -306,8 +306,9 @@ def _top_up_visits(rng, words, target, now):
     for start in range(0, missing, CHUNK):
         visits, needs, cases, events = [], [], [], []
         for _ in range(min(CHUNK, missing - start)):
-            household_id, volunteer_id = rng.choice(households)
+            household_id, volunteer_id, village_id = rng.choice(households)
             visit = _visit_row(rng, words, visit_id, household_id, volunteer_id, now)
+            visit["village_id"] = village_id
             visits.append(visit)
             needs += [{"visit_id": visit_id, "need": n} for n in visit.pop("needs")]
             if visit["wellbeing"] != "green" and rng.random() < 0.25:
@@ -323,6 +324,13 @@ def _top_up_visits(rng, words, target, now):
         _insert(Assistance, cases)
         _insert(AssistanceEvent, events)
         added_cases += len(cases)
+    db.session.execute(
+        update(Household).values(
+            last_visit_at=select(func.max(Visit.visited_at))
+            .where(Visit.household_id == Household.id, Visit.deleted_at.is_(None))
+            .scalar_subquery()
+        )
+    )
     return missing, added_cases
 
 

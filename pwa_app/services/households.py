@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from pwa_app.extensions import db
-from pwa_app.models import Area, Household, HouseholdTag, Member, MemberTag, User, Visit
+from pwa_app.models import Area, Household, HouseholdTag, Member, MemberTag, User
 from pwa_app.models.base import utcnow
 from pwa_app.services import audit
 from pwa_app.services.errors import NotFound, ValidationError
@@ -38,15 +38,6 @@ def by_token(token):
     return household
 
 
-def last_visit_at(household):
-    """Return when the household was last visited, or None."""
-    return db.session.scalar(
-        select(func.max(Visit.visited_at)).where(
-            Visit.household_id == household.id, Visit.deleted_at.is_(None)
-        )
-    )
-
-
 @dataclass
 class HouseholdQuery:
     """What the households list was asked for."""
@@ -60,13 +51,7 @@ class HouseholdQuery:
 
 
 def search(user, query):
-    """Return (households, total, last visit per id) for one page of the user's list."""
-    last_visit = (
-        select(func.max(Visit.visited_at))
-        .where(Visit.household_id == Household.id, Visit.deleted_at.is_(None))
-        .correlate(Household)
-        .scalar_subquery()
-    )
+    """Return (households, total) for one page of the user's list."""
     stmt = scope_households(select(Household), user).where(Household.archived.is_(query.archived))
     if query.text:
         pattern = f"%{query.text.strip().lower()}%"
@@ -86,13 +71,10 @@ def search(user, query):
 
         stmt = stmt.where(not_visited_since(utcnow() - timedelta(days=query.stale_days)))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.execute(
-        stmt.add_columns(last_visit.label("last_visit_at"))
-        .order_by(Household.code)
-        .limit(PAGE_SIZE)
-        .offset((max(query.page, 1) - 1) * PAGE_SIZE)
+    rows = db.session.scalars(
+        stmt.order_by(Household.code).limit(PAGE_SIZE).offset((max(query.page, 1) - 1) * PAGE_SIZE)
     ).all()
-    return [row[0] for row in rows], total, {row[0].id: row[1] for row in rows}
+    return rows, total
 
 
 @dataclass

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, distinct, exists, func, select
+from sqlalchemy import and_, distinct, func, or_, select
 
 from pwa_app.extensions import db
 from pwa_app.models import Area, Assistance, HelpRequest, Household, User, Visit
@@ -28,10 +28,7 @@ def live_visits():
 
 def not_visited_since(cutoff):
     """Return the condition for households with no visit since the cutoff."""
-    recent = exists().where(
-        Visit.household_id == Household.id, Visit.visited_at >= cutoff, live_visits()
-    )
-    return ~recent
+    return or_(Household.last_visit_at.is_(None), Household.last_visit_at < cutoff)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from pwa_app.extensions import db
@@ -230,6 +230,7 @@ def log_visit(data, user):
     visit = Visit(
         client_uuid=str(data.client_uuid or uuid.uuid4()),
         household=household,
+        village_id=household.village_id,
         volunteer=user,
         visited_at=visited_at,
         received_at=utcnow(),
@@ -257,6 +258,8 @@ def log_visit(data, user):
         if (existing := find_by_uuid(data.client_uuid)) is not None:
             return _replay(existing, data)
         raise
+    if household.last_visit_at is None or visited_at > household.last_visit_at:
+        household.last_visit_at = visited_at
     audit.record("visit.create", user, visit, household)
     return visit, True
 
@@ -294,6 +297,8 @@ def update_visit(visit, data, user):
     if visit.needs != wanted:
         visit.need_rows = [VisitNeed(need=need) for need in wanted]
     visit.updated_at = utcnow()
+    db.session.flush()
+    refresh_last_visit(visit.household)
     audit.record("visit.update", user, visit, visit.household)
 
 
@@ -302,7 +307,18 @@ def delete_visit(visit, user):
     if not may_change(user, visit):
         raise ValidationError(_l("Visits can be deleted for 24 hours only. Ask staff."))
     visit.deleted_at = visit.updated_at = utcnow()
+    db.session.flush()
+    refresh_last_visit(visit.household)
     audit.record("visit.delete", user, visit, visit.household)
+
+
+def refresh_last_visit(household):
+    """Recompute a household's last visit after a visit was moved or deleted."""
+    household.last_visit_at = db.session.scalar(
+        select(func.max(Visit.visited_at)).where(
+            Visit.household_id == household.id, Visit.deleted_at.is_(None)
+        )
+    )
 
 
 def timeline(household, limit=50):

@@ -118,14 +118,13 @@ def index():
         archived=args.get("archived") == "1",
         page=max(args.get("page", 1, type=int), 1),
     )
-    rows, total, last_visits = households.search(current_user, query)
+    rows, total = households.search(current_user, query)
     audit.record("household.list", current_user, results=len(rows), q=query.text or None)
     db.session.commit()
     return render_template(
         "households/index.html",
         households=rows,
         total=total,
-        last_visits=last_visits,
         query=query,
         villages=village_choices(),
         page_size=households.PAGE_SIZE,
@@ -167,7 +166,6 @@ def detail(code):
         open_cases=cases.open_cases(household),
         closed_cases=cases.closed_cases(household),
         timeline=visits.timeline(household),
-        last_visit_at=households.last_visit_at(household),
         member_form=fill_member_choices(MemberForm(formdata=None)),
         may_change=visits.may_change,
         next_step=cases.next_step,

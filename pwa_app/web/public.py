@@ -42,7 +42,6 @@ def render_card(household, form=None, status=200):
         "public/card.html",
         household=household,
         volunteer=volunteer if volunteer is not None and volunteer.active else None,
-        last_visit_at=households.last_visit_at(household),
         can_confirm=visits.recent_unconfirmed(household) is not None,
         form=form,
     ), status
