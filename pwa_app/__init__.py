@@ -155,14 +155,17 @@ def register_blueprints(app):
     from pwa_app.web import (
         admin,
         auth,
+        badges,
         dashboard,
         help_requests,
         home,
         households,
         public,
         pwa,
+        reports,
         system,
         visits,
+        volunteers,
     )
 
     blueprints = (
@@ -173,6 +176,9 @@ def register_blueprints(app):
         public.bp,
         help_requests.bp,
         dashboard.bp,
+        volunteers.bp,
+        badges.bp,
+        reports.bp,
         admin.bp,
         system.bp,
         pwa.bp,

@@ -9,13 +9,14 @@ from sqlalchemy import func, select
 
 from pwa_app.extensions import db
 from pwa_app.models import User
-from pwa_app.services import accounts, demo, imports
+from pwa_app.services import accounts, demo, imports, recognition
 from pwa_app.services.errors import ValidationError
 from pwa_app.vocab import ROLES
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 households_cli = AppGroup("households", help="Manage households.")
 demo_cli = AppGroup("demo", help="Load demo data for Nong Ian and Ban Lao.")
+badges_cli = AppGroup("badges", help="Recognition badges.")
 
 
 @users_cli.command("create")
@@ -103,8 +104,19 @@ def show_logins():
     print_logins()
 
 
+@badges_cli.command("evaluate")
+def evaluate_badges():
+    """Award every automatic badge that volunteers have earned (never one twice)."""
+    awards = recognition.evaluate_all()
+    db.session.commit()
+    for award in awards:
+        click.echo(f"awarded {award.badge.code} to {award.volunteer.display_name} ({award.public_id})")
+    click.echo(f"{len(awards)} new awards")
+
+
 def register(app):
     """Add the command groups to the app's CLI."""
     app.cli.add_command(users_cli)
     app.cli.add_command(households_cli)
+    app.cli.add_command(badges_cli)
     app.cli.add_command(demo_cli)

@@ -94,3 +94,10 @@ def local_input_value(moment=None):
 
     local = to_user_timezone(moment or utcnow())
     return local.strftime("%Y-%m-%dT%H:%M")
+
+
+def format_month(value):
+    """Format a month: "พฤศจิกายน 2569" in Thai, "November 2026" in English."""
+    if current_language() != "th":
+        return babel_format_date(value, format="LLLL y", locale="en")
+    return f"{_thai_month(value, 'wide')} {value.year + BUDDHIST_ERA_OFFSET}"

@@ -36,26 +36,6 @@ def test_staff_home_shows_organisation_figures(client, login_as, create_househol
     assert "แดชบอร์ด" in page
 
 
-def test_dashboard_lists_every_village_with_coverage(client, login_as, create_user,
-                                                     create_household, create_visit):
-    volunteer = create_user("volunteer", areas=["NI-02"])
-    visited = create_household("NI-02", volunteer=volunteer)
-    create_household("NI-02")
-    create_visit(visited, volunteer, days_ago=3)
-    create_visit(visited, volunteer, days_ago=40)
-    login_as("staff")
-
-    rows = {row.area.code: row for row in summaries.village_table()}
-    assert rows["NI-02"].households == 2
-    assert rows["NI-02"].visited_30 == 1
-    assert rows["NI-02"].visits_30 == 1
-    assert rows["NI-02"].coverage == 50
-    assert len(rows) == 13
-    page = client.get("/dashboard").get_data(as_text=True)
-    assert "หมู่ที่ 2 บ้านหนองเอี่ยนทุ่ง" in page
-    assert "50%" in page
-
-
 def test_api_me_describes_the_caller(client, login_as):
     user = login_as("volunteer", areas=["NI-01", "NI-02"])
     body = client.get("/api/v1/me").json

@@ -2,8 +2,11 @@
 
 import pytest
 
+from sqlalchemy import select
+
 from pwa_app.extensions import db
-from pwa_app.models import HelpRequest, Member
+from pwa_app.models import Badge, HelpRequest, Member
+from pwa_app.services import recognition
 
 ROLES = ("anonymous", "volunteer", "staff", "admin")
 LOGIN = "login"  # a redirect to the login page
@@ -51,6 +54,25 @@ MATRIX = {
     ("POST", "/h/<token>/confirm"): (302, 302, 302, 302),
     ("GET", "/help-requests"): (LOGIN, 403, 200, 200),
     ("POST", "/help-requests/<int:request_id>/status"): (LOGIN, 302, 302, 302),
+    ("GET", "/volunteers"): (LOGIN, 403, 200, 200),
+    ("GET", "/volunteers/<int:user_id>"): (LOGIN, 404, 200, 200),
+    ("POST", "/volunteers/<int:user_id>/thank"): (LOGIN, 403, 302, 302),
+    ("POST", "/volunteers/<int:user_id>/awards"): (LOGIN, 403, 400, 400),
+    ("POST", "/volunteers/<int:user_id>/awards/<int:award_id>/revoke"): (LOGIN, 403, 302, 302),
+    ("POST", "/visits/<int:visit_id>/thank"): (LOGIN, 403, 302, 302),
+    ("GET", "/badges/verify/<public_id>"): (200, 200, 200, 200),
+    ("GET", "/badges/verify/<public_id>.json"): (200, 200, 200, 200),
+    ("GET", "/badges/verify/<public_id>/certificate"): (200, 200, 200, 200),
+    ("GET", "/badges/issuer"): (200, 200, 200, 200),
+    ("GET", "/badges/achievements/<code>"): (200, 200, 200, 200),
+    ("GET", "/reports/visits.csv"): (LOGIN, 403, 200, 200),
+    ("GET", "/reports/visits.xlsx"): (LOGIN, 403, 200, 200),
+    ("GET", "/reports/monthly"): (LOGIN, 403, 200, 200),
+    ("GET", "/admin/badges"): (LOGIN, 403, 403, 200),
+    ("GET", "/admin/badges/new"): (LOGIN, 403, 403, 200),
+    ("POST", "/admin/badges/new"): (LOGIN, 403, 403, 400),
+    ("GET", "/admin/badges/<int:badge_id>"): (LOGIN, 403, 403, 200),
+    ("POST", "/admin/badges/<int:badge_id>"): (LOGIN, 403, 403, 400),
     ("GET", "/healthz"): (200, 200, 200, 200),
     ("GET", "/manifest.webmanifest"): (200, 200, 200, 200),
     ("GET", "/sw.js"): (200, 200, 200, 200),
@@ -62,6 +84,8 @@ MATRIX = {
     ("GET", "/api/v1/households"): (401, 200, 200, 200),
     ("GET", "/api/v1/visits"): (401, 200, 200, 200),
 }
+# Routes whose placeholder is not one of the objects below.
+FIXED_PATHS = {"/badges/achievements/<code>": "/badges/achievements/smile"}
 # Query strings some routes need to do their work.
 QUERIES = {"/visits/new": "?household={code}", "/api/v1/visits": "?household={code}"}
 CASES = [
@@ -93,7 +117,13 @@ def objects(create_user, create_household, create_visit):
         db.session.add_all([member, help_request])
         db.session.commit()
         visit = create_visit(household, owner)
+        badge = db.session.scalar(select(Badge).where(Badge.code == "smile"))
+        award = recognition.award(badge, target, None, "ยิ้มเก่ง")
+        db.session.commit()
         return {
+            "award_id": award.id,
+            "public_id": award.public_id,
+            "badge_id": badge.id,
             "user_id": target.id,
             "code": household.code,
             "token": household.qr_token,
@@ -106,7 +136,7 @@ def objects(create_user, create_household, create_visit):
 
 
 def fill(rule, values):
-    path = rule
+    path = FIXED_PATHS.get(rule, rule)
     for name, value in values.items():
         path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
     return path + QUERIES.get(rule, "").format(**values)

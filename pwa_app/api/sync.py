@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from pwa_app.api import bp
 from pwa_app.api.errors import error_response
 from pwa_app.extensions import db
-from pwa_app.services import cases, visits
+from pwa_app.services import cases, recognition, visits
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
 
 MAX_ITEMS = 50
@@ -187,13 +187,16 @@ def sync_visits():
         )
     db.session.commit()  # nothing of the login lookup stays open across the items
     results = []
-    for item in body["visits"]:
-        try:
+    try:
+        for item in body["visits"]:
             results.append(sync_one(item))
-        except OperationalError:
-            db.session.rollback()
-            current_app.logger.warning("database busy during sync; asking the client to retry")
-            response = error_response(503, "unavailable")
-            response[0].headers["Retry-After"] = "5"
-            return response
+        if any(result["status"] == "created" for result in results):
+            recognition.evaluate(current_user)  # badges earned by these visits
+            db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+        current_app.logger.warning("database busy during sync; asking the client to retry")
+        response = error_response(503, "unavailable")
+        response[0].headers["Retry-After"] = "5"
+        return response
     return {"results": results}

@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, distinct, func, or_, select
+from sqlalchemy import distinct, func, or_, select
 
 from pwa_app.extensions import db
-from pwa_app.models import Area, Assistance, HelpRequest, Household, User, Visit
+from pwa_app.models import Assistance, HelpRequest, Household, User, Visit
 from pwa_app.models.base import utcnow
 from pwa_app.services.scope import scope_households
 from pwa_app.vocab import OPEN_ASSISTANCE_STATUSES
@@ -112,61 +112,6 @@ def org_summary(now=None):
             select(func.count(HelpRequest.id)).where(HelpRequest.status == "new")
         ),
     )
-
-
-@dataclass
-class VillageRow:
-    """One village's line on the dashboard."""
-
-    area: Area
-    households: int
-    visited_30: int
-    visits_30: int
-    open_cases: int
-
-    @property
-    def coverage(self):
-        """Return the share of households visited in the last 30 days, 0 to 100."""
-        return round(100 * self.visited_30 / self.households) if self.households else 0
-
-
-def village_table(now=None):
-    """Return per-village households, 30-day coverage and visits, and open cases."""
-    now = now or utcnow()
-    cutoff = now - timedelta(days=30)
-    recent_visit = (Visit, and_(Visit.household_id == Household.id, Visit.visited_at >= cutoff))
-    households = _per_village(func.count(Household.id))
-    visited = _per_village(
-        func.count(distinct(Visit.household_id)), recent_visit, live_visits()
-    )
-    visits = _per_village(func.count(Visit.id), recent_visit, live_visits())
-    cases = _per_village(
-        func.count(Assistance.id),
-        (Assistance, Assistance.household_id == Household.id),
-        Assistance.status.in_(OPEN_ASSISTANCE_STATUSES),
-    )
-    villages = db.session.scalars(
-        select(Area).where(Area.level == "village").order_by(Area.code)
-    ).all()
-    return [
-        VillageRow(
-            area=village,
-            households=households.get(village.id, 0),
-            visited_30=visited.get(village.id, 0),
-            visits_30=visits.get(village.id, 0),
-            open_cases=cases.get(village.id, 0),
-        )
-        for village in villages
-    ]
-
-
-def _per_village(count, join=None, *conditions):
-    """Count households' rows grouped by village, joined as asked; return {village_id: n}."""
-    stmt = select(count, Household.village_id).select_from(Household)
-    if join is not None:
-        stmt = stmt.join(*join)
-    stmt = stmt.where(Household.archived.is_(False), *conditions).group_by(Household.village_id)
-    return {village_id: n for n, village_id in db.session.execute(stmt)}
 
 
 def _count(stmt):

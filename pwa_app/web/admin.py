@@ -1,23 +1,22 @@
-"""Administration: user accounts, their roles and areas."""
+"""Administration: user accounts, their roles and areas, and the badge catalogue."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from pwa_app.extensions import db
-from pwa_app.models import Area, User
-from pwa_app.services import accounts
+from pwa_app.models import Badge, User
+from pwa_app.services import accounts, catalogue
 from pwa_app.services.errors import ValidationError
 from pwa_app.vocab import ROLES
 from pwa_app.web.access import admin_required
 from pwa_app.web.forms import REQUIRED, attach_errors
-from pwa_app.web.templating import localized
+from pwa_app.web.choices import area_choices
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -40,14 +39,6 @@ class PasswordResetForm(FlaskForm):
     """A new password set by an administrator."""
 
     password = PasswordField(_l("New password"), validators=[DataRequired(REQUIRED)])
-
-
-def area_choices():
-    """Return (code, name) for every subdistrict and village, for the areas field."""
-    areas = db.session.scalars(
-        select(Area).where(Area.level.in_(("subdistrict", "village"))).order_by(Area.code)
-    ).all()
-    return [SelectChoice(area.code, f"{area.code} · {localized(area)}") for area in areas]
 
 
 def user_input(form, with_password):
@@ -157,3 +148,71 @@ def set_active(user_id):
     flash(_("Account reactivated.") if active else _("Account deactivated."), "ok")
     return redirect(url_for("admin.users"))
 
+
+
+class BadgeForm(FlaskForm):
+    """A badge of the catalogue: names, descriptions, image, threshold, active."""
+
+    name_th = StringField(_l("Name (Thai)"))
+    name_en = StringField(_l("Name (English)"))
+    description_th = StringField(_l("Description (Thai)"))
+    description_en = StringField(_l("Description (English)"))
+    image = SelectField(_l("Image"), validate_choice=False)
+    threshold = StringField(_l("Threshold"), render_kw={"inputmode": "numeric"})
+    active = SelectField(_l("In use"), validate_choice=False)
+
+
+def badge_images():
+    """Return the badge images available in static/badges."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    folder = Path(current_app.static_folder) / "badges"
+    return sorted(f"badges/{path.name}" for path in folder.glob("*.svg"))
+
+
+@bp.route("/badges")
+@admin_required
+def badges():
+    """The badge catalogue."""
+    return render_template("admin/badges.html", badges=catalogue.all_badges())
+
+
+@bp.route("/badges/new", methods=["GET", "POST"])
+@bp.route("/badges/<int:badge_id>", methods=["GET", "POST"])
+@admin_required
+def edit_badge(badge_id=None):
+    """Add a staff badge, or change a badge's names, description, image and threshold."""
+    badge = db.get_or_404(Badge, badge_id) if badge_id else None
+    form = BadgeForm(obj=badge if request.method == "GET" else None)
+    form.image.choices = [SelectChoice(path, path.split("/")[-1]) for path in badge_images()]
+    form.active.choices = [SelectChoice("1", _("Yes")), SelectChoice("0", _("No"))]
+    if request.method == "GET" and badge is not None:
+        form.active.data = "1" if badge.active else "0"
+        form.threshold.data = str(badge.threshold or "")
+    if form.validate_on_submit():
+        try:
+            saved = catalogue.save_badge(
+                badge,
+                catalogue.BadgeInput(
+                    name_th=form.name_th.data or "",
+                    name_en=form.name_en.data or "",
+                    description_th=form.description_th.data or "",
+                    description_en=form.description_en.data or "",
+                    image=form.image.data or "",
+                    threshold=form.threshold.data or "",
+                    active=form.active.data != "0",
+                ),
+                badge_images(),
+                current_user,
+            )
+        except ValidationError as error:
+            db.session.rollback()
+            attach_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Badge saved."), "ok")
+            return redirect(url_for("admin.edit_badge", badge_id=saved.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/badge_form.html", form=form, badge=badge), status

@@ -1,20 +1,53 @@
-"""The staff dashboard: what happens in every village."""
+"""The staff dashboard: what happens in every village, for a period and an area."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
+from flask_login import current_user
 
-from pwa_app.services import summaries
+from pwa_app.i18n import format_day
+from pwa_app.services import dashboard
+from pwa_app.services.errors import ValidationError
+from pwa_app.vocab import ASSISTANCE_STATUSES
+from pwa_app.web import charts
 from pwa_app.web.access import read_only, staff_required
+from pwa_app.web.choices import area_choices
+from pwa_app.web.templating import localized
 
 bp = Blueprint("dashboard", __name__)
+
+
+def filters_from(args):
+    """Read the period and area from the query string; return (period, area, errors)."""
+    errors = {}
+    try:
+        period = dashboard.parse_period(args.get("period", "month"), args.get("from"), args.get("to"))
+    except ValidationError as error:
+        errors.update(error.fields)
+        period = dashboard.parse_period("month")
+    try:
+        area = dashboard.parse_area(args.get("area"))
+    except ValidationError as error:
+        errors.update(error.fields)
+        area = None
+    return period, area, errors
 
 
 @bp.route("/dashboard")
 @read_only
 @staff_required
 def index():
-    """Show the organisation's figures and each village's coverage."""
+    """Show figures, pictures and lists for the chosen period and area."""
+    period, area, errors = filters_from(request.args)
+    board = dashboard.build(period, area, current_user)
     return render_template(
         "dashboard/index.html",
-        summary=summaries.org_summary(),
-        villages=summaries.village_table(),
-    )
+        board=board,
+        errors=errors,
+        args=request.args,
+        areas=area_choices(),
+        over_time=charts.columns([(format_day(day, "short"), n) for day, n in board.weekly]),
+        per_village=charts.rows([(localized(a), n) for a, n in board.by_village]),
+        funnel=charts.stacked_rows(
+            [(localized(program), parts) for program, parts in board.funnel],
+            list(ASSISTANCE_STATUSES),
+        ),
+    ), (400 if errors else 200)

@@ -3,7 +3,7 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from pwa_app.services import cases, help_requests, summaries
+from pwa_app.services import cases, help_requests, recognition, summaries
 
 bp = Blueprint("home", __name__)
 
@@ -21,6 +21,8 @@ def index():
             follow_ups=cases.follow_ups_due(current_user),
             today=cases.today(),
             help_requests=open_requests,
+            progress=recognition.next_badges(current_user),
+            feed=recognition.feed(current_user, limit=5),
         )
     return render_template(
         "home/staff.html",

@@ -18,7 +18,7 @@ from pwa_app.services.scope import household_for
 from pwa_app.vocab import HOUSEHOLD_TAGS, SEXES
 from pwa_app.web.access import staff_required
 from pwa_app.web.forms import attach_errors, choices_of
-from pwa_app.web.templating import localized
+from pwa_app.web.choices import village_choices
 
 bp = Blueprint("households", __name__, url_prefix="/households")
 
@@ -55,12 +55,6 @@ class ImportForm(FlaskForm):
     """A CSV file of households."""
 
     file = FileField(_l("CSV file"))
-
-
-def village_choices():
-    """Return the villages as choices, by code."""
-    villages = db.session.scalars(select(Area).where(Area.level == "village").order_by(Area.code))
-    return [SelectChoice(v.code, f"{v.code} · {localized(v)}") for v in villages]
 
 
 def fill_household_choices(form):

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 
 from pwa_app.extensions import db
-from pwa_app.services import help_requests, households, visits
+from pwa_app.services import help_requests, households, recognition, visits
 from pwa_app.services.errors import NotFound, Throttled, ValidationError
 from pwa_app.services.scope import may_see_household, sees_everything
 from pwa_app.vocab import HELP_CATEGORIES
@@ -85,9 +85,11 @@ def ask_for_help(token):
 def confirm_visit(token):
     """Let the household confirm that a volunteer visited today."""
     household = card_household(token)
-    if visits.confirm_recent(household) is None:
+    visit = visits.confirm_recent(household)
+    if visit is None:
         flash(_("There is no visit from the last 24 hours to confirm."), "warning")
     else:
+        recognition.evaluate(visit.volunteer)
         db.session.commit()
         flash(_("Thank you for confirming the visit."), "ok")
     return redirect(url_for("public.card", token=token))

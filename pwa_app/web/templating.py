@@ -36,6 +36,7 @@ def register(app):
     app.jinja_env.filters.update(
         day=i18n.format_day,
         moment=i18n.format_moment,
+        month=i18n.format_month,
         localized=localized,
     )
     app.jinja_env.globals.update(

@@ -22,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 
 from pwa_app.extensions import db
 from pwa_app.i18n import local_input_value
-from pwa_app.services import audit, cases, visits
+from pwa_app.services import audit, cases, recognition, visits
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
 from pwa_app.vocab import ASSISTANCE_STATUSES, NEEDS, VISIT_KINDS, WELLBEING
 from pwa_app.web.forms import attach_errors, choices_of
@@ -160,6 +160,7 @@ def new():
         else:
             db.session.commit()
             flash(_("Visit saved. Thank you!"), "ok")
+            announce_badges(recognition.evaluate(current_user))
             return redirect(url_for("households.detail", code=visit.household.code))
     status = 400 if form.errors or form.form_errors or extra_errors else 200
     return render_template(
@@ -171,6 +172,13 @@ def new():
         next_step=cases.next_step,
         visit=None,
     ), status
+
+
+def announce_badges(awards):
+    """Commit new badges and tell the volunteer about them."""
+    db.session.commit()
+    for award in awards:
+        flash(_("New badge: %(name)s!", name=localized(award.badge)), "ok")
 
 
 def shell_form():

@@ -1,0 +1,432 @@
+"""The staff dashboard: figures for a period and an area, each beside the period before.
+
+Every figure is one SQL aggregate over indexed columns; Python only arranges the few rows
+that come back.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import distinct, func, or_, select, true
+from sqlalchemy.orm import selectinload
+
+from pwa_app.extensions import db
+from pwa_app.models import (
+    Acknowledgement,
+    Area,
+    Assistance,
+    AssistanceEvent,
+    HelpRequest,
+    Household,
+    Visit,
+    WelfareProgram,
+)
+from pwa_app.services.cases import today
+from pwa_app.services.errors import ValidationError
+from pwa_app.services.sqltime import as_date, local_date
+from pwa_app.services.summaries import LOCAL_TZ
+from pwa_app.vocab import ASSISTANCE_STATUSES, OPEN_ASSISTANCE_STATUSES
+
+PRESETS = ("week", "month", "quarter", "custom")
+EARLIEST = date(2020, 1, 1)
+LONGEST = timedelta(days=3 * 366)
+LIST_SIZE = 10
+
+
+@dataclass(frozen=True)
+class Period:
+    """A run of whole days in Thailand, both ends included."""
+
+    start: date
+    end: date
+    preset: str = "custom"
+
+    @property
+    def days(self):
+        return (self.end - self.start).days + 1
+
+    def previous(self):
+        """Return the period of the same length just before this one."""
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1), self.preset)
+
+    def bounds(self):
+        """Return the period as aware datetimes [from, to)."""
+        return (
+            datetime.combine(self.start, time(), LOCAL_TZ),
+            datetime.combine(self.end + timedelta(days=1), time(), LOCAL_TZ),
+        )
+
+
+def parse_period(preset="month", start="", end="", now=None):
+    """Turn the filter's choice into a Period; raise ValidationError with field messages."""
+    current = now or today()
+    preset = preset if preset in PRESETS else "month"
+    if preset == "week":
+        return Period(current - timedelta(days=current.weekday()), current, preset)
+    if preset == "month":
+        return Period(current.replace(day=1), current, preset)
+    if preset == "quarter":
+        first_month = 3 * ((current.month - 1) // 3) + 1
+        return Period(current.replace(month=first_month, day=1), current, preset)
+    errors = {}
+    parsed = {}
+    for name, value in (("from", start), ("to", end)):
+        try:
+            parsed[name] = date.fromisoformat((value or "").strip())
+        except ValueError:
+            errors[name] = _l("Enter a date as YYYY-MM-DD, e.g. 2026-11-01.")
+            continue
+        if not EARLIEST <= parsed[name] <= current + timedelta(days=366):
+            errors[name] = _l(
+                "Choose a date between %(first)s and a year from today.", first=EARLIEST.isoformat()
+            )
+    if not errors and parsed["to"] < parsed["from"]:
+        errors["to"] = _l("The end of the period is before its start.")
+    if not errors and parsed["to"] - parsed["from"] > LONGEST:
+        errors["to"] = _l("Choose a period of at most three years.")
+    if errors:
+        raise ValidationError(_l("Please correct the period."), errors)
+    return Period(parsed["from"], parsed["to"], preset)
+
+
+def parse_area(code):
+    """Return the subdistrict or village with this code (None for everywhere)."""
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    area = db.session.scalar(
+        select(Area).where(Area.code == code, Area.level.in_(("subdistrict", "village")))
+    )
+    if area is None:
+        raise ValidationError(
+            _l("Please correct the area."),
+            {"area": _l("There is no area with the code %(code)s.", code=code[:20])},
+        )
+    return area
+
+
+def village_ids(area):
+    """Return the ids of the villages an area covers (None: every village)."""
+    if area is None:
+        return None
+    if area.level == "village":
+        return [area.id]
+    return list(db.session.scalars(select(Area.id).where(Area.parent_id == area.id)))
+
+
+@dataclass
+class Figure:
+    """One number on the dashboard, with the previous period's for comparison."""
+
+    key: str
+    label: object
+    value: float
+    previous: float | None = None
+    unit: str = ""
+
+    @property
+    def change(self):
+        """Return the difference from the previous period, or None."""
+        return None if self.previous is None else self.value - self.previous
+
+
+@dataclass
+class Dashboard:
+    """Everything the dashboard page shows."""
+
+    period: Period
+    area: Area | None
+    figures: list[Figure] = field(default_factory=list)
+    weekly: list = field(default_factory=list)
+    by_village: list = field(default_factory=list)
+    funnel: list = field(default_factory=list)
+    stale_households: list = field(default_factory=list)
+    stale_count: int = 0
+    overdue_cases: list = field(default_factory=list)
+    new_requests: list = field(default_factory=list)
+    recent_visits: list = field(default_factory=list)
+    thanked_visit_ids: set = field(default_factory=set)
+
+
+def in_villages(column, villages):
+    """Return the condition that a village column lies in the villages (None: anywhere)."""
+    return column.in_(villages) if villages is not None else true()
+
+
+def visit_counts(period, villages):
+    """Return (visits, households reached, active volunteers) in a period."""
+    start, end = period.bounds()
+    return db.session.execute(
+        select(
+            func.count(Visit.id),
+            func.count(distinct(Visit.household_id)),
+            func.count(distinct(Visit.volunteer_id)),
+        ).where(
+            Visit.visited_at >= start,
+            Visit.visited_at < end,
+            Visit.deleted_at.is_(None),
+            in_villages(Visit.village_id, villages),
+        )
+    ).one()
+
+
+def household_total(villages):
+    """Return how many households (not archived) the area has."""
+    return db.session.scalar(
+        select(func.count(Household.id)).where(
+            Household.archived.is_(False), in_villages(Household.village_id, villages)
+        )
+    )
+
+
+def coverage(at_end, days, villages, total):
+    """Return the share (0-100) of households visited in the `days` before a day's end."""
+    if not total:
+        return 0
+    end = datetime.combine(at_end + timedelta(days=1), time(), LOCAL_TZ)
+    since = end - timedelta(days=days)
+    if at_end >= today():
+        # Up to now: each household's last visit says it.
+        visited = db.session.scalar(
+            select(func.count(Household.id)).where(
+                Household.archived.is_(False),
+                in_villages(Household.village_id, villages),
+                Household.last_visit_at >= since,
+            )
+        )
+    else:
+        visited = db.session.scalar(
+            select(func.count(distinct(Visit.household_id))).where(
+                Visit.visited_at >= since,
+                Visit.visited_at < end,
+                Visit.deleted_at.is_(None),
+                in_villages(Visit.village_id, villages),
+            )
+        )
+    return round(100 * visited / total, 1)
+
+
+def _case_households(villages):
+    if villages is None:
+        return true()
+    return Assistance.household_id.in_(select(Household.id).where(Household.village_id.in_(villages)))
+
+
+def new_cases(period, villages):
+    """Return how many welfare cases were opened in the period."""
+    start, end = period.bounds()
+    return db.session.scalar(
+        select(func.count(Assistance.id)).where(
+            Assistance.opened_at >= start, Assistance.opened_at < end, _case_households(villages)
+        )
+    )
+
+
+def cases_received(period, villages):
+    """Return how many cases reached "received" in the period."""
+    start, end = period.bounds()
+    stmt = select(func.count(AssistanceEvent.id)).where(
+        AssistanceEvent.to_status == "received", AssistanceEvent.at >= start, AssistanceEvent.at < end
+    )
+    if villages is not None:
+        stmt = stmt.join(Assistance, Assistance.id == AssistanceEvent.assistance_id).where(
+            _case_households(villages)
+        )
+    return db.session.scalar(stmt)
+
+
+def open_referrals(villages):
+    """Return (open referrals, overdue ones) now."""
+    referral = or_(Assistance.status == "referred", WelfareProgram.is_referral.is_(True))
+    row = db.session.execute(
+        select(
+            func.count(Assistance.id),
+            func.count(Assistance.id).filter(Assistance.next_follow_up < today()),
+        )
+        .join(WelfareProgram, WelfareProgram.id == Assistance.program_id)
+        .where(
+            Assistance.status.in_(OPEN_ASSISTANCE_STATUSES), referral, _case_households(villages)
+        )
+    ).one()
+    return row[0], row[1]
+
+
+def waiting_help_requests(villages):
+    """Return how many help requests are new or seen but not resolved."""
+    stmt = select(func.count(HelpRequest.id)).where(HelpRequest.status.in_(("new", "seen")))
+    if villages is not None:
+        stmt = stmt.join(Household, Household.id == HelpRequest.household_id).where(
+            Household.village_id.in_(villages)
+        )
+    return db.session.scalar(stmt)
+
+
+def figures(period, villages):
+    """Return the dashboard's figures for a period and an area."""
+    previous = period.previous()
+    visits, reached, volunteers = visit_counts(period, villages)
+    before_visits, before_reached, before_volunteers = visit_counts(previous, villages)
+    total = household_total(villages)
+    referrals, overdue = open_referrals(villages)
+    return [
+        Figure("visits", _l("Visits"), visits, before_visits),
+        Figure("households_reached", _l("Households reached"), reached, before_reached),
+        Figure(
+            "coverage_30",
+            _l("Visited in the last 30 days"),
+            coverage(period.end, 30, villages, total),
+            coverage(previous.end, 30, villages, total),
+            "%",
+        ),
+        Figure(
+            "coverage_90",
+            _l("Visited in the last 90 days"),
+            coverage(period.end, 90, villages, total),
+            coverage(previous.end, 90, villages, total),
+            "%",
+        ),
+        Figure("new_cases", _l("New welfare cases"), new_cases(period, villages),
+               new_cases(previous, villages)),
+        Figure("cases_received", _l("Cases received"), cases_received(period, villages),
+               cases_received(previous, villages)),
+        Figure("referrals_open", _l("Referrals open"), referrals),
+        Figure("referrals_overdue", _l("Referrals overdue"), overdue),
+        Figure("help_waiting", _l("Help requests waiting"), waiting_help_requests(villages)),
+        Figure("active_volunteers", _l("Active volunteers"), volunteers, before_volunteers),
+    ]
+
+
+def visits_by_day(period, villages):
+    """Return {date: visits} for the period's days that had visits."""
+    start, end = period.bounds()
+    day = local_date(Visit.visited_at)
+    rows = db.session.execute(
+        select(day, func.count(Visit.id))
+        .where(
+            Visit.visited_at >= start,
+            Visit.visited_at < end,
+            Visit.deleted_at.is_(None),
+            in_villages(Visit.village_id, villages),
+        )
+        .group_by(day)
+    )
+    return {as_date(d): n for d, n in rows}
+
+
+def visits_over_time(period, villages):
+    """Return [(first day, visits)] per day for short periods, per week (Monday) otherwise."""
+    per_day = visits_by_day(period, villages)
+    if period.days <= 14:
+        days = [period.start + timedelta(days=i) for i in range(period.days)]
+        return [(d, per_day.get(d, 0)) for d in days]
+    weeks = {}
+    monday = period.start - timedelta(days=period.start.weekday())
+    while monday <= period.end:
+        weeks[monday] = 0
+        monday += timedelta(days=7)
+    for day, count in per_day.items():
+        weeks[day - timedelta(days=day.weekday())] += count
+    return list(weeks.items())
+
+
+def visits_per_village(period, villages):
+    """Return [(village, visits)] for the period, every village of the area included."""
+    start, end = period.bounds()
+    counts = dict(
+        db.session.execute(
+            select(Visit.village_id, func.count(Visit.id))
+            .where(
+                Visit.visited_at >= start,
+                Visit.visited_at < end,
+                Visit.deleted_at.is_(None),
+                in_villages(Visit.village_id, villages),
+            )
+            .group_by(Visit.village_id)
+        ).all()
+    )
+    areas = db.session.scalars(
+        select(Area).where(Area.level == "village", in_villages(Area.id, villages)).order_by(Area.code)
+    )
+    return [(area, counts.get(area.id, 0)) for area in areas]
+
+
+def case_funnel(period, villages):
+    """Return [(programme, {status: cases})] for cases opened in the period."""
+    start, end = period.bounds()
+    rows = db.session.execute(
+        select(Assistance.program_id, Assistance.status, func.count(Assistance.id))
+        .where(
+            Assistance.opened_at >= start, Assistance.opened_at < end, _case_households(villages)
+        )
+        .group_by(Assistance.program_id, Assistance.status)
+    ).all()
+    by_program = {}
+    for program_id, status, count in rows:
+        by_program.setdefault(program_id, dict.fromkeys(ASSISTANCE_STATUSES, 0))[status] = count
+    programs = db.session.scalars(select(WelfareProgram).order_by(WelfareProgram.sort_order))
+    return [(p, by_program[p.id]) for p in programs if p.id in by_program]
+
+
+def lists(board, villages, viewer):
+    """Fill the dashboard's lists: what needs someone's attention now."""
+    stale_since = datetime.combine(today() - timedelta(days=60), time(), LOCAL_TZ)
+    stale = select(Household).where(
+        Household.archived.is_(False),
+        in_villages(Household.village_id, villages),
+        or_(Household.last_visit_at.is_(None), Household.last_visit_at < stale_since),
+    )
+    board.stale_count = db.session.scalar(select(func.count()).select_from(stale.subquery()))
+    board.stale_households = db.session.scalars(
+        stale.options(selectinload(Household.village))
+        .order_by(Household.last_visit_at.is_not(None), Household.last_visit_at, Household.code)
+        .limit(LIST_SIZE)
+    ).all()
+    board.overdue_cases = db.session.scalars(
+        select(Assistance)
+        .options(selectinload(Assistance.household), selectinload(Assistance.program))
+        .where(
+            Assistance.status.in_(OPEN_ASSISTANCE_STATUSES),
+            Assistance.next_follow_up < today(),
+            _case_households(villages),
+        )
+        .order_by(Assistance.next_follow_up)
+        .limit(LIST_SIZE)
+    ).all()
+    requests = select(HelpRequest).options(selectinload(HelpRequest.household)).where(
+        HelpRequest.status == "new"
+    )
+    if villages is not None:
+        requests = requests.join(Household, Household.id == HelpRequest.household_id).where(
+            Household.village_id.in_(villages)
+        )
+    board.new_requests = db.session.scalars(
+        requests.order_by(HelpRequest.created_at.desc()).limit(LIST_SIZE)
+    ).all()
+    board.recent_visits = db.session.scalars(
+        select(Visit)
+        .options(selectinload(Visit.household), selectinload(Visit.volunteer))
+        .where(Visit.deleted_at.is_(None), in_villages(Visit.village_id, villages))
+        .order_by(Visit.visited_at.desc())
+        .limit(LIST_SIZE)
+    ).all()
+    if board.recent_visits:
+        board.thanked_visit_ids = set(
+            db.session.scalars(
+                select(Acknowledgement.visit_id).where(
+                    Acknowledgement.from_user_id == viewer.id,
+                    Acknowledgement.visit_id.in_([v.id for v in board.recent_visits]),
+                )
+            )
+        )
+
+
+def build(period, area, viewer):
+    """Compute the whole dashboard for a period and an area."""
+    villages = village_ids(area)
+    board = Dashboard(period=period, area=area, figures=figures(period, villages))
+    board.weekly = visits_over_time(period, villages)
+    board.by_village = visits_per_village(period, villages)
+    board.funnel = case_funnel(period, villages)
+    lists(board, villages, viewer)
+    return board

@@ -1,0 +1,344 @@
+"""Recognition: badges earned by rule or given by staff, thanks, and what a volunteer sees."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from pwa_app.extensions import db
+from pwa_app.models import (
+    Acknowledgement,
+    Assistance,
+    AssistanceEvent,
+    Award,
+    Badge,
+    Household,
+    User,
+    Visit,
+    WelfareProgram,
+)
+from pwa_app.models.base import utcnow
+from pwa_app.services import audit
+from pwa_app.services.cases import today
+from pwa_app.services.errors import NotFound, ValidationError
+from pwa_app.services.sqltime import as_date, local_date
+from pwa_app.services.summaries import LOCAL_TZ
+
+CITATION_MAX = 1000
+MESSAGE_MAX = 500
+
+
+# --- What each automatic rule counts ------------------------------------------------------
+
+
+def count_visits(volunteer):
+    return db.session.scalar(
+        select(func.count(Visit.id)).where(
+            Visit.volunteer_id == volunteer.id, Visit.deleted_at.is_(None)
+        )
+    )
+
+
+def count_confirmed(volunteer):
+    return db.session.scalar(
+        select(func.count(Visit.id)).where(
+            Visit.volunteer_id == volunteer.id,
+            Visit.deleted_at.is_(None),
+            Visit.confirmed_by_household_at.is_not(None),
+        )
+    )
+
+
+def count_received(volunteer, referrals_only=False):
+    """Count the cases this volunteer moved to "received"."""
+    stmt = select(func.count(func.distinct(AssistanceEvent.assistance_id))).where(
+        AssistanceEvent.to_status == "received", AssistanceEvent.by_user_id == volunteer.id
+    )
+    if referrals_only:
+        stmt = (
+            stmt.join(Assistance, Assistance.id == AssistanceEvent.assistance_id)
+            .join(WelfareProgram, WelfareProgram.id == Assistance.program_id)
+            .where(WelfareProgram.is_referral.is_(True))
+        )
+    return db.session.scalar(stmt)
+
+
+def longest_weekly_streak(volunteer):
+    """Return the most consecutive weeks (Monday to Sunday, Thai time) with a visit."""
+    day = local_date(Visit.visited_at)
+    days = [
+        as_date(d)
+        for d in db.session.scalars(
+            select(day)
+            .where(Visit.volunteer_id == volunteer.id, Visit.deleted_at.is_(None))
+            .group_by(day)
+        )
+    ]
+    weeks = sorted({d.toordinal() // 7 for d in (x - timedelta(days=x.weekday()) for x in days)})
+    best = run = 0
+    previous = None
+    for week in weeks:
+        run = run + 1 if previous is not None and week == previous + 1 else 1
+        best, previous = max(best, run), week
+    return best
+
+
+def covers_all_households(volunteer, days):
+    """Return 1 when every household assigned to the volunteer was visited in the last days."""
+    since = datetime.combine(today() - timedelta(days=days - 1), time(), LOCAL_TZ)
+    assigned = select(Household).where(
+        Household.assigned_volunteer_id == volunteer.id, Household.archived.is_(False)
+    )
+    total = db.session.scalar(select(func.count()).select_from(assigned.subquery()))
+    stale = db.session.scalar(
+        select(func.count()).select_from(
+            assigned.where(
+                (Household.last_visit_at.is_(None)) | (Household.last_visit_at < since)
+            ).subquery()
+        )
+    )
+    return 1 if total and not stale else 0
+
+
+RULES = {
+    "visits": count_visits,
+    "confirmed_visits": count_confirmed,
+    "cases_received": count_received,
+    "referrals_closed": lambda volunteer: count_received(volunteer, referrals_only=True),
+    "weekly_streak": longest_weekly_streak,
+}
+
+
+def measure(badge, volunteer):
+    """Return how far a volunteer is on an automatic badge's rule."""
+    if badge.rule == "full_coverage":
+        return covers_all_households(volunteer, badge.threshold or 30)
+    return RULES[badge.rule](volunteer)
+
+
+def rule_met(badge, volunteer):
+    """Tell whether a volunteer has earned an automatic badge."""
+    if badge.rule == "full_coverage":
+        return measure(badge, volunteer) == 1
+    return measure(badge, volunteer) >= (badge.threshold or 1)
+
+
+# --- Awards -----------------------------------------------------------------------------
+
+
+def _new_award(badge, volunteer, by=None, citation=""):
+    return Award(
+        public_id=secrets.token_urlsafe(12),
+        badge=badge,
+        volunteer=volunteer,
+        awarded_by_id=getattr(by, "id", None),
+        citation=citation,
+        awarded_at=utcnow(),
+        dedupe_key=f"{badge.code}:{volunteer.id}",
+    )
+
+
+def _insert_once(award):
+    """Insert an award unless the same badge is already held; return it or None."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(award)
+            db.session.flush()
+    except IntegrityError:
+        return None
+    return award
+
+
+def held_codes(volunteer):
+    """Return the codes of the badges a volunteer holds (not revoked)."""
+    return set(
+        db.session.scalars(
+            select(Badge.code)
+            .join(Award, Award.badge_id == Badge.id)
+            .where(Award.volunteer_id == volunteer.id, Award.revoked_at.is_(None))
+        )
+    )
+
+
+def auto_badges():
+    """Return the active automatic badges."""
+    return db.session.scalars(
+        select(Badge).where(Badge.kind == "auto", Badge.active.is_(True)).order_by(Badge.sort_order)
+    ).all()
+
+
+def evaluate(volunteer):
+    """Award every automatic badge the volunteer has newly earned; never one twice."""
+    held = held_codes(volunteer)
+    earned = []
+    for badge in auto_badges():
+        if badge.code in held or badge.rule not in (*RULES, "full_coverage"):
+            continue
+        if rule_met(badge, volunteer) and (award := _insert_once(_new_award(badge, volunteer))):
+            audit.record("badge.award", None, award, badge=badge.code, volunteer=volunteer.id,
+                         rule=badge.rule)
+            earned.append(award)
+    return earned
+
+
+def evaluate_all():
+    """Evaluate every active volunteer; return the awards made."""
+    volunteers = db.session.scalars(
+        select(User).where(User.role == "volunteer", User.active.is_(True)).order_by(User.id)
+    ).all()
+    return [award for volunteer in volunteers for award in evaluate(volunteer)]
+
+
+def award(badge, volunteer, by, citation):
+    """Give a staff badge (the report's 4S goals) to a volunteer, with a citation."""
+    errors = {}
+    if badge is None or not badge.active or badge.kind != "staff":
+        errors["badge"] = _l("Choose one of the badges staff give.")
+    if volunteer is None or volunteer.role != "volunteer":
+        errors["volunteer"] = _l("Badges go to volunteers.")
+    citation = (citation or "").strip()
+    if not citation:
+        errors["citation"] = _l("Write why the volunteer receives this badge.")
+    elif len(citation) > CITATION_MAX:
+        errors["citation"] = _l("Use at most %(n)d characters.", n=CITATION_MAX)
+    if errors:
+        raise ValidationError(_l("Please correct the highlighted fields."), errors)
+    given = _insert_once(_new_award(badge, volunteer, by, citation))
+    if given is None:
+        raise ValidationError(
+            _l("Please correct the highlighted fields."),
+            {"badge": _l("%(name)s already holds this badge.", name=volunteer.display_name)},
+        )
+    audit.record("badge.award", by, given, badge=badge.code, volunteer=volunteer.id)
+    return given
+
+
+def revoke(award_, by, reason):
+    """Withdraw an award with a reason; its verification page then answers 410."""
+    reason = (reason or "").strip()
+    if award_.revoked_at is not None:
+        raise ValidationError(fields={"reason": _l("This award was already revoked.")})
+    if not reason:
+        raise ValidationError(fields={"reason": _l("Give the reason for revoking.")})
+    if len(reason) > CITATION_MAX:
+        raise ValidationError(fields={"reason": _l("Use at most %(n)d characters.", n=CITATION_MAX)})
+    award_.revoked_at = utcnow()
+    award_.revoked_by_id = by.id
+    award_.revoked_reason = reason
+    award_.dedupe_key = None  # the badge may be given again later
+    audit.record("badge.revoke", by, award_, reason=reason)
+
+
+def award_by_public_id(public_id):
+    """Return the award with this public id (revoked ones too), or raise NotFound."""
+    found = db.session.scalar(
+        select(Award)
+        .options(selectinload(Award.badge), selectinload(Award.volunteer))
+        .where(Award.public_id == (public_id or "")[:40])
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def awards_of(volunteer):
+    """Return a volunteer's awards, newest first, revoked ones included."""
+    return db.session.scalars(
+        select(Award)
+        .options(selectinload(Award.badge), selectinload(Award.awarded_by))
+        .where(Award.volunteer_id == volunteer.id)
+        .order_by(Award.awarded_at.desc())
+    ).all()
+
+
+# --- Thanks ------------------------------------------------------------------------------
+
+
+def thank(volunteer, by, message="", visit=None):
+    """Record a staff member's thanks to a volunteer, on a visit or for their work."""
+    message = (message or "").strip()
+    if len(message) > MESSAGE_MAX:
+        raise ValidationError(fields={"message": _l("Use at most %(n)d characters.", n=MESSAGE_MAX)})
+    if volunteer.role != "volunteer":
+        raise ValidationError(fields={"volunteer": _l("Thanks go to volunteers.")})
+    if visit is not None:
+        already = db.session.scalar(
+            select(Acknowledgement.id).where(
+                Acknowledgement.visit_id == visit.id, Acknowledgement.from_user_id == by.id
+            )
+        )
+        if already:
+            return db.session.get(Acknowledgement, already)
+    thanks = Acknowledgement(
+        volunteer_id=volunteer.id,
+        from_user_id=by.id,
+        visit_id=visit.id if visit is not None else None,
+        message=message,
+        created_at=utcnow(),
+    )
+    db.session.add(thanks)
+    db.session.flush()
+    audit.record("volunteer.thank", by, thanks, volunteer=volunteer.id)
+    return thanks
+
+
+# --- What a volunteer sees about their own recognition -----------------------------------
+
+
+@dataclass
+class Progress:
+    """How far a volunteer is toward an automatic badge."""
+
+    badge: Badge
+    current: int
+    threshold: int
+
+    @property
+    def remaining(self):
+        return max(self.threshold - self.current, 0)
+
+    @property
+    def percent(self):
+        return min(100, round(100 * self.current / self.threshold)) if self.threshold else 0
+
+
+def next_badges(volunteer, limit=2):
+    """Return the automatic badges closest to being earned, with the volunteer's progress."""
+    held = held_codes(volunteer)
+    cache = {}
+    progress = []
+    for badge in auto_badges():
+        if badge.code in held or badge.rule not in RULES or not badge.threshold:
+            continue
+        if badge.rule not in cache:
+            cache[badge.rule] = measure(badge, volunteer)
+        progress.append(Progress(badge, min(cache[badge.rule], badge.threshold), badge.threshold))
+    progress.sort(key=lambda p: (p.remaining / p.threshold, p.threshold))
+    return progress[:limit]
+
+
+def feed(volunteer, limit=15):
+    """Return the volunteer's recent badges and thanks, newest first, as (kind, item) pairs."""
+    awards = db.session.scalars(
+        select(Award)
+        .options(selectinload(Award.badge), selectinload(Award.awarded_by))
+        .where(Award.volunteer_id == volunteer.id, Award.revoked_at.is_(None))
+        .order_by(Award.awarded_at.desc())
+        .limit(limit)
+    ).all()
+    thanks = db.session.scalars(
+        select(Acknowledgement)
+        .options(selectinload(Acknowledgement.from_user), selectinload(Acknowledgement.visit))
+        .where(Acknowledgement.volunteer_id == volunteer.id)
+        .order_by(Acknowledgement.created_at.desc())
+        .limit(limit)
+    ).all()
+    items = [("award", a, a.awarded_at) for a in awards] + [
+        ("thanks", t, t.created_at) for t in thanks
+    ]
+    return [(kind, item) for kind, item, _ in sorted(items, key=lambda i: i[2], reverse=True)][:limit]
+

@@ -1,0 +1,116 @@
+"""Badges anyone can verify: the public page, its Open Badges 3.0 JSON, the certificate."""
+
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from sqlalchemy import select
+
+from pwa_app.extensions import db
+from pwa_app.models import Badge
+from pwa_app.services import cards, credentials, recognition
+from pwa_app.services.errors import NotFound
+from pwa_app.urls import absolute
+from pwa_app.web.access import read_only
+
+bp = Blueprint("badges", __name__, url_prefix="/badges")
+
+JSON_LD = "application/ld+json"
+
+
+def find_award(public_id):
+    """Return the award with this public id, or 404."""
+    try:
+        return recognition.award_by_public_id(public_id)
+    except NotFound:
+        abort(404)
+
+
+def png_of(badge):
+    """Return the PNG twin of a badge's SVG image (social sites do not show SVG)."""
+    return badge.image.removesuffix(".svg") + ".png"
+
+
+def verify_url(award):
+    """Return the public verification URL of an award."""
+    return absolute(f"/badges/verify/{award.public_id}")
+
+
+def wants_json_ld():
+    """Tell whether the caller asked for the credential rather than the page."""
+    # HTML first: link-preview crawlers (Facebook, LINE) send "Accept: */*".
+    best = request.accept_mimetypes.best_match(["text/html", JSON_LD, "application/json"])
+    return best in (JSON_LD, "application/json")
+
+
+def credential_response(award):
+    """Answer with the OpenBadgeCredential, or 410 with the reason if it was revoked."""
+    if award.revoked_at is not None:
+        response = jsonify(
+            error="revoked",
+            message=award.revoked_reason,
+            revoked_at=award.revoked_at.isoformat(),
+            id=verify_url(award),
+        )
+        response.status_code = 410
+    else:
+        response = jsonify(credentials.credential(award, verify_url(award)))
+    response.mimetype = JSON_LD
+    response.headers["Access-Control-Allow-Origin"] = "*"  # public, read-only, no cookies
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.route("/verify/<public_id>")
+@read_only
+def verify(public_id):
+    """Show an award to anyone, with share links; the same URL gives JSON-LD on request."""
+    award = find_award(public_id)
+    if wants_json_ld():
+        return credential_response(award)
+    status = 410 if award.revoked_at is not None else 200
+    response = render_template(
+        "badges/verify.html",
+        award=award,
+        url=verify_url(award),
+        image_url=absolute(url_for("static", filename=png_of(award.badge))),
+    )
+    return response, status, {"Vary": "Accept"}
+
+
+@bp.route("/verify/<public_id>.json")
+@read_only
+def verify_json(public_id):
+    """The award as an Open Badges 3.0 OpenBadgeCredential."""
+    return credential_response(find_award(public_id))
+
+
+@bp.route("/verify/<public_id>/certificate")
+@read_only
+def certificate(public_id):
+    """A printable certificate with a QR code to the verification page."""
+    award = find_award(public_id)
+    if award.revoked_at is not None:
+        abort(410)
+    url = verify_url(award)
+    return render_template(
+        "badges/certificate.html", award=award, url=url, qr=cards.qr_svg(url, award.badge.code)
+    )
+
+
+@bp.route("/issuer")
+@read_only
+def issuer():
+    """The centre as an Open Badges issuer profile."""
+    response = jsonify({"@context": credentials.CONTEXT, **credentials.issuer_profile()})
+    response.mimetype = JSON_LD
+    return response
+
+
+@bp.route("/achievements/<code>")
+@read_only
+def achievement(code):
+    """A badge of the catalogue as an Open Badges achievement."""
+    badge = db.session.scalar(select(Badge).where(Badge.code == code[:40]))
+    if badge is None:
+        abort(404)
+    response = jsonify({"@context": credentials.CONTEXT, **credentials.achievement(badge)})
+    response.mimetype = JSON_LD
+    return response
