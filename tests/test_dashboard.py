@@ -1,0 +1,162 @@
+"""The dashboard's figures, checked against values worked out by hand on a small village."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from pwa_app.extensions import db
+from pwa_app.models import Assistance, AssistanceEvent, HelpRequest, WelfareProgram
+from pwa_app.models.base import utcnow
+from pwa_app.services import dashboard
+from pwa_app.services.cases import today
+from sqlalchemy import select
+
+
+@pytest.fixture
+def village_life(create_user, create_household, create_visit):
+    """Four households, three volunteers, visits now and in the ten days before."""
+    v1, v2, v3 = (create_user("volunteer", areas=[a]) for a in ("NI-01", "NI-01", "BL-01"))
+    a, b, c = (create_household("NI-01", volunteer=v1) for _ in range(3))
+    d = create_household("BL-01", volunteer=v3)
+    for household, volunteer, days in (
+        (a, v1, 1), (a, v1, 2), (b, v2, 5), (d, v3, 3),  # this period: the last 10 days
+        (c, v1, 12), (a, v1, 15),  # the 10 days before
+        (b, v2, 40),  # long ago
+    ):
+        create_visit(household, volunteer, days_ago=days)
+    programs = {p.code: p for p in db.session.scalars(select(WelfareProgram))}
+
+    def case(household, code, status, opened_days_ago, follow_up_days=None, received_days_ago=None):
+        opened = utcnow() - timedelta(days=opened_days_ago)
+        item = Assistance(household=household, program=programs[code], status=status,
+                          opened_at=opened,
+                          next_follow_up=(today() + timedelta(days=follow_up_days))
+                          if follow_up_days is not None else None)
+        item.events.append(AssistanceEvent(to_status="identified", at=opened))
+        if received_days_ago is not None:
+            item.events.append(AssistanceEvent(from_status="identified", to_status="received",
+                                               at=utcnow() - timedelta(days=received_days_ago)))
+        db.session.add(item)
+
+    case(a, "old_age_allowance", "received", 4, received_days_ago=1)
+    case(b, "refer_health", "referred", 2, follow_up_days=-1)  # an overdue referral
+    case(d, "refer_shelter", "referred", 12, follow_up_days=5)
+    case(c, "state_welfare_card", "applied", 14)
+    db.session.add_all([
+        HelpRequest(household=a, category="visit", status="new"),
+        HelpRequest(household=d, category="food", status="seen"),
+        HelpRequest(household=b, category="health", status="resolved"),
+    ])
+    db.session.commit()
+    return {"a": a, "b": b, "c": c, "d": d}
+
+
+def last_ten_days():
+    return dashboard.parse_period("custom", (today() - timedelta(days=9)).isoformat(),
+                                  today().isoformat())
+
+
+def values(figures):
+    return {f.key: (f.value, f.previous) for f in figures}
+
+
+def test_figures_for_everywhere_match_the_hand_count(app, village_life):
+    got = values(dashboard.figures(last_ten_days(), None))
+    assert got["visits"] == (4, 2)
+    assert got["households_reached"] == (3, 2)
+    assert got["active_volunteers"] == (3, 1)
+    assert got["coverage_30"] == (100.0, 50.0)
+    assert got["coverage_90"] == (100.0, 75.0)
+    assert got["new_cases"] == (2, 2)
+    assert got["cases_received"] == (1, 0)
+    assert got["referrals_open"] == (2, None)
+    assert got["referrals_overdue"] == (1, None)
+    assert got["help_waiting"] == (2, None)
+
+
+def test_figures_for_one_village(app, village_life):
+    area = dashboard.parse_area("NI-01")
+    got = values(dashboard.figures(last_ten_days(), dashboard.village_ids(area)))
+    assert got["visits"] == (3, 2)
+    assert got["households_reached"] == (2, 2)
+    assert got["active_volunteers"] == (2, 1)
+    assert got["coverage_30"] == (100.0, 66.7)
+    assert got["referrals_open"] == (1, None)
+    assert got["help_waiting"] == (1, None)
+
+
+def test_subdistrict_covers_its_villages(app, village_life):
+    area = dashboard.parse_area("NI")
+    assert values(dashboard.figures(last_ten_days(), dashboard.village_ids(area)))["visits"] == (3, 2)
+
+
+def test_pictures_count_the_same_visits(app, village_life):
+    period = last_ten_days()
+    per_day = dashboard.visits_over_time(period, None)
+    assert len(per_day) == 10 and sum(n for _, n in per_day) == 4
+    assert dict(per_day)[today() - timedelta(days=1)] == 1
+    per_village = {area.code: n for area, n in dashboard.visits_per_village(period, None)}
+    assert per_village["NI-01"] == 3 and per_village["BL-01"] == 1 and per_village["NI-02"] == 0
+    funnel = {program.code: parts for program, parts in dashboard.case_funnel(period, None)}
+    assert funnel["old_age_allowance"]["received"] == 1
+    assert funnel["refer_health"]["referred"] == 1
+    assert "refer_shelter" not in funnel  # opened before the period
+
+
+def test_weekly_buckets_for_a_long_period(app, village_life):
+    period = dashboard.parse_period("quarter")
+    weeks = dashboard.visits_over_time(period, None)
+    assert all(day.weekday() == 0 for day, _ in weeks)
+    assert sum(n for _, n in weeks) == len(
+        [d for d in (1, 2, 5, 3, 12, 15, 40) if today() - timedelta(days=d) >= period.start]
+    )
+
+
+def test_lists_show_what_needs_attention(app, village_life, login_as):
+    staff = login_as("staff")
+    board = dashboard.build(last_ten_days(), None, staff)
+    assert board.stale_count == 0
+    assert [c.program.code for c in board.overdue_cases] == ["refer_health"]
+    assert len(board.new_requests) == 1
+    assert len(board.recent_visits) == 7
+    db.session.execute(update(type(village_life["c"])).values(last_visit_at=None))
+    db.session.commit()
+    assert dashboard.build(last_ten_days(), None, staff).stale_count == 4
+
+
+def test_the_page_shows_figures_and_pictures(client, login_as, village_life):
+    login_as("staff")
+    page = client.get("/dashboard?period=custom&from={}&to={}".format(
+        (today() - timedelta(days=9)).isoformat(), today().isoformat())).get_data(as_text=True)
+    assert 'data-figure="visits"' in page
+    assert page.count("<svg") >= 3
+    assert "▲ +2" in page  # 4 visits against 2
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("period=custom&from=2026-11-20&to=2026-11-01", "วันสิ้นสุดอยู่ก่อนวันเริ่มต้น"),
+        ("period=custom&from=20-11-2026&to=2026-11-21", "กรอกวันที่ในรูปแบบ YYYY-MM-DD"),
+        ("period=custom&from=1999-01-01&to=2026-11-01", "เลือกวันที่ระหว่าง 2020-01-01"),
+        ("period=custom&from=2020-01-01&to=2026-11-01", "เลือกช่วงเวลาไม่เกินสามปี"),
+        ("area=XX-99", "ไม่มีพื้นที่รหัส XX-99"),
+    ],
+)
+def test_bad_filters_are_explained_and_kept(client, login_as, query, message):
+    login_as("staff")
+    response = client.get(f"/dashboard?{query}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in page
+    assert 'data-figure="visits"' in page  # the month is still shown
+
+
+def test_presets_cover_the_week_month_and_quarter(app):
+    week = dashboard.parse_period("week")
+    assert week.start.weekday() == 0 and week.end == today()
+    assert dashboard.parse_period("month").start.day == 1
+    quarter = dashboard.parse_period("quarter")
+    assert quarter.start.month in (1, 4, 7, 10) and quarter.start.day == 1
+    assert quarter.previous().end == quarter.start - timedelta(days=1)
