@@ -5,12 +5,21 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import distinct, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import distinct, func, select, tuple_
 
 from pwa_app.extensions import db
 from pwa_app.i18n import BUDDHIST_ERA_OFFSET
-from pwa_app.models import Area, Assistance, AssistanceEvent, HelpRequest, Household, Visit
+from pwa_app.models import (
+    Area,
+    Assistance,
+    AssistanceEvent,
+    HelpRequest,
+    Household,
+    User,
+    Visit,
+    VisitNeed,
+    WelfareProgram,
+)
 from pwa_app.services.dashboard import Period, in_villages
 from pwa_app.services.summaries import LOCAL_TZ
 
@@ -22,76 +31,81 @@ COLUMNS = (
 )
 
 
-def visits_query(period, villages):
-    """Return the visits of a period and area, oldest first."""
+def period_filter(period, villages):
+    """Return the conditions for the live visits of a period and area."""
     start, end = period.bounds()
     return (
-        select(Visit)
-        .options(
-            selectinload(Visit.household),
-            selectinload(Visit.volunteer),
-            selectinload(Visit.need_rows),
-        )
-        .where(
-            Visit.visited_at >= start,
-            Visit.visited_at < end,
-            Visit.deleted_at.is_(None),
-            in_villages(Visit.village_id, villages),
-        )
-        .order_by(Visit.visited_at, Visit.id)
+        Visit.visited_at >= start,
+        Visit.visited_at < end,
+        Visit.deleted_at.is_(None),
+        in_villages(Visit.village_id, villages),
     )
 
 
 def count_visits(period, villages):
     """Return how many visits an export would hold."""
-    start, end = period.bounds()
-    return db.session.scalar(
-        select(func.count(Visit.id)).where(
-            Visit.visited_at >= start,
-            Visit.visited_at < end,
-            Visit.deleted_at.is_(None),
-            in_villages(Visit.village_id, villages),
-        )
-    )
+    return db.session.scalar(select(func.count(Visit.id)).where(*period_filter(period, villages)))
 
 
 def rows(period, villages, labels):
-    """Yield one list per visit, in COLUMNS order; `labels(vocabulary, code)` names codes."""
+    """Yield one list per visit, in COLUMNS order; `labels(vocabulary, code)` names codes.
+
+    Reads plain columns a chunk at a time (keyset paging), so a long export keeps no objects.
+    """
     villages_by_id = {a.id: a for a in db.session.scalars(select(Area).where(Area.level == "village"))}
-    offset = 0
+    programs = {p.id: p for p in db.session.scalars(select(WelfareProgram))}
+    columns = (
+        Visit.id, Visit.visited_at, Household.code, Visit.village_id, User.display_name,
+        Visit.kind, Visit.wellbeing, Visit.notes,
+    )
+    after = None
     while True:
-        chunk = db.session.scalars(visits_query(period, villages).limit(CHUNK).offset(offset)).all()
+        stmt = (
+            select(*columns)
+            .join(Household, Household.id == Visit.household_id)
+            .join(User, User.id == Visit.volunteer_id)
+            .where(*period_filter(period, villages))
+            .order_by(Visit.visited_at, Visit.id)
+            .limit(CHUNK)
+        )
+        if after is not None:
+            stmt = stmt.where(tuple_(Visit.visited_at, Visit.id) > tuple_(*after))
+        chunk = db.session.execute(stmt).all()
         if not chunk:
             return
-        welfare = {}
-        for event in db.session.scalars(
-            select(AssistanceEvent)
-            .options(selectinload(AssistanceEvent.assistance).selectinload(Assistance.program))
-            .where(AssistanceEvent.visit_id.in_([v.id for v in chunk]))
+        ids = [row.id for row in chunk]
+        needs, welfare = {}, {}
+        for visit_id, need in db.session.execute(
+            select(VisitNeed.visit_id, VisitNeed.need).where(VisitNeed.visit_id.in_(ids))
+        ):
+            needs.setdefault(visit_id, []).append(labels("NEEDS", need))
+        for visit_id, program_id, status in db.session.execute(
+            select(AssistanceEvent.visit_id, Assistance.program_id, AssistanceEvent.to_status)
+            .join(Assistance, Assistance.id == AssistanceEvent.assistance_id)
+            .where(AssistanceEvent.visit_id.in_(ids))
             .order_by(AssistanceEvent.id)
         ):
-            welfare.setdefault(event.visit_id, []).append(
-                f"{labels('program', event.assistance.program)}: "
-                f"{labels('ASSISTANCE_STATUSES', event.to_status)}"
+            welfare.setdefault(visit_id, []).append(
+                f"{labels('program', programs[program_id])}: "
+                f"{labels('ASSISTANCE_STATUSES', status)}"
             )
-        for visit in chunk:
-            local = visit.visited_at.astimezone(LOCAL_TZ)
-            village = villages_by_id.get(visit.village_id)
+        for row in chunk:
+            local = row.visited_at.astimezone(LOCAL_TZ)
+            village = villages_by_id.get(row.village_id)
             yield [
                 local.date().isoformat(),
                 f"{local.day:02d}/{local.month:02d}/{local.year + BUDDHIST_ERA_OFFSET}",
                 local.strftime("%H:%M"),
-                visit.household.code,
+                row.code,
                 labels("village", village) if village else "",
-                visit.volunteer.display_name,
-                labels("VISIT_KINDS", visit.kind),
-                labels("WELLBEING", visit.wellbeing),
-                "; ".join(labels("NEEDS", need) for need in visit.needs),
-                "; ".join(welfare.get(visit.id, [])),
-                visit.notes,
+                row.display_name,
+                labels("VISIT_KINDS", row.kind),
+                labels("WELLBEING", row.wellbeing),
+                "; ".join(sorted(needs.get(row.id, []))),
+                "; ".join(welfare.get(row.id, [])),
+                row.notes,
             ]
-        offset += CHUNK
-        db.session.expunge_all()
+        after = (chunk[-1].visited_at, chunk[-1].id)
 
 
 def csv_stream(header, body):
