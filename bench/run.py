@@ -16,10 +16,15 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from bench import latency
 from bench.weight import BUDGET_BYTES, Meter, measure_volunteer_load, serve, total
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "benchmarks.md"
+HOUSEHOLDS = int(os.environ.get("BENCH_HOUSEHOLDS", 100_000))
+VISITS = int(os.environ.get("BENCH_VISITS", 1_000_000))
+POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+DASHBOARD_TARGET_MS = 300
 
 
 def machine():
@@ -34,8 +39,8 @@ def machine():
     )
 
 
-def demo_app(folder, **seed):
-    """Create the app on a fresh SQLite database with the demo data."""
+def demo_app(folder, url=None, **seed):
+    """Create the app on a fresh database with the demo data; return (app, seconds to seed)."""
     from flask_migrate import upgrade
 
     from pwa_app import create_app
@@ -43,18 +48,101 @@ def demo_app(folder, **seed):
     from pwa_app.services import demo
 
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db", "SECRET_KEY": "bench"}
+        {"SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{folder}/bench.db", "SECRET_KEY": "bench"}
     )
     with app.app_context():
         upgrade()
+        started = time.perf_counter()
         demo.seed(**seed)
         db.session.commit()
-    return app
+        seconds = time.perf_counter() - started
+    return app, seconds
+
+
+def postgres_url(name):
+    """Create an empty PostgreSQL database for a benchmark; return its URL (None if no server)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=3) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError:
+        return None
+    return POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+
+
+def drop_postgres(name):
+    """Remove a benchmark's PostgreSQL database."""
+    import psycopg
+
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def measure_pages(app):
+    """Return {page: (p50, p95)} for the staff dashboard and a volunteer's home, warm."""
+    from pwa_app.extensions import db
+
+    results = {}
+    staff = app.test_client()
+    latency.log_in(staff, "0800000002", "demo-2569")
+    for name, path in (
+        ("dashboard (this month)", "/dashboard"),
+        ("dashboard (this quarter)", "/dashboard?period=quarter"),
+        ("dashboard (one village, month)", "/dashboard?area=NI-03"),
+    ):
+        results[name] = latency.timed(staff, path)
+    volunteer = app.test_client()
+    latency.log_in(volunteer, "0810000001", "demo-2569")
+    results["volunteer home"] = latency.timed(volunteer, "/")
+    with app.app_context():
+        db.engine.dispose()
+    return results
+
+
+def section_dashboard(folder):
+    """Dashboard and volunteer-home latency on a province-sized database, both databases."""
+    rows, seeds = [], []
+    backends = [("SQLite", None)]
+    pg = postgres_url("pwa_bench")
+    if pg:
+        backends.append(("PostgreSQL", pg))
+    for backend, url in backends:
+        print(f"bench: seeding {HOUSEHOLDS:,} households and {VISITS:,} visits on {backend} …", flush=True)
+        app, seconds = demo_app(folder, url, households=HOUSEHOLDS, visits=VISITS)
+        seeds.append(f"| {backend} | {seconds:.0f} s |")
+        for page, (p50, p95) in measure_pages(app).items():
+            verdict = ""
+            if page.startswith("dashboard"):
+                verdict = "yes" if p50 < DASHBOARD_TARGET_MS else "NO"
+            rows.append(f"| {backend} | {page} | {p50:.0f} | {p95:.0f} | {verdict} |")
+    if pg:
+        drop_postgres("pwa_bench")
+    missing = "" if pg else "\nPostgreSQL was not reachable, so only SQLite was measured.\n"
+    seed_rows = "\n".join(seeds)
+    table = "\n".join(rows)
+    return f"""## Page latency at a province's size
+
+`demo seed --households {HOUSEHOLDS:,} --visits {VISITS:,}`, then each page requested 3 times to
+warm up and 20 times measured, in-process (Flask's test client, HTML rendered, no network).
+Target: the dashboard's median under {DASHBOARD_TARGET_MS} ms.
+{missing}
+| database | page | p50 ms | p95 ms | dashboard under {DASHBOARD_TARGET_MS} ms |
+|---|---|---|---|---|
+{table}
+
+Seeding time (bulk inserts):
+
+| database | {VISITS:,} visits |
+|---|---|
+{seed_rows}
+"""
 
 
 def section_weight(folder):
     """Bytes of a volunteer's first load and of a repeat load, from Chromium."""
-    app = demo_app(folder)
+    app, _ = demo_app(folder)
     meter = Meter(app)
     url, server = serve(meter)
     with sync_playwright() as playwright:
@@ -84,7 +172,7 @@ First load, by request:
 """
 
 
-SECTIONS = {"weight": section_weight}
+SECTIONS = {"weight": section_weight, "dashboard": section_dashboard}
 
 
 def main(names):

@@ -192,3 +192,14 @@ def test_household_page_shows_open_cases_with_next_step(client, auth, login_as, 
     page = client.get(f"/households/{household.code}").get_data(as_text=True)
     assert "เบี้ยยังชีพผู้สูงอายุ" in page
     assert "ติดตามคำร้องกับหน่วยงาน" in page
+
+
+def test_long_lists_page_through_with_the_filters_kept(client, login_as, create_household):
+    for _ in range(55):
+        create_household("NI-06")
+    login_as("staff")
+    first = client.get("/households?village=NI-06").get_data(as_text=True)
+    assert "หน้า 1 จาก 2" in first
+    assert "village=NI-06" in first.split("ถัดไป")[0].rsplit("href=", 1)[1]
+    second = client.get("/households?village=NI-06&page=2").get_data(as_text=True)
+    assert "หน้า 2 จาก 2" in second and "NI-06-0055" in second

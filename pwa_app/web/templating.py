@@ -33,6 +33,7 @@ def label(vocabulary, code):
 
 def register(app):
     """Add the helpers to the Jinja environment."""
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(
         day=i18n.format_day,
         moment=i18n.format_moment,
