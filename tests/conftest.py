@@ -24,6 +24,7 @@ from pwa_app.models import (
     AssistanceEvent,
     AuditEvent,
     Award,
+    DashboardCache,
     HelpRequest,
     Household,
     HouseholdTag,
@@ -32,11 +33,13 @@ from pwa_app.models import (
     RateEvent,
     User,
     Visit,
+    VisitDay,
     VisitNeed,
     user_areas,
 )
 from pwa_app.models.base import utcnow
-from pwa_app.services import accounts
+from pwa_app.services import accounts, memo, visit_days
+from pwa_app.services.summaries import LOCAL_TZ
 
 PASSWORD = "kwamsuk-2569"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -47,6 +50,7 @@ TEST_TABLES = (
     AssistanceEvent,
     Assistance,
     VisitNeed,
+    VisitDay,
     Visit,
     HelpRequest,
     MemberTag,
@@ -55,6 +59,7 @@ TEST_TABLES = (
     AuditEvent,
     Household,
     RateEvent,
+    DashboardCache,
 )
 
 
@@ -262,6 +267,10 @@ def create_visit(app):
         db.session.add(visit)
         if household.last_visit_at is None or visit.visited_at > household.last_visit_at:
             household.last_visit_at = visit.visited_at
+        if volunteer.last_visit_at is None or visit.visited_at > volunteer.last_visit_at:
+            volunteer.last_visit_at = visit.visited_at
+        memo.forget_since(visit.visited_at.astimezone(LOCAL_TZ).date())
+        visit_days.add(visit.visited_at, household.village_id)
         db.session.commit()
         return visit
 

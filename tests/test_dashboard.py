@@ -160,3 +160,51 @@ def test_presets_cover_the_week_month_and_quarter(app):
     quarter = dashboard.parse_period("quarter")
     assert quarter.start.month in (1, 4, 7, 10) and quarter.start.day == 1
     assert quarter.previous().end == quarter.start - timedelta(days=1)
+
+
+def test_the_visits_per_day_table_follows_every_change(app, login_as, create_household):
+    """Created, moved and deleted visits keep visit_days equal to a count of the visits."""
+    from pwa_app.models import VisitDay
+    from pwa_app.services import visit_days, visits
+
+    volunteer = login_as("volunteer", areas=["NI-01"])
+    household = create_household("NI-01")
+    made = []
+    for days in (0, 1, 1, 3):
+        visit, _ = visits.log_visit(
+            visits.VisitInput(household=household.code, visited_at=utcnow() - timedelta(days=days)),
+            volunteer,
+        )
+        made.append(visit)
+    db.session.commit()
+    moved = visits.VisitInput(household=household.code, visited_at=utcnow() - timedelta(days=2),
+                              kind="routine", wellbeing="green")
+    visits.update_visit(made[1], moved, volunteer)
+    visits.delete_visit(made[3], volunteer)
+    db.session.commit()
+
+    def table():
+        return {(row.day, row.village_id): row.visits for row in db.session.scalars(select(VisitDay))
+                if row.visits}
+
+    kept = table()
+    visit_days.rebuild()
+    assert kept == table()
+    assert sum(kept.values()) == 3
+
+
+def test_a_late_visit_changes_the_kept_figures_of_the_past(app, login_as, create_household):
+    from pwa_app.services import visits
+
+    volunteer = login_as("volunteer", areas=["NI-01"])
+    household = create_household("NI-01")
+    last_week = dashboard.parse_period(
+        "custom", (today() - timedelta(days=13)).isoformat(), (today() - timedelta(days=7)).isoformat()
+    )
+    assert dashboard.visit_counts(last_week, None)[0] == 0  # now kept for that past week
+    visits.log_visit(
+        visits.VisitInput(household=household.code, visited_at=utcnow() - timedelta(days=9)),
+        volunteer,
+    )
+    db.session.commit()
+    assert dashboard.visit_counts(last_week, None) == (1, 1, 1)

@@ -1,10 +1,10 @@
 """The data model, one module per aggregate."""
 
-from pwa_app.models.audit import AuditEvent, RateEvent
+from pwa_app.models.audit import AuditEvent, DashboardCache, RateEvent
 from pwa_app.models.badges import Acknowledgement, Award, Badge
 from pwa_app.models.households import HelpRequest, Household, HouseholdTag, Member, MemberTag
 from pwa_app.models.people import Area, User, user_areas
-from pwa_app.models.visits import Visit, VisitNeed
+from pwa_app.models.visits import Visit, VisitDay, VisitNeed
 from pwa_app.models.welfare import Assistance, AssistanceEvent, WelfareProgram
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "Assistance",
     "AssistanceEvent",
     "AuditEvent",
+    "DashboardCache",
     "Award",
     "Badge",
     "HelpRequest",
@@ -23,6 +24,7 @@ __all__ = [
     "RateEvent",
     "User",
     "Visit",
+    "VisitDay",
     "VisitNeed",
     "WelfareProgram",
     "user_areas",

@@ -1,8 +1,8 @@
-"""The audit trail and the shared counters behind throttling."""
+"""The audit trail, the shared counters behind throttling, and the dashboard's memory."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pwa_app.extensions import db
@@ -34,6 +34,17 @@ class AuditEvent(db.Model):
     detail: Mapped[dict | None] = mapped_column(JSON)
 
     user: Mapped[User | None] = relationship()
+
+
+class DashboardCache(db.Model):
+    """A figure about a period that has ended, kept until a late visit changes that past."""
+
+    __tablename__ = "dashboard_cache"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    period_end: Mapped[date] = mapped_column(Date, index=True)
+    value: Mapped[list] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class RateEvent(db.Model):

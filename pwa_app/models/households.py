@@ -26,6 +26,7 @@ class Household(db.Model):
         Index("ix_households_village_archived", "village_id", "archived"),
         Index("ix_households_volunteer", "assigned_volunteer_id"),
         Index("ix_households_village_last_visit", "village_id", "last_visit_at"),
+        Index("ix_households_last_visit", "last_visit_at", "archived", "village_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -57,6 +57,8 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The volunteer's latest live visit, kept by the visits service (for "active volunteers").
+    last_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     areas: Mapped[list[Area]] = relationship(secondary=user_areas, order_by=Area.code)
 

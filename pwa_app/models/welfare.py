@@ -71,6 +71,7 @@ class AssistanceEvent(db.Model):
     __table_args__ = (
         Index("ix_assistance_events_assistance_at", "assistance_id", "at"),
         Index("ix_assistance_events_to_status_at", "to_status", "at"),
+        Index("ix_assistance_events_by_user_status", "by_user_id", "to_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

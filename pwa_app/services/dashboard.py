@@ -19,12 +19,15 @@ from pwa_app.models import (
     AssistanceEvent,
     HelpRequest,
     Household,
+    User,
     Visit,
+    VisitDay,
     WelfareProgram,
 )
 from pwa_app.services.cases import today
+from pwa_app.services import memo
 from pwa_app.services.errors import ValidationError
-from pwa_app.services.sqltime import as_date, local_date
+from pwa_app.services.sqltime import as_date
 from pwa_app.services.summaries import LOCAL_TZ
 from pwa_app.vocab import ASSISTANCE_STATUSES, OPEN_ASSISTANCE_STATUSES
 
@@ -154,21 +157,76 @@ def in_villages(column, villages):
     return column.in_(villages) if villages is not None else true()
 
 
-def visit_counts(period, villages):
-    """Return (visits, households reached, active volunteers) in a period."""
+def live_visits_between(start, end, villages):
+    """Return the conditions for live visits in [start, end) in the villages."""
+    return (
+        Visit.visited_at >= start,
+        Visit.visited_at < end,
+        Visit.deleted_at.is_(None),
+        in_villages(Visit.village_id, villages),
+    )
+
+
+def days_filter(period, villages):
+    """Return the conditions on visit_days for a period's days in the villages."""
+    return (
+        VisitDay.day >= period.start,
+        VisitDay.day <= period.end,
+        in_villages(VisitDay.village_id, villages),
+    )
+
+
+def count_visits(period, villages):
+    """Count live visits in a period, from the visits-per-day table."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(VisitDay.visits), 0)).where(*days_filter(period, villages))
+    )
+
+
+def scan_visit_counts(period, villages):
+    """Return [visits, households reached, active volunteers] by scanning the period's visits."""
     start, end = period.bounds()
-    return db.session.execute(
-        select(
-            func.count(Visit.id),
-            func.count(distinct(Visit.household_id)),
-            func.count(distinct(Visit.volunteer_id)),
-        ).where(
-            Visit.visited_at >= start,
-            Visit.visited_at < end,
-            Visit.deleted_at.is_(None),
-            in_villages(Visit.village_id, villages),
+    return list(
+        db.session.execute(
+            select(
+                func.count(Visit.id),
+                func.count(distinct(Visit.household_id)),
+                func.count(distinct(Visit.volunteer_id)),
+            ).where(*live_visits_between(start, end, villages))
+        ).one()
+    )
+
+
+def memo_key(name, period, villages):
+    """Name a kept figure by what it counts, its period and its villages."""
+    where = "all" if villages is None else ",".join(map(str, sorted(villages)))
+    return f"{name}:{period.start}:{period.end}:{where}"[:200]
+
+
+def visit_counts(period, villages):
+    """Return (visits, households reached, active volunteers) in a period.
+
+    For a period that runs to today, the households' and volunteers' last visits answer
+    without scanning; an ended period is counted once and kept.
+    """
+    if period.end < today():
+        key = memo_key("visit_counts", period, villages)
+        return tuple(memo.remembered(key, period.end, lambda: scan_visit_counts(period, villages)))
+    start, end = period.bounds()
+    reached = db.session.scalar(
+        select(func.count(Household.id)).where(
+            Household.last_visit_at >= start, in_villages(Household.village_id, villages)
         )
-    ).one()
+    )
+    if villages is None:
+        volunteers = db.session.scalar(select(func.count(User.id)).where(User.last_visit_at >= start))
+    else:
+        volunteers = db.session.scalar(
+            select(func.count(distinct(Visit.volunteer_id))).where(
+                *live_visits_between(start, end, villages)
+            )
+        )
+    return count_visits(period, villages), reached, volunteers
 
 
 def household_total(villages):
@@ -196,13 +254,14 @@ def coverage(at_end, days, villages, total):
             )
         )
     else:
-        visited = db.session.scalar(
-            select(func.count(distinct(Visit.household_id))).where(
-                Visit.visited_at >= since,
-                Visit.visited_at < end,
-                Visit.deleted_at.is_(None),
-                in_villages(Visit.village_id, villages),
-            )
+        visited = memo.remembered(
+            memo_key(f"visited_{days}", Period(at_end, at_end), villages),
+            at_end,
+            lambda: db.session.scalar(
+                select(func.count(distinct(Visit.household_id))).where(
+                    *live_visits_between(since, end, villages)
+                )
+            ),
         )
     return round(100 * visited / total, 1)
 
@@ -238,14 +297,13 @@ def cases_received(period, villages):
 
 def open_referrals(villages):
     """Return (open referrals, overdue ones) now."""
-    referral = or_(Assistance.status == "referred", WelfareProgram.is_referral.is_(True))
+    referral_programs = select(WelfareProgram.id).where(WelfareProgram.is_referral.is_(True))
+    referral = or_(Assistance.status == "referred", Assistance.program_id.in_(referral_programs))
     row = db.session.execute(
         select(
             func.count(Assistance.id),
             func.count(Assistance.id).filter(Assistance.next_follow_up < today()),
-        )
-        .join(WelfareProgram, WelfareProgram.id == Assistance.program_id)
-        .where(
+        ).where(
             Assistance.status.in_(OPEN_ASSISTANCE_STATUSES), referral, _case_households(villages)
         )
     ).one()
@@ -297,52 +355,44 @@ def figures(period, villages):
     ]
 
 
-def visits_by_day(period, villages):
-    """Return {date: visits} for the period's days that had visits."""
-    start, end = period.bounds()
-    day = local_date(Visit.visited_at)
-    rows = db.session.execute(
-        select(day, func.count(Visit.id))
-        .where(
-            Visit.visited_at >= start,
-            Visit.visited_at < end,
-            Visit.deleted_at.is_(None),
-            in_villages(Visit.village_id, villages),
-        )
-        .group_by(day)
-    )
-    return {as_date(d): n for d, n in rows}
+def buckets(period):
+    """Return the first days of the chart's bars: days, weeks (Mondays) or months."""
+    if period.days <= 14:
+        return [period.start + timedelta(days=i) for i in range(period.days)]
+    if period.days <= 190:
+        first = period.start - timedelta(days=period.start.weekday())
+        return [first + timedelta(weeks=i) for i in range((period.end - first).days // 7 + 1)]
+    firsts, month = [], period.start.replace(day=1)
+    while month <= period.end:
+        firsts.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return firsts
 
 
 def visits_over_time(period, villages):
-    """Return [(first day, visits)] per day for short periods, per week (Monday) otherwise."""
-    per_day = visits_by_day(period, villages)
-    if period.days <= 14:
-        days = [period.start + timedelta(days=i) for i in range(period.days)]
-        return [(d, per_day.get(d, 0)) for d in days]
-    weeks = {}
-    monday = period.start - timedelta(days=period.start.weekday())
-    while monday <= period.end:
-        weeks[monday] = 0
-        monday += timedelta(days=7)
+    """Return [(first day, visits)] per day, week or month of the period."""
+    per_day = dict(
+        db.session.execute(
+            select(VisitDay.day, func.sum(VisitDay.visits))
+            .where(*days_filter(period, villages))
+            .group_by(VisitDay.day)
+        ).all()
+    )
+    firsts = buckets(period)
+    totals = dict.fromkeys(firsts, 0)
     for day, count in per_day.items():
-        weeks[day - timedelta(days=day.weekday())] += count
-    return list(weeks.items())
+        day = as_date(day)
+        totals[max(first for first in firsts if first <= day)] += count
+    return list(totals.items())
 
 
 def visits_per_village(period, villages):
     """Return [(village, visits)] for the period, every village of the area included."""
-    start, end = period.bounds()
     counts = dict(
         db.session.execute(
-            select(Visit.village_id, func.count(Visit.id))
-            .where(
-                Visit.visited_at >= start,
-                Visit.visited_at < end,
-                Visit.deleted_at.is_(None),
-                in_villages(Visit.village_id, villages),
-            )
-            .group_by(Visit.village_id)
+            select(VisitDay.village_id, func.sum(VisitDay.visits))
+            .where(*days_filter(period, villages))
+            .group_by(VisitDay.village_id)
         ).all()
     )
     areas = db.session.scalars(

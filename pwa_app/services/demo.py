@@ -30,7 +30,7 @@ from pwa_app.models import (
     WelfareProgram,
 )
 from pwa_app.models.base import utcnow
-from pwa_app.services import accounts, passwords
+from pwa_app.services import accounts, memo, passwords, visit_days
 from pwa_app.vocab import HELP_CATEGORIES, NEEDS
 
 DEMO_PASSWORD = "demo-2569"
@@ -116,6 +116,7 @@ def seed(households=DEFAULT_HOUSEHOLDS, visits=None, now=None):
     report.visits, report.cases = _top_up_visits(rng, words, visits, now)
     _ensure_extras(rng, words, now)
     _reset_sequences()
+    _analyze()
     return report
 
 
@@ -324,14 +325,27 @@ def _top_up_visits(rng, words, target, now):
         _insert(Assistance, cases)
         _insert(AssistanceEvent, events)
         added_cases += len(cases)
-    db.session.execute(
-        update(Household).values(
-            last_visit_at=select(func.max(Visit.visited_at))
-            .where(Visit.household_id == Household.id, Visit.deleted_at.is_(None))
-            .scalar_subquery()
-        )
-    )
+    refresh_last_visits()
+    visit_days.rebuild()
+    memo.forget_all()
     return missing, added_cases
+
+
+def refresh_last_visits():
+    """Set every household's and volunteer's last visit in two set-based updates."""
+    for model, column in ((Household, Visit.household_id), (User, Visit.volunteer_id)):
+        latest = (
+            select(column.label("owner_id"), func.max(Visit.visited_at).label("latest"))
+            .where(Visit.deleted_at.is_(None))
+            .group_by(column)
+            .subquery()
+        )
+        db.session.execute(
+            update(model)
+            .where(model.id == latest.c.owner_id)
+            .values(last_visit_at=latest.c.latest)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _visit_row(rng, words, visit_id, household_id, volunteer_id, now):
@@ -468,6 +482,12 @@ def _insert(model, rows):
     """Insert many rows with one statement per chunk."""
     for start in range(0, len(rows), CHUNK):
         db.session.execute(insert(model.__table__), rows[start : start + CHUNK])
+
+
+def _analyze():
+    """Refresh the planner's statistics after a bulk load (PostgreSQL plans badly without)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE"))
 
 
 def _reset_sequences():

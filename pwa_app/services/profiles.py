@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import selectinload
 
 from pwa_app.extensions import db
 from pwa_app.models import AssistanceEvent, Award, Household, User, Visit
@@ -16,39 +17,56 @@ def thirty_days_ago():
     return datetime.combine(today() - timedelta(days=29), time(), LOCAL_TZ)
 
 
-def volunteer_table():
-    """Return every volunteer with visits (30 days), households, cases received and badges."""
+PAGE_SIZE = 50
+
+
+def volunteer_table(page=1, text=""):
+    """Return (rows, total) for one page of volunteers: each with visits in 30 days,
+    households assigned, cases helped to "received" and badges (aggregates for that page)."""
+    stmt = select(User).where(User.role == "volunteer")
+    if text:
+        stmt = stmt.where(func.lower(User.display_name).like(f"%{text.strip().lower()}%"))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     volunteers = db.session.scalars(
-        select(User).where(User.role == "volunteer").order_by(User.active.desc(), User.display_name)
+        stmt.options(selectinload(User.areas))
+        .order_by(User.active.desc(), User.display_name, User.id)
+        .limit(PAGE_SIZE)
+        .offset((max(page, 1) - 1) * PAGE_SIZE)
     ).all()
+    ids = [v.id for v in volunteers] or [-1]
 
     def grouped(stmt):
         return dict(db.session.execute(stmt).all())
 
     visits = grouped(
         select(Visit.volunteer_id, func.count(Visit.id))
-        .where(Visit.visited_at >= thirty_days_ago(), Visit.deleted_at.is_(None))
+        .where(
+            Visit.volunteer_id.in_(ids),
+            Visit.visited_at >= thirty_days_ago(),
+            Visit.deleted_at.is_(None),
+        )
         .group_by(Visit.volunteer_id)
     )
     households = grouped(
         select(Household.assigned_volunteer_id, func.count(Household.id))
-        .where(Household.archived.is_(False))
+        .where(Household.assigned_volunteer_id.in_(ids), Household.archived.is_(False))
         .group_by(Household.assigned_volunteer_id)
     )
     received = grouped(
         select(AssistanceEvent.by_user_id, func.count(distinct(AssistanceEvent.assistance_id)))
-        .where(AssistanceEvent.to_status == "received")
+        .where(AssistanceEvent.by_user_id.in_(ids), AssistanceEvent.to_status == "received")
         .group_by(AssistanceEvent.by_user_id)
     )
     badges = grouped(
         select(Award.volunteer_id, func.count(Award.id))
-        .where(Award.revoked_at.is_(None))
+        .where(Award.volunteer_id.in_(ids), Award.revoked_at.is_(None))
         .group_by(Award.volunteer_id)
     )
-    return [
+    rows = [
         (v, visits.get(v.id, 0), households.get(v.id, 0), received.get(v.id, 0), badges.get(v.id, 0))
         for v in volunteers
     ]
+    return rows, total
 
 
 @dataclass

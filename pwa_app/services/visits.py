@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from pwa_app.extensions import db
 from pwa_app.models import Assistance, Household, Visit, VisitNeed
 from pwa_app.models.base import utcnow
-from pwa_app.services import audit, cases, households
+from pwa_app.services import audit, cases, households, memo, visit_days
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
 from pwa_app.services.scope import may_see_household, sees_everything
 from pwa_app.services.summaries import LOCAL_TZ
@@ -260,6 +260,11 @@ def log_visit(data, user):
         raise
     if household.last_visit_at is None or visited_at > household.last_visit_at:
         household.last_visit_at = visited_at
+    volunteer = visit.volunteer
+    if volunteer.last_visit_at is None or visited_at > volunteer.last_visit_at:
+        volunteer.last_visit_at = visited_at
+    memo.forget_since(visited_at.astimezone(LOCAL_TZ).date())
+    visit_days.add(visited_at, household.village_id)
     audit.record("visit.create", user, visit, household)
     return visit, True
 
@@ -289,6 +294,9 @@ def update_visit(visit, data, user):
     visited_at, (lat, lon, accuracy), errors = check_fields(data, now=visit.received_at)
     if errors:
         raise ValidationError(_l("Please correct the highlighted fields."), errors)
+    memo.forget_since(min(visited_at, visit.visited_at).astimezone(LOCAL_TZ).date())
+    visit_days.add(visit.visited_at, visit.village_id, -1)
+    visit_days.add(visited_at, visit.village_id)
     visit.visited_at = visited_at
     visit.kind, visit.wellbeing = data.kind, data.wellbeing
     visit.notes = (data.notes or "").strip()
@@ -298,7 +306,7 @@ def update_visit(visit, data, user):
         visit.need_rows = [VisitNeed(need=need) for need in wanted]
     visit.updated_at = utcnow()
     db.session.flush()
-    refresh_last_visit(visit.household)
+    refresh_last_visit(visit.household, visit.volunteer)
     audit.record("visit.update", user, visit, visit.household)
 
 
@@ -308,17 +316,25 @@ def delete_visit(visit, user):
         raise ValidationError(_l("Visits can be deleted for 24 hours only. Ask staff."))
     visit.deleted_at = visit.updated_at = utcnow()
     db.session.flush()
-    refresh_last_visit(visit.household)
+    memo.forget_since(visit.visited_at.astimezone(LOCAL_TZ).date())
+    visit_days.add(visit.visited_at, visit.village_id, -1)
+    refresh_last_visit(visit.household, visit.volunteer)
     audit.record("visit.delete", user, visit, visit.household)
 
 
-def refresh_last_visit(household):
-    """Recompute a household's last visit after a visit was moved or deleted."""
+def refresh_last_visit(household, volunteer=None):
+    """Recompute the last visit of a household (and a volunteer) after a change."""
     household.last_visit_at = db.session.scalar(
         select(func.max(Visit.visited_at)).where(
             Visit.household_id == household.id, Visit.deleted_at.is_(None)
         )
     )
+    if volunteer is not None:
+        volunteer.last_visit_at = db.session.scalar(
+            select(func.max(Visit.visited_at)).where(
+                Visit.volunteer_id == volunteer.id, Visit.deleted_at.is_(None)
+            )
+        )
 
 
 def timeline(household, limit=50):

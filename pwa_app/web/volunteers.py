@@ -62,8 +62,18 @@ def volunteer_or_404(user_id):
 @bp.route("/volunteers")
 @staff_required
 def index():
-    """List the volunteers with their recent activity."""
-    return render_template("volunteers/index.html", rows=profiles.volunteer_table())
+    """List the volunteers with their recent activity, a page at a time."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    text = request.args.get("q", "")[:100]
+    rows, total = profiles.volunteer_table(page, text)
+    return render_template(
+        "volunteers/index.html",
+        rows=rows,
+        total=total,
+        page=page,
+        text=text,
+        page_size=profiles.PAGE_SIZE,
+    )
 
 
 def render_profile(volunteer, thanks_form=None, award_form=None, status=200):
