@@ -96,8 +96,10 @@ def local_input_value(moment=None):
     return local.strftime("%Y-%m-%dT%H:%M")
 
 
-def format_month(value):
-    """Format a month: "พฤศจิกายน 2569" in Thai, "November 2026" in English."""
+def format_month(value, short=False):
+    """Format a month: "พฤศจิกายน 2569" / "November 2026"; short: "พ.ย." / "Nov"."""
     if current_language() != "th":
-        return babel_format_date(value, format="LLLL y", locale="en")
+        return babel_format_date(value, format="LLL" if short else "LLLL y", locale="en")
+    if short:
+        return _thai_month(value, "abbreviated")
     return f"{_thai_month(value, 'wide')} {value.year + BUDDHIST_ERA_OFFSET}"

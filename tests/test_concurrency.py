@@ -15,12 +15,13 @@ def test_concurrent_page_views_that_audit_all_succeed(migrated_app, app, create_
         AuthActions(client).login(user.phone)
         clients.append(client)
     statuses, barrier = [], threading.Barrier(len(clients))
+    code = household.code  # read here: the threads must not touch the test's session
 
     def browse(client):
         with migrated_app.app_context():
             barrier.wait()
-            for path in (f"/households/{household.code}", "/households", "/api/v1/households",
-                         f"/visits/new?household={household.code}", "/"):
+            for path in (f"/households/{code}", "/households", "/api/v1/households",
+                         f"/visits/new?household={code}", "/"):
                 statuses.append(client.get(path).status_code)
 
     threads = [threading.Thread(target=browse, args=(client,)) for client in clients]

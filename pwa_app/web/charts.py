@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 
 WIDTH = 640
-BAR_HEIGHT = 22
-LABEL_WIDTH = 200
+BAR_HEIGHT = 24
+LABEL_WIDTH = 230
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from pwa_app.i18n import format_day
 from pwa_app.services import dashboard
 from pwa_app.services.errors import ValidationError
 from pwa_app.vocab import ASSISTANCE_STATUSES
@@ -45,7 +44,7 @@ def index():
         errors=errors,
         args=request.args,
         areas=area_choices(),
-        over_time=charts.columns([(format_day(day, "short"), n) for day, n in board.weekly]),
+        over_time=charts.columns([(f"{day.day}/{day.month}", n) for day, n in board.weekly]),
         per_village=charts.rows([(localized(a), n) for a, n in board.by_village]),
         funnel=charts.stacked_rows(
             [(localized(program), parts) for program, parts in board.funnel],

@@ -10,7 +10,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from pwa_app.extensions import db
-from pwa_app.i18n import format_day
+from pwa_app.i18n import format_month
 from pwa_app.models import Award, Badge, User
 from pwa_app.services import profiles, recognition, visits
 from pwa_app.services.errors import NotFound, ValidationError
@@ -87,7 +87,7 @@ def render_profile(volunteer, thanks_form=None, award_form=None, status=200):
         "volunteers/profile.html",
         volunteer=volunteer,
         profile=figures,
-        months=charts.columns([(format_day(m, "short")[2:], n) for m, n in figures.months]),
+        months=charts.columns([(format_month(m, short=True), n) for m, n in figures.months]),
         awards=recognition.awards_of(volunteer),
         feed=recognition.feed(volunteer, limit=30),
         progress=recognition.next_badges(volunteer, limit=3),
