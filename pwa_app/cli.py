@@ -1,5 +1,7 @@
 """Command groups for `flask --app pwa_app ...`: users, households and demo data."""
 
+import os
+import sqlite3
 import sys
 import time
 
@@ -9,7 +11,7 @@ from sqlalchemy import func, select
 
 from pwa_app.extensions import db
 from pwa_app.models import User
-from pwa_app.services import accounts, demo, imports, recognition
+from pwa_app.services import accounts, backup, demo, imports, recognition
 from pwa_app.services.errors import ValidationError
 from pwa_app.vocab import ROLES
 
@@ -114,9 +116,57 @@ def evaluate_badges():
     click.echo(f"{len(awards)} new awards")
 
 
+privacy_cli = AppGroup("privacy", help="Personal data duties (PDPA).")
+
+
+@privacy_cli.command("purge")
+@click.option("--days", type=int, default=None, help="Default: the RETENTION_DAYS setting.")
+@click.option("--dry-run", is_flag=True, help="Only count what would be cleared.")
+def purge_command(days, dry_run):
+    """Clear visit notes and locations, and help-request messages, older than the retention."""
+    from flask import current_app
+
+    from pwa_app.services import privacy
+
+    days = days or current_app.config["RETENTION_DAYS"]
+    try:
+        visits, requests = privacy.purge(days, dry_run=dry_run)
+    except ValidationError as error:
+        click.echo(f"error: {' '.join(str(m) for m in error.fields.values())}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    verb = "would clear" if dry_run else "cleared"
+    click.echo(f"{verb} {visits} visits and {requests} help requests older than {days} days")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+def backup_command(path, force):
+    """Write a consistent copy of the SQLite database to PATH while the app keeps serving.
+
+    For PostgreSQL use pg_dump (see the README).
+    """
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        click.echo("error: this database is not SQLite; back PostgreSQL up with pg_dump", err=True)
+        sys.exit(1)
+    if os.path.exists(path) and not force:
+        click.echo(f"error: {path} exists; choose another path or pass --force", err=True)
+        sys.exit(1)
+    try:
+        visits = backup.sqlite_backup(url.database, path)
+    except (backup.BackupError, sqlite3.Error) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"backed up {url.database} to {path} ({visits} visits)")
+
+
 def register(app):
     """Add the command groups to the app's CLI."""
     app.cli.add_command(users_cli)
     app.cli.add_command(households_cli)
     app.cli.add_command(badges_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(demo_cli)

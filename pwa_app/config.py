@@ -36,6 +36,11 @@ class Defaults:
     LOGIN_MAX_FAILURES = 10
     LOGIN_WINDOW = timedelta(minutes=15)
 
+    # Visit notes, locations and help-request messages older than this are cleared by
+    # `flask --app pwa_app privacy purge` (run it daily); counts are kept.
+    RETENTION_DAYS = 3 * 365
+    PRIVACY_CONTACT = "042-XXX-XXX"
+
     ORG_NAME_TH = "ศูนย์คุ้มครองคนไร้ที่พึ่งจังหวัดมุกดาหาร"
     ORG_NAME_EN = "Protection Center for the Destitute, Mukdahan"
     PUBLIC_BASE_URL = None

@@ -22,13 +22,14 @@ def test_import_reports_each_bad_row_and_imports_the_good(runner, tmp_path, crea
     create_household("NI-01")  # NI-01-0001 exists already
     csv = HEADER + "\n".join(
         [
-            "NI-02-0001,5,NI-02,บัวผัน ศรีสุข,0812345678,elderly;disability,16.5,104.4",
+            "NI-02-0001,5,NI-02,บัวผัน ศรีสุข,0812345678,elderly;low_income,16.5,104.4",
             "NI-01-0001,6,NI-01,ซ้ำ ในระบบ,,,,",
             "NI-02-0001,7,NI-02,ซ้ำ ในไฟล์,,,,",
             "NI-09-0001,8,NI-09,ไม่มี หมู่บ้าน,,,,",
             "NI-02-0002,9,NI-02,เบอร์ ผิด,12345,,,",
             "NI-02-0003,10,NI-02,แท็ก ผิด,,rich,,",
             "NI-02-0004,11,NI-02,สมหมาย ดีใจ,,,,",
+            "NI-02-0005,12,NI-02,ผู้ป่วย ติดเตียง,,bedridden,,",
         ]
     )
     result = runner.invoke(args=["households", "import", str(write(tmp_path, csv))])
@@ -40,10 +41,11 @@ def test_import_reports_each_bad_row_and_imports_the_good(runner, tmp_path, crea
     assert lines["line 5 (NI-09-0001)"].startswith("village:")
     assert lines["line 6 (NI-02-0002)"].startswith("phone:")
     assert "rich" in lines["line 7 (NI-02-0003)"]
+    assert "ความยินยอม (PDPA)" in lines["line 9 (NI-02-0005)"]  # health data needs consent
     assert count() == 3
     tags = db.session.scalars(select(HouseholdTag.tag).join(Household).where(
         Household.code == "NI-02-0001")).all()
-    assert sorted(tags) == ["disability", "elderly"]
+    assert sorted(tags) == ["elderly", "low_income"]
 
 
 def test_a_missing_column_refuses_the_file(runner, tmp_path):

@@ -7,7 +7,7 @@ crash after an answer loses nothing; a client_uuid seen before answers "duplicat
 import uuid
 from datetime import datetime
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import OperationalError
@@ -195,6 +195,7 @@ def sync_visits():
             db.session.commit()
     except OperationalError:
         db.session.rollback()
+        g.sqlite_immediate = False  # the answer itself only reads, which WAL allows meanwhile
         current_app.logger.warning("database busy during sync; asking the client to retry")
         response = error_response(503, "unavailable")
         response[0].headers["Retry-After"] = "5"

@@ -1,9 +1,16 @@
-"""The audit trail: one call per read or change of household data."""
+"""The audit trail: one call per read or change of household data, and its viewer."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from pwa_app.extensions import db
 from pwa_app.models import AuditEvent
+from pwa_app.services.errors import ValidationError
 
 
 def record(action, user=None, obj=None, household=None, **detail):
@@ -19,3 +26,79 @@ def record(action, user=None, obj=None, household=None, **detail):
     )
     db.session.add(event)
     return event
+
+
+PAGE_SIZE = 100
+
+
+@dataclass
+class AuditQuery:
+    """Filters of the audit viewer."""
+
+    action: str = ""
+    phone: str = ""
+    household: str = ""
+    start: date | None = None
+    end: date | None = None
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args):
+        """Read the filters from a query string; raise ValidationError for bad dates."""
+        errors, dates = {}, {}
+        for name in ("from", "to"):
+            value = (args.get(name) or "").strip()
+            try:
+                dates[name] = date.fromisoformat(value) if value else None
+            except ValueError:
+                errors[name] = _l("Enter a date as YYYY-MM-DD, e.g. 2026-11-01.")
+        if not errors and dates["from"] and dates["to"] and dates["to"] < dates["from"]:
+            errors["to"] = _l("The end of the period is before its start.")
+        if errors:
+            raise ValidationError(_l("Please correct the period."), errors)
+        return cls(
+            action=(args.get("action") or "")[:40],
+            phone=(args.get("phone") or "")[:20],
+            household=(args.get("household") or "")[:20].upper(),
+            start=dates["from"],
+            end=dates["to"],
+            page=max(args.get("page", 1, type=int), 1),
+        )
+
+
+def actions():
+    """Return the actions the trail holds, for the filter."""
+    return db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+
+
+def search(query):
+    """Return (events, total) for one page of the audit trail, newest first."""
+    from pwa_app.models import Household, User
+    from pwa_app.services.summaries import LOCAL_TZ
+    from pwa_app.services.validation import normalize_phone
+
+    stmt = select(AuditEvent)
+    if query.action:
+        stmt = stmt.where(AuditEvent.action == query.action)
+    if query.phone:
+        stmt = stmt.where(
+            AuditEvent.user_id.in_(select(User.id).where(User.phone == normalize_phone(query.phone)))
+        )
+    if query.household:
+        stmt = stmt.where(
+            AuditEvent.household_id.in_(select(Household.id).where(Household.code == query.household))
+        )
+    if query.start:
+        stmt = stmt.where(AuditEvent.at >= datetime.combine(query.start, time(), LOCAL_TZ))
+    if query.end:
+        stmt = stmt.where(
+            AuditEvent.at < datetime.combine(query.end + timedelta(days=1), time(), LOCAL_TZ)
+        )
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    events = db.session.scalars(
+        stmt.options(selectinload(AuditEvent.user))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((query.page - 1) * PAGE_SIZE)
+    ).all()
+    return events, total

@@ -443,6 +443,11 @@ def _ensure_extras(rng, words, now):
         )
     _demo_awards(words, staff, now)
     db.session.flush()
+    from pwa_app.services import recognition
+
+    for person in words["volunteers"]:
+        if (volunteer := accounts.find_by_phone(person["phone"])) is not None:
+            recognition.evaluate(volunteer)
 
 
 def _demo_awards(words, staff, now):

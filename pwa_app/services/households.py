@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from pwa_app.extensions import db
 from pwa_app.models import Area, Household, HouseholdTag, Member, MemberTag, User
 from pwa_app.models.base import utcnow
-from pwa_app.services import audit
+from pwa_app.services import audit, privacy
 from pwa_app.services.errors import NotFound, ValidationError
 from pwa_app.services.scope import scope_households, village_ids
 from pwa_app.services.validation import NAME_MAX, normalize_phone, phone_problem, text_problem
@@ -136,6 +136,10 @@ def check(data, household=None):
         errors["lat"] = _l("Give both latitude and longitude, or neither.")
     if data.consent_at and data.consent_at > date.today() + timedelta(days=1):
         errors["consent_at"] = _l("The consent date cannot be in the future.")
+    try:
+        privacy.require_consent(data.consent_at, data.tags)
+    except ValidationError as error:
+        errors.update(error.fields)
     if data.assigned_volunteer_id and village is not None:
         volunteer = db.session.get(User, data.assigned_volunteer_id)
         if volunteer is None or volunteer.role != "volunteer" or not volunteer.active:
@@ -263,8 +267,9 @@ def _check_member(data):
 
 
 def save_member(household, data, by, member=None):
-    """Add a member to a household, or change one."""
+    """Add a member to a household, or change one; health or disability needs consent."""
     year = _check_member(data)
+    privacy.require_consent(household.consent_at, data.tags)
     if member is None:
         member = Member(household=household)
         db.session.add(member)

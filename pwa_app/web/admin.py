@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired
 from pwa_app.extensions import db
 from pwa_app.models import Badge, User
 from pwa_app.services import accounts, catalogue
+from pwa_app.services import audit as audit_service
 from pwa_app.services.errors import ValidationError
 from pwa_app.vocab import ROLES
 from pwa_app.web.access import admin_required
@@ -216,3 +217,29 @@ def edit_badge(badge_id=None):
             return redirect(url_for("admin.edit_badge", badge_id=saved.id))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/badge_form.html", form=form, badge=badge), status
+
+
+@bp.route("/audit")
+@admin_required
+def audit_log():
+    """Who read or changed what: the audit trail with filters."""
+    args = request.args
+    try:
+        query = audit_service.AuditQuery.from_args(args)
+    except ValidationError as error:
+        errors, query = error.fields, audit_service.AuditQuery()
+    else:
+        errors = {}
+    events, total = audit_service.search(query)
+    audit_service.record("audit.view", current_user)
+    db.session.commit()
+    return render_template(
+        "admin/audit.html",
+        events=events,
+        total=total,
+        query=query,
+        errors=errors,
+        args=args,
+        actions=audit_service.actions(),
+        page_size=audit_service.PAGE_SIZE,
+    ), (400 if errors else 200)

@@ -1,8 +1,9 @@
 """Error pages in the visitor's language, and JSON errors for the API."""
 
-from flask import current_app, render_template, request
+from flask import current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from pwa_app.extensions import db
@@ -73,6 +74,21 @@ def handle_csrf_error(_error):
     return render_error(400, message)
 
 
+def handle_database_error(error):
+    """A busy database answers 503 with Retry-After (clients retry); anything else is a 500."""
+    if "locked" not in str(error).lower() and "busy" not in str(error).lower():
+        return handle_server_error(error)
+    db.session.rollback()
+    g.sqlite_immediate = False  # the answer itself only reads, which WAL allows meanwhile
+    current_app.logger.warning("database busy: %s", error)
+    response = render_error(503)
+    body, status = response
+    if hasattr(body, "headers"):
+        body.headers["Retry-After"] = "5"
+        return body, status
+    return body, status, {"Retry-After": "5"}
+
+
 def handle_server_error(error):
     """Log and roll back what failed, and answer 500 without details."""
     current_app.logger.exception("unhandled error", exc_info=error)
@@ -84,4 +100,5 @@ def register(app):
     """Install the handlers."""
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(OperationalError, handle_database_error)
     app.register_error_handler(Exception, handle_server_error)

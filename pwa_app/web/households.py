@@ -1,6 +1,6 @@
 """Households: the list, a household's page, editing, members, cards and CSV import."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from pwa_app.extensions import db
 from pwa_app.models import Area, Household
-from pwa_app.services import audit, cards, cases, households, imports, visits
+from pwa_app.services import audit, cards, cases, households, imports, privacy, visits
 from pwa_app.services.errors import NotFound, ValidationError
 from pwa_app.services.scope import household_for
 from pwa_app.vocab import HOUSEHOLD_TAGS, SEXES
@@ -289,6 +289,44 @@ def card_url(household):
     from pwa_app.urls import absolute
 
     return absolute(cards.card_path(household))
+
+
+@bp.route("/<code>/data")
+@staff_required
+def record(code):
+    """Everything held about a household, printable (the PDPA right of access)."""
+    household = get_household(code)
+    data = privacy.household_record(household)
+    audit.record("household.export", current_user, household, household, format="page")
+    db.session.commit()
+    return render_template("households/record.html", household=household, data=data)
+
+
+@bp.route("/<code>/data.json")
+@staff_required
+def record_json(code):
+    """Everything held about a household, as JSON to hand over."""
+    household = get_household(code)
+    data = privacy.household_record(household)
+    audit.record("household.export", current_user, household, household, format="json")
+    db.session.commit()
+    response = jsonify(data)
+    response.headers["Content-Disposition"] = f'attachment; filename="household_{household.code}.json"'
+    return response
+
+
+@bp.route("/<code>/anonymise", methods=["POST"])
+@staff_required
+def anonymise(code):
+    """Erase what identifies a household, keeping its visits in the counts."""
+    household = get_household(code)
+    if request.form.get("confirm", "").strip().upper() != household.code:
+        flash(_("Type the household code to confirm the erasure."), "warning")
+        return redirect(url_for("households.detail", code=household.code, _anchor="privacy"))
+    privacy.anonymise(household, current_user)
+    db.session.commit()
+    flash(_("The household's personal data was erased. Its visits still count in the figures."), "ok")
+    return redirect(url_for("households.detail", code=household.code))
 
 
 @bp.route("/cards")

@@ -1,6 +1,6 @@
 """The household's own card page: reach the volunteer, ask for help, confirm a visit."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,6 +12,7 @@ from pwa_app.services import help_requests, households, recognition, visits
 from pwa_app.services.errors import NotFound, Throttled, ValidationError
 from pwa_app.services.scope import may_see_household, sees_everything
 from pwa_app.vocab import HELP_CATEGORIES
+from pwa_app.web.access import read_only
 from pwa_app.web.forms import attach_errors, choices_of
 
 bp = Blueprint("public", __name__)
@@ -45,6 +46,13 @@ def render_card(household, form=None, status=200):
         can_confirm=visits.recent_unconfirmed(household) is not None,
         form=form,
     ), status
+
+
+@bp.route("/privacy")
+@read_only
+def privacy_notice():
+    """The privacy notice: what the centre keeps, why, for how long, and people's rights."""
+    return render_template("public/privacy.html", retention_days=current_app.config["RETENTION_DAYS"])
 
 
 @bp.route("/h/<token>")

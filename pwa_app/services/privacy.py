@@ -1,0 +1,193 @@
+"""Thailand's PDPA duties: consent before sensitive data, access, erasure, retention."""
+
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from pwa_app.extensions import db
+from pwa_app.models import (
+    Assistance,
+    AssistanceEvent,
+    AuditEvent,
+    HelpRequest,
+    Household,
+    HouseholdTag,
+    Visit,
+)
+from pwa_app.models.base import utcnow
+from pwa_app.services import audit
+from pwa_app.services.errors import ValidationError
+
+# Health and disability are sensitive data (PDPA section 26): consent first.
+SENSITIVE_TAGS = frozenset({"disability", "bedridden", "chronic_illness"})
+
+
+def require_consent(household_consent_at, tags, field="tags"):
+    """Refuse sensitive tags for a household that has not given its consent."""
+    if household_consent_at is None and SENSITIVE_TAGS & set(tags):
+        raise ValidationError(
+            _l("Please correct the highlighted fields."),
+            {
+                field: _l(
+                    "Record the household's consent (PDPA) before noting health or disability."
+                )
+            },
+        )
+
+
+def iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def household_record(household):
+    """Return everything the centre holds about a household, for the right of access."""
+    visits = db.session.scalars(
+        select(Visit)
+        .options(selectinload(Visit.need_rows), selectinload(Visit.volunteer))
+        .where(Visit.household_id == household.id)
+        .order_by(Visit.visited_at)
+    ).all()
+    cases = db.session.scalars(
+        select(Assistance)
+        .options(selectinload(Assistance.events), selectinload(Assistance.program))
+        .where(Assistance.household_id == household.id)
+        .order_by(Assistance.opened_at)
+    ).all()
+    requests = db.session.scalars(
+        select(HelpRequest)
+        .where(HelpRequest.household_id == household.id)
+        .order_by(HelpRequest.created_at)
+    ).all()
+    reads = db.session.scalars(
+        select(AuditEvent)
+        .options(selectinload(AuditEvent.user))
+        .where(AuditEvent.household_id == household.id)
+        .order_by(AuditEvent.at)
+    ).all()
+    return {
+        "household": {
+            "code": household.code,
+            "house_no": household.house_no,
+            "address_extra": household.address_extra,
+            "village": household.village.code,
+            "head_name": household.head_name,
+            "phone": household.phone,
+            "tags": household.tags,
+            "location": [household.lat, household.lon] if household.lat is not None else None,
+            "consent": {
+                "given_on": iso(household.consent_at),
+                "scope": household.consent_scope,
+                "recorded_by": getattr(household.consent_recorded_by, "display_name", None),
+            },
+            "assigned_volunteer": getattr(household.assigned_volunteer, "display_name", None),
+            "archived": household.archived,
+            "created_at": iso(household.created_at),
+        },
+        "members": [
+            {"name": m.name, "birth_year": m.birth_year, "sex": m.sex, "tags": m.tags}
+            for m in household.members
+        ],
+        "visits": [
+            {
+                "visited_at": iso(v.visited_at),
+                "volunteer": v.volunteer.display_name,
+                "kind": v.kind,
+                "wellbeing": v.wellbeing,
+                "needs": v.needs,
+                "notes": v.notes,
+                "location": [v.lat, v.lon] if v.lat is not None else None,
+                "confirmed_by_household_at": iso(v.confirmed_by_household_at),
+                "deleted_at": iso(v.deleted_at),
+            }
+            for v in visits
+        ],
+        "welfare_cases": [
+            {
+                "programme": c.program.code,
+                "status": c.status,
+                "note": c.note,
+                "opened_at": iso(c.opened_at),
+                "history": [
+                    {"at": iso(e.at), "from": e.from_status, "to": e.to_status, "note": e.note}
+                    for e in c.events
+                ],
+            }
+            for c in cases
+        ],
+        "help_requests": [
+            {"at": iso(r.created_at), "category": r.category, "message": r.message,
+             "phone": r.phone, "status": r.status}
+            for r in requests
+        ],
+        "access_log": [
+            {"at": iso(e.at), "who": getattr(e.user, "display_name", None), "action": e.action}
+            for e in reads
+        ],
+    }
+
+
+def anonymise(household, by):
+    """Erase what identifies a household; keep its visits and cases for the counts."""
+    household.head_name = f"({household.code})"
+    household.phone = None
+    household.house_no = "-"
+    household.address_extra = None
+    household.lat = household.lon = None
+    household.consent_scope = None
+    household.tag_rows = [HouseholdTag(tag=t) for t in household.tags if t not in SENSITIVE_TAGS]
+    for member in list(household.members):
+        db.session.delete(member)
+    household.archived = True
+    from pwa_app.services.households import new_qr_token
+
+    household.qr_token = new_qr_token()
+    household.updated_at = utcnow()
+    db.session.execute(
+        update(Visit)
+        .where(Visit.household_id == household.id)
+        .values(notes="", lat=None, lon=None, accuracy_m=None)
+    )
+    cases = select(Assistance.id).where(Assistance.household_id == household.id)
+    db.session.execute(update(Assistance).where(Assistance.household_id == household.id).values(note=""))
+    db.session.execute(
+        update(AssistanceEvent).where(AssistanceEvent.assistance_id.in_(cases)).values(note="")
+    )
+    db.session.execute(
+        update(HelpRequest)
+        .where(HelpRequest.household_id == household.id)
+        .values(message="", phone=None, resolution_note=None)
+    )
+    audit.record("household.anonymise", by, household, household)
+
+
+def purge(days, dry_run=False):
+    """Clear visit notes and locations, and help-request messages, older than `days`.
+
+    Returns how many visits and help requests were (or would be) cleared.
+    """
+    if days < 30:
+        raise ValidationError(fields={"days": _l("Keep at least 30 days.")})
+    cutoff = utcnow() - timedelta(days=days)
+    old_visits = (
+        Visit.visited_at < cutoff,
+        or_(Visit.notes != "", Visit.lat.is_not(None)),
+    )
+    old_requests = (
+        HelpRequest.created_at < cutoff,
+        or_(HelpRequest.message != "", HelpRequest.phone.is_not(None)),
+    )
+    counts = (
+        db.session.scalar(select(func.count(Visit.id)).where(*old_visits)),
+        db.session.scalar(select(func.count(HelpRequest.id)).where(*old_requests)),
+    )
+    if not dry_run:
+        db.session.execute(
+            update(Visit).where(*old_visits).values(notes="", lat=None, lon=None, accuracy_m=None)
+        )
+        db.session.execute(update(HelpRequest).where(*old_requests).values(message="", phone=None))
+        audit.record("privacy.purge", None, days=days, visits=counts[0], help_requests=counts[1])
+    return counts
+
+
