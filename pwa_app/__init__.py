@@ -14,7 +14,7 @@ from pwa_app.extensions import babel, compress, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQLITE_BUSY_TIMEOUT_MS = 5000
-ENV_SETTINGS = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL", "PREFER_HTTPS")
+ENV_SETTINGS = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL", "PREFER_HTTPS", "PROXY_FIX")
 
 
 def create_app(config=None):
@@ -47,8 +47,14 @@ def load_config(app, config):
             app.config[name] = os.environ[name]
     app.config.update(config)
 
-    if isinstance(app.config.get("PREFER_HTTPS"), str):
-        app.config["PREFER_HTTPS"] = app.config["PREFER_HTTPS"].lower() in ("1", "true", "yes")
+    for flag in ("PREFER_HTTPS", "PROXY_FIX"):
+        if isinstance(app.config.get(flag), str):
+            app.config[flag] = app.config[flag].lower() in ("1", "true", "yes")
+    if app.config.get("PROXY_FIX"):
+        # Behind one proxy (nginx): trust its X-Forwarded-For/-Proto for the client's address.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     if app.config["PREFER_HTTPS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -58,3 +58,20 @@ def test_a_secret_key_is_generated_once_into_the_instance_folder(tmp_path):
     assert len(key) >= 64
     assert instance_secret_key(tmp_path) == key
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_behind_a_proxy_the_phone_address_counts(monkeypatch):
+    monkeypatch.setenv("PROXY_FIX", "true")
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    seen = {}
+
+    @app.route("/whoami-test")
+    def whoami():
+        from flask import request
+
+        seen["addr"] = request.remote_addr
+        return "ok"
+
+    app.test_client().get("/whoami-test", headers={"X-Forwarded-For": "203.0.113.9"},
+                          environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert seen["addr"] == "203.0.113.9"
