@@ -46,7 +46,9 @@ browser-deps:
 	fi
 
 # Speed and size, measured on this machine and written to docs/benchmarks.md.
+# wrk (Debian's package) loads the gunicorn server; PostgreSQL at 127.0.0.1:5432 is used if up.
 bench: install browser-deps
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench.run
 
 # After adding or changing user-visible strings: extract, merge, then translate th.po.

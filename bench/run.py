@@ -16,7 +16,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench import latency
+from bench import latency, load
 from bench.weight import BUDGET_BYTES, Meter, measure_volunteer_load, serve, total
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +25,7 @@ HOUSEHOLDS = int(os.environ.get("BENCH_HOUSEHOLDS", 100_000))
 VISITS = int(os.environ.get("BENCH_VISITS", 1_000_000))
 POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 DASHBOARD_TARGET_MS = 300
+SYNC_RATIO_TARGET = 0.30
 
 
 def machine():
@@ -101,9 +102,29 @@ def measure_pages(app):
     return results
 
 
+def sync_households(app):
+    """Return household codes the demo volunteer 0810000001 may log visits for."""
+    from sqlalchemy import select
+
+    from pwa_app.models import Area, Household
+
+    with app.app_context():
+        from pwa_app.extensions import db
+
+        return list(
+            db.session.scalars(
+                select(Household.code)
+                .join(Area, Area.id == Household.village_id)
+                .where(Area.code.in_(("NI-01", "NI-02")))
+                .limit(50)
+            )
+        )
+
+
 def section_dashboard(folder):
-    """Dashboard and volunteer-home latency on a province-sized database, both databases."""
-    rows, seeds = [], []
+    """Dashboard and volunteer-home latency on a province-sized database, both databases,
+    and sync throughput under gunicorn beside a hello endpoint."""
+    rows, seeds, loads = [], [], []
     backends = [("SQLite", None)]
     pg = postgres_url("pwa_bench")
     if pg:
@@ -112,16 +133,27 @@ def section_dashboard(folder):
         print(f"bench: seeding {HOUSEHOLDS:,} households and {VISITS:,} visits on {backend} …", flush=True)
         app, seconds = demo_app(folder, url, households=HOUSEHOLDS, visits=VISITS)
         seeds.append(f"| {backend} | {seconds:.0f} s |")
+        codes = sync_households(app)
+        database_url = url or f"sqlite:///{folder}/bench.db"
         for page, (p50, p95) in measure_pages(app).items():
             verdict = ""
             if page.startswith("dashboard"):
                 verdict = "yes" if p50 < DASHBOARD_TARGET_MS else "NO"
             rows.append(f"| {backend} | {page} | {p50:.0f} | {p95:.0f} | {verdict} |")
+        print(f"bench: sync load with wrk on {backend} …", flush=True)
+        for workers, what, rps, ratio, p50, p95 in load.measure(
+            database_url, codes, "0810000001", "demo-2569"
+        ):
+            latency_cells = f"{p50:.0f} | {p95:.0f}" if p50 is not None else "– | –"
+            target = "" if what == "hello" else ("yes" if ratio >= SYNC_RATIO_TARGET else "NO")
+            cells = f"{backend} | {workers} | {what} | {rps:,.0f} | {ratio:.0%} | {latency_cells}"
+            loads.append(f"| {cells} | {target} |")
     if pg:
         drop_postgres("pwa_bench")
     missing = "" if pg else "\nPostgreSQL was not reachable, so only SQLite was measured.\n"
     seed_rows = "\n".join(seeds)
     table = "\n".join(rows)
+    load_rows = "\n".join(loads)
     return f"""## Page latency at a province's size
 
 `demo seed --households {HOUSEHOLDS:,} --visits {VISITS:,}`, then each page requested 3 times to
@@ -131,6 +163,17 @@ Target: the dashboard's median under {DASHBOARD_TARGET_MS} ms.
 | database | page | p50 ms | p95 ms | dashboard under {DASHBOARD_TARGET_MS} ms |
 |---|---|---|---|---|
 {table}
+
+## Sync throughput under gunicorn
+
+`POST /api/v1/visits/sync` (fresh visits each request; one visit per request, then batches of
+20) and a minimal `/bench/hello` endpoint served by the same gunicorn (`bench/wsgi.py`), in the
+same run, loaded by wrk on loopback: 2 threads, {load.CONNECTIONS} connections, {load.DURATION} s
+each. Target: sync at least {SYNC_RATIO_TARGET:.0%} of hello's requests per second.
+
+| database | workers | endpoint | requests/s | share of hello | p50 ms | p95 ms | sync ≥ {SYNC_RATIO_TARGET:.0%} of hello |
+|---|---|---|---|---|---|---|---|
+{load_rows}
 
 Seeding time (bulk inserts):
 
