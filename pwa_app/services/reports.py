@@ -20,7 +20,7 @@ from pwa_app.models import (
     VisitNeed,
     WelfareProgram,
 )
-from pwa_app.services.dashboard import Period, in_villages
+from pwa_app.services.dashboard import Period, in_villages, live_visits_between
 from pwa_app.services.summaries import LOCAL_TZ
 
 CHUNK = 2000
@@ -33,13 +33,7 @@ COLUMNS = (
 
 def period_filter(period, villages):
     """Return the conditions for the live visits of a period and area."""
-    start, end = period.bounds()
-    return (
-        Visit.visited_at >= start,
-        Visit.visited_at < end,
-        Visit.deleted_at.is_(None),
-        in_villages(Visit.village_id, villages),
-    )
+    return live_visits_between(*period.bounds(), villages)
 
 
 def count_visits(period, villages):
