@@ -291,14 +291,20 @@ def card_url(household):
     return absolute(cards.card_path(household))
 
 
+def exported(code, form):
+    """Gather everything held about a household for its owner, and audit the export."""
+    household = get_household(code)
+    data = privacy.household_record(household)
+    audit.record("household.export", current_user, household, household, format=form)
+    db.session.commit()
+    return household, data
+
+
 @bp.route("/<code>/data")
 @staff_required
 def record(code):
     """Everything held about a household, printable (the PDPA right of access)."""
-    household = get_household(code)
-    data = privacy.household_record(household)
-    audit.record("household.export", current_user, household, household, format="page")
-    db.session.commit()
+    household, data = exported(code, "page")
     return render_template("households/record.html", household=household, data=data)
 
 
@@ -306,10 +312,7 @@ def record(code):
 @staff_required
 def record_json(code):
     """Everything held about a household, as JSON to hand over."""
-    household = get_household(code)
-    data = privacy.household_record(household)
-    audit.record("household.export", current_user, household, household, format="json")
-    db.session.commit()
+    household, data = exported(code, "json")
     response = jsonify(data)
     response.headers["Content-Disposition"] = f'attachment; filename="household_{household.code}.json"'
     return response
