@@ -17,7 +17,12 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+# Objects keep their values after a commit: a request that commits item by item (a sync)
+# would otherwise reload the caller and each household after every commit.
+db = SQLAlchemy(
+    metadata=MetaData(naming_convention=NAMING_CONVENTION),
+    session_options={"expire_on_commit": False},
+)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

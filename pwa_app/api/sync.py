@@ -141,7 +141,10 @@ def rejected(client_uuid, code, message, fields=None):
 
 
 def sync_one(item):
-    """Record one item in its own transaction and return its result."""
+    """Record one item; return its result and the badge rules it can have moved.
+
+    The caller commits an accepted item.
+    """
     client_uuid = item.get("client_uuid") if isinstance(item, dict) else None
     positions = {}
     try:
@@ -152,19 +155,23 @@ def sync_one(item):
             "status": "created" if created else "duplicate",
             "id": visit.id,
         }
-        db.session.commit()
     except ValidationError as error:
         db.session.rollback()
         return rejected(
             client_uuid, error.code, error.message, api_field_names(error.fields, positions)
-        )
+        ), ()
     except NotFound as error:
         db.session.rollback()
-        return rejected(client_uuid, "not_found", error.message, {"household": error.message})
+        return rejected(
+            client_uuid, "not_found", error.message, {"household": error.message}
+        ), ()
     except Conflict as error:
         db.session.rollback()
-        return rejected(client_uuid, "conflict", error.message, {"client_uuid": error.message})
-    return result
+        return rejected(
+            client_uuid, "conflict", error.message, {"client_uuid": error.message}
+        ), ()
+    with_cases = bool(data.new_cases or data.case_changes)
+    return result, recognition.rules_moved_by(visit, with_cases) if created else ()
 
 
 @bp.route("/visits/sync", methods=["POST"])
@@ -185,14 +192,16 @@ def sync_visits():
             _l("Send at most %(n)d visits per request.", n=MAX_ITEMS),
             fields={"visits": _l("At most %(n)d items.", n=MAX_ITEMS)},
         )
-    db.session.commit()  # nothing of the login lookup stays open across the items
-    results = []
+    items, results, rules = body["visits"], [], set()
     try:
-        for item in body["visits"]:
-            results.append(sync_one(item))
-        if any(result["status"] == "created" for result in results):
-            recognition.evaluate(current_user)  # badges earned by these visits
-            db.session.commit()
+        for position, item in enumerate(items, start=1):
+            result, moved = sync_one(item)
+            results.append(result)
+            rules.update(moved)
+            if position == len(items) and rules:
+                # Badges the batch earned, committed with its last item.
+                recognition.evaluate(current_user, sorted(rules))
+            db.session.commit()  # each item on its own: a crash later loses none of them
     except OperationalError:
         db.session.rollback()
         g.sqlite_immediate = False  # the answer itself only reads, which WAL allows meanwhile

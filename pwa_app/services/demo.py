@@ -4,7 +4,7 @@ import json
 import math
 import random
 import secrets
-import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
@@ -38,6 +38,7 @@ DEFAULT_HOUSEHOLDS = 120
 VISITS_PER_HOUSEHOLD = 6
 HOUSEHOLDS_PER_VOLUNTEER = 40
 CHUNK = 5000
+BULK = 50_000  # from this many new rows on, indexes are built once after the load
 HISTORY_DAYS = 180
 
 TAG_ODDS = {
@@ -304,6 +305,19 @@ def _top_up_visits(rng, words, target, now):
     programs = dict(db.session.execute(select(WelfareProgram.code, WelfareProgram.id)).all())
     visit_id, case_id = _next_id(Visit), _next_id(Assistance)
     added_cases = 0
+    bulk = missing >= BULK and missing >= existing
+    with _indexes_built_after(Visit, VisitNeed, Assistance, AssistanceEvent, when=bulk):
+        added_cases = _add_visits(rng, words, missing, now, households, tags, programs,
+                                  visit_id, case_id)
+    refresh_last_visits()
+    visit_days.rebuild()
+    memo.forget_all()
+    return missing, added_cases
+
+
+def _add_visits(rng, words, missing, now, households, tags, programs, visit_id, case_id):
+    """Generate and insert the visits, their needs and cases; return the cases added."""
+    added_cases = 0
     for start in range(0, missing, CHUNK):
         visits, needs, cases, events = [], [], [], []
         for _ in range(min(CHUNK, missing - start)):
@@ -325,10 +339,23 @@ def _top_up_visits(rng, words, target, now):
         _insert(Assistance, cases)
         _insert(AssistanceEvent, events)
         added_cases += len(cases)
-    refresh_last_visits()
-    visit_days.rebuild()
-    memo.forget_all()
-    return missing, added_cases
+    return added_cases
+
+
+@contextmanager
+def _indexes_built_after(*models, when=True):
+    """Drop the tables' secondary indexes for a bulk load and build each once afterwards.
+
+    Building an index over a million sorted keys is far quicker than updating it a million
+    times; unique constraints stay, so the load is checked as usual.
+    """
+    indexes = [i for m in models for i in m.__table__.indexes if not i.unique] if when else []
+    connection = db.session.connection()
+    for index in indexes:
+        index.drop(connection)
+    yield
+    for index in indexes:
+        index.create(connection)
 
 
 def refresh_last_visits():
@@ -348,25 +375,34 @@ def refresh_last_visits():
         )
 
 
+NEED_CODES = sorted(NEEDS)
+KINDS = ("routine",) * 70 + ("follow_up",) * 20 + ("first_contact",) * 7 + ("urgent",) * 3
+
+
 def _visit_row(rng, words, visit_id, household_id, volunteer_id, now):
-    visited = now - timedelta(days=rng.uniform(0, HISTORY_DAYS))
-    visited = visited.replace(hour=rng.randint(1, 10), minute=rng.randint(0, 59))  # 08-17 in TH
+    # A million of these make a province's database: few random draws each.
+    visited = now - timedelta(days=rng.random() * HISTORY_DAYS)
+    minute = int(rng.random() * 600)
+    visited = visited.replace(hour=1 + minute // 60, minute=minute % 60)  # 08-17 in Thailand
     if visited > now:
         visited -= timedelta(days=1)
-    wellbeing = rng.choices(("green", "yellow", "red"), weights=(70, 24, 6))[0]
+    draw = rng.random()
+    wellbeing = "green" if draw < 0.70 else "yellow" if draw < 0.94 else "red"
     need_count = {"green": 0, "yellow": 1, "red": 2}[wellbeing] + (rng.random() < 0.3)
+    bits = f"{rng.getrandbits(128):032x}"
     return {
         "id": visit_id,
-        "client_uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "client_uuid": f"{bits[:8]}-{bits[8:12]}-4{bits[13:16]}-{'89ab'[int(bits[16], 16) % 4]}"
+        f"{bits[17:20]}-{bits[20:]}",
         "household_id": household_id,
         "volunteer_id": volunteer_id,
         "visited_at": visited,
         "received_at": visited + timedelta(minutes=5),
         "updated_at": visited + timedelta(minutes=5),
-        "kind": rng.choices(("routine", "follow_up", "first_contact", "urgent"), (70, 20, 7, 3))[0],
+        "kind": KINDS[int(rng.random() * 100)],
         "wellbeing": wellbeing,
         "notes": rng.choice(words["visit_notes"][wellbeing]),
-        "needs": rng.sample(sorted(NEEDS), need_count),
+        "needs": rng.sample(NEED_CODES, need_count) if need_count else [],
         "confirmed_by_household_at": visited + timedelta(hours=2) if rng.random() < 0.2 else None,
     }
 
@@ -484,7 +520,19 @@ def _next_id(model):
 
 
 def _insert(model, rows):
-    """Insert many rows with one statement per chunk."""
+    """Insert many rows: PostgreSQL's COPY there, one statement per chunk elsewhere."""
+    if not rows:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        columns = list(rows[0])
+        names = ", ".join(model.__table__.c[name].name for name in columns)
+        raw = db.session.connection().connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(
+            f"COPY {model.__tablename__} ({names}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in columns])
+        return
     for start in range(0, len(rows), CHUNK):
         db.session.execute(insert(model.__table__), rows[start : start + CHUNK])
 

@@ -67,17 +67,17 @@ def count_received(volunteer, referrals_only=False):
     return db.session.scalar(stmt)
 
 
-def longest_weekly_streak(volunteer):
-    """Return the most consecutive weeks (Monday to Sunday, Thai time) with a visit."""
+def longest_weekly_streak(volunteer, since=None):
+    """Return the most consecutive weeks (Monday to Sunday, Thai time) with a visit.
+
+    With since, only visits from that moment on count: enough to tell whether a recent visit
+    completed a streak, without reading a volunteer's whole history.
+    """
     day = local_date(Visit.visited_at)
-    days = [
-        as_date(d)
-        for d in db.session.scalars(
-            select(day)
-            .where(Visit.volunteer_id == volunteer.id, Visit.deleted_at.is_(None))
-            .group_by(day)
-        )
-    ]
+    stmt = select(day).where(Visit.volunteer_id == volunteer.id, Visit.deleted_at.is_(None))
+    if since is not None:
+        stmt = stmt.where(Visit.visited_at >= since)
+    days = [as_date(d) for d in db.session.scalars(stmt.group_by(day))]
     weeks = sorted({d.toordinal() // 7 for d in (x - timedelta(days=x.weekday()) for x in days)})
     best = run = 0
     previous = None
@@ -90,17 +90,12 @@ def longest_weekly_streak(volunteer):
 def covers_all_households(volunteer, days):
     """Return 1 when every household assigned to the volunteer was visited in the last days."""
     since = datetime.combine(today() - timedelta(days=days - 1), time(), LOCAL_TZ)
-    assigned = select(Household).where(
-        Household.assigned_volunteer_id == volunteer.id, Household.archived.is_(False)
-    )
-    total = db.session.scalar(select(func.count()).select_from(assigned.subquery()))
-    stale = db.session.scalar(
-        select(func.count()).select_from(
-            assigned.where(
-                (Household.last_visit_at.is_(None)) | (Household.last_visit_at < since)
-            ).subquery()
+    stale = (Household.last_visit_at.is_(None)) | (Household.last_visit_at < since)
+    total, stale = db.session.execute(
+        select(func.count(), func.count().filter(stale)).where(
+            Household.assigned_volunteer_id == volunteer.id, Household.archived.is_(False)
         )
-    )
+    ).one()
     return 1 if total and not stale else 0
 
 
@@ -171,14 +166,63 @@ def auto_badges():
     ).all()
 
 
-def evaluate(volunteer):
-    """Award every automatic badge the volunteer has newly earned; never one twice."""
-    held = held_codes(volunteer)
-    earned = []
-    for badge in auto_badges():
-        if badge.code in held or badge.rule not in (*RULES, "full_coverage"):
-            continue
-        if rule_met(badge, volunteer) and (award := _insert_once(_new_award(badge, volunteer))):
+KNOWN_RULES = (*RULES, "full_coverage")
+
+
+def rules_moved_by(visit, with_cases=False):
+    """Name the automatic rules a newly logged visit can have moved.
+
+    Only a visit to one of the volunteer's own households can complete their coverage, and
+    only welfare entries can move the case counts.
+    """
+    rules = ("visits", "weekly_streak")
+    if visit.household.assigned_volunteer_id == visit.volunteer_id:
+        rules += ("full_coverage",)
+    if with_cases:
+        rules += ("cases_received", "referrals_closed")
+    return rules
+
+
+def unheld_auto_badges(volunteer, rules=None):
+    """Return the active automatic badges the volunteer does not hold, optionally by rule."""
+    held = select(Award.id).where(
+        Award.badge_id == Badge.id, Award.volunteer_id == volunteer.id, Award.revoked_at.is_(None)
+    )
+    stmt = select(Badge).where(
+        Badge.kind == "auto", Badge.active.is_(True), ~held.exists(),
+        Badge.rule.in_(rules if rules is not None else KNOWN_RULES),
+    )
+    return db.session.scalars(stmt.order_by(Badge.sort_order)).all()
+
+
+def streak_window(badge):
+    """The start of the visits that can complete a streak with a visit just logged.
+
+    A visit is at most 30 days old when logged, so a streak of N weeks through it lies within
+    N weeks before those 30 days.
+    """
+    weeks = (badge.threshold or 1) + 1
+    return datetime.combine(today() - timedelta(days=30, weeks=weeks), time(), LOCAL_TZ)
+
+
+def evaluate(volunteer, rules=None):
+    """Award every automatic badge the volunteer has newly earned; never one twice.
+
+    After an event, rules names what it can have moved (a new visit cannot close a referral)
+    and a streak is looked for around recent visits only; without rules every badge is
+    checked against the whole history (the scheduled `badges evaluate`).
+    """
+    earned, measured = [], {}
+    for badge in unheld_auto_badges(volunteer, rules):
+        key = (badge.rule, badge.threshold if badge.rule == "full_coverage" else None)
+        if key not in measured:
+            if badge.rule == "weekly_streak" and rules is not None:
+                measured[key] = longest_weekly_streak(volunteer, since=streak_window(badge))
+            else:
+                measured[key] = measure(badge, volunteer)
+        value = measured[key]
+        met = value == 1 if badge.rule == "full_coverage" else value >= (badge.threshold or 1)
+        if met and (award := _insert_once(_new_award(badge, volunteer))):
             audit.record("badge.award", None, award, badge=badge.code, volunteer=volunteer.id,
                          rule=badge.rule)
             earned.append(award)

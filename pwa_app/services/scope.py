@@ -1,9 +1,10 @@
 """Area scoping: what part of the organisation a user may see and work in."""
 
+from flask import g, has_request_context
 from sqlalchemy import select
 
 from pwa_app.extensions import db
-from pwa_app.models import Area, Household
+from pwa_app.models import Area, Household, user_areas
 from pwa_app.services.errors import NotFound
 
 ORG_WIDE_ROLES = ("staff", "admin")
@@ -15,16 +16,22 @@ def sees_everything(user):
 
 
 def village_ids(user):
-    """Return the ids of the villages inside the user's areas."""
-    area_ids = [area.id for area in user.areas]
-    if not area_ids:
-        return set()
-    villages = db.session.scalars(
-        select(Area.id).where(
-            Area.level == "village", (Area.id.in_(area_ids)) | (Area.parent_id.in_(area_ids))
+    """Return the ids of the villages inside the user's areas.
+
+    A request asks this for every household it touches (a sync of fifty visits, a page of
+    households), so the answer is kept for the rest of the request.
+    """
+    kept = g.setdefault("village_ids", {}) if has_request_context() and user.id else {}
+    if user.id not in kept:
+        areas = select(user_areas.c.area_id).where(user_areas.c.user_id == user.id)
+        kept[user.id] = frozenset(
+            db.session.scalars(
+                select(Area.id).where(
+                    Area.level == "village", Area.id.in_(areas) | Area.parent_id.in_(areas)
+                )
+            )
         )
-    )
-    return set(villages)
+    return kept[user.id]
 
 
 def scope_households(stmt, user):

@@ -136,15 +136,17 @@ def _check_cases(household, data, errors):
         checked = cases.check_new(entry, f"new_cases-{index}", errors)
         if checked:
             new.append((entry, *checked))
-    open_by_id = {
-        case.id: case
-        for case in db.session.scalars(
-            select(Assistance).where(
-                Assistance.household_id == household.id,
-                Assistance.status.in_(OPEN_ASSISTANCE_STATUSES),
+    open_by_id = {}
+    if data.case_changes:
+        open_by_id = {
+            case.id: case
+            for case in db.session.scalars(
+                select(Assistance).where(
+                    Assistance.household_id == household.id,
+                    Assistance.status.in_(OPEN_ASSISTANCE_STATUSES),
+                )
             )
-        )
-    }
+        }
     changes = []
     for change in data.case_changes:
         case = open_by_id.get(change.assistance_id)

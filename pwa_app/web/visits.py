@@ -160,7 +160,8 @@ def new():
         else:
             db.session.commit()
             flash(_("Visit saved. Thank you!"), "ok")
-            announce_badges(recognition.evaluate(current_user))
+            moved = recognition.rules_moved_by(visit, with_cases=True)
+            announce_badges(recognition.evaluate(current_user, moved))
             return redirect(url_for("households.detail", code=visit.household.code))
     status = 400 if form.errors or form.form_errors or extra_errors else 200
     return render_template(
