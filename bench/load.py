@@ -74,14 +74,15 @@ def wrk(url, script=None, env=None):
     ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     result = {"rps": rate, "non2xx": 0}
-    if match := re.search(r"BENCH_RESULT .* non2xx=(\d+) p50_us=(\d+) p95_us=(\d+)", output):
-        result.update(non2xx=int(match.group(1)), p50=int(match.group(2)) / 1000,
-                      p95=int(match.group(3)) / 1000)
+    pattern = r"BENCH_RESULT .* non2xx=(\d+) rejected=(\d+) p50_us=(\d+) p95_us=(\d+)"
+    if match := re.search(pattern, output):
+        result.update(non2xx=int(match.group(1)), rejected=int(match.group(2)),
+                      p50=int(match.group(3)) / 1000, p95=int(match.group(4)) / 1000)
     return result
 
 
 def measure(database_url, households, phone, password):
-    """Return rows (workers, what, rps, ratio to hello, p50, p95) for 2 and 4 workers."""
+    """Return rows (workers, what, visits per request, rps, ratio to hello, p50, p95)."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is missing: apt-get install wrk (make bench does it)")
     rows = []
@@ -90,16 +91,21 @@ def measure(database_url, households, phone, password):
         try:
             cookie, csrf = session_for(base, phone, password)
             hello = wrk(base + "/bench/hello")
-            rows.append((workers, "hello", hello["rps"], 1.0, None, None))
+            rows.append((workers, "hello", 0, hello["rps"], 1.0, None, None))
             for batch in (1, 20):
                 env = {"BENCH_COOKIE": cookie, "BENCH_CSRF": csrf, "BENCH_BATCH": str(batch),
                        "BENCH_HOUSEHOLDS": ",".join(households)}
                 result = wrk(base + "/api/v1/visits/sync", ROOT / "bench" / "sync.lua", env)
-                if result["non2xx"]:
-                    raise RuntimeError(f"{result['non2xx']} sync requests failed")
+                if "rejected" not in result:
+                    raise RuntimeError("wrk's sync script reported no result")
+                if result["non2xx"] or result["rejected"]:
+                    raise RuntimeError(
+                        f"{result['non2xx']} sync requests failed and "
+                        f"{result.get('rejected')} were rejected"
+                    )
                 rows.append((workers, f"sync, {batch} visit{'s' if batch > 1 else ''} per request",
-                             result["rps"], result["rps"] / hello["rps"], result.get("p50"),
-                             result.get("p95")))
+                             batch, result["rps"], result["rps"] / hello["rps"], result["p50"],
+                             result["p95"]))
         finally:
             stop(process)
     return rows

@@ -141,12 +141,14 @@ def section_dashboard(folder):
                 verdict = "yes" if p50 < DASHBOARD_TARGET_MS else "NO"
             rows.append(f"| {backend} | {page} | {p50:.0f} | {p95:.0f} | {verdict} |")
         print(f"bench: sync load with wrk on {backend} …", flush=True)
-        for workers, what, rps, ratio, p50, p95 in load.measure(
+        for workers, what, batch, rps, ratio, p50, p95 in load.measure(
             database_url, codes, "0810000001", "demo-2569"
         ):
             latency_cells = f"{p50:.0f} | {p95:.0f}" if p50 is not None else "– | –"
             target = "" if what == "hello" else ("yes" if ratio >= SYNC_RATIO_TARGET else "NO")
-            cells = f"{backend} | {workers} | {what} | {rps:,.0f} | {ratio:.0%} | {latency_cells}"
+            visits = f"{rps * batch:,.0f}" if batch else "–"
+            cells = (f"{backend} | {workers} | {what} | {rps:,.0f} | {visits} | {ratio:.0%} | "
+                     f"{latency_cells}")
             loads.append(f"| {cells} | {target} |")
     if pg:
         drop_postgres("pwa_bench")
@@ -171,8 +173,8 @@ Target: the dashboard's median under {DASHBOARD_TARGET_MS} ms.
 same run, loaded by wrk on loopback: 2 threads, {load.CONNECTIONS} connections, {load.DURATION} s
 each. Target: sync at least {SYNC_RATIO_TARGET:.0%} of hello's requests per second.
 
-| database | workers | endpoint | requests/s | share of hello | p50 ms | p95 ms | sync ≥ {SYNC_RATIO_TARGET:.0%} of hello |
-|---|---|---|---|---|---|---|---|
+| database | workers | endpoint | requests/s | visits/s | share of hello | p50 ms | p95 ms | sync ≥ {SYNC_RATIO_TARGET:.0%} of hello |
+|---|---|---|---|---|---|---|---|---|
 {load_rows}
 
 Seeding time (bulk inserts):

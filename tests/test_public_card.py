@@ -83,6 +83,7 @@ def test_a_flood_from_one_card_is_stopped_and_keeps_the_text(client, create_hous
         statuses.append(response.status_code)
     assert statuses[:5] == [302] * 5
     assert statuses[5:] == [429, 429]
+    assert response.headers["Retry-After"] == "3600"
     assert "ครั้งที่ 6" in response.get_data(as_text=True)
     assert "กรุณาโทรหา อพม. ของคุณ" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(HelpRequest.id))) == 5

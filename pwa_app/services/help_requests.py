@@ -24,6 +24,7 @@ MESSAGE_MAX = 1000
 
 def check_limit(household, address):
     """Refuse when a card or an address has sent too many requests this hour."""
+    throttle.hold(BUCKET, [f"card:{household.id}", f"ip:{address}"])
     if throttle.count_recent(BUCKET, f"card:{household.id}", WINDOW) >= PER_CARD or (
         throttle.count_recent(BUCKET, f"ip:{address}", WINDOW) >= PER_ADDRESS
     ):

@@ -9,6 +9,19 @@ from pwa_app.models import RateEvent
 from pwa_app.models.base import utcnow
 
 
+def hold(bucket, keys):
+    """Take the keys' counters for this transaction, so counting and recording are one step.
+
+    On SQLite a writing request already holds the database's write lock (BEGIN IMMEDIATE).
+    On PostgreSQL two requests could otherwise both count four and both record a fifth; a
+    transaction-scoped advisory lock per key, taken in sorted order, makes them queue.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted({key for key in keys if key}):
+        db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{bucket}:{key}"))))
+
+
 def count_recent(bucket, key, window):
     """Count the events recorded for (bucket, key) within the window."""
     since = utcnow() - window

@@ -34,7 +34,7 @@ def card_household(token):
         abort(404)
 
 
-def render_card(household, form=None, status=200):
+def render_card(household, form=None, status=200, headers=None):
     """Render the public card page: nothing private, only how to reach the volunteer."""
     form = form or HelpRequestForm(formdata=None)
     form.category.choices = choices_of(HELP_CATEGORIES)
@@ -45,7 +45,7 @@ def render_card(household, form=None, status=200):
         volunteer=volunteer if volunteer is not None and volunteer.active else None,
         can_confirm=visits.recent_unconfirmed(household) is not None,
         form=form,
-    ), status
+    ), status, headers or {}
 
 
 @bp.route("/privacy")
@@ -56,6 +56,7 @@ def privacy_notice():
 
 
 @bp.route("/h/<token>")
+@read_only
 def card(token):
     """The page a household card opens; staff and the area's volunteers go to their work."""
     household = card_household(token)
@@ -80,7 +81,7 @@ def ask_for_help(token):
         )
     except Throttled as error:
         form.form_errors.append(str(error.message))
-        return render_card(household, form, 429)
+        return render_card(household, form, 429, {"Retry-After": str(error.retry_after)})
     except ValidationError as error:
         attach_errors(form, error)
         return render_card(household, form, 400)
@@ -97,7 +98,7 @@ def confirm_visit(token):
     if visit is None:
         flash(_("There is no visit from the last 24 hours to confirm."), "warning")
     else:
-        recognition.evaluate(visit.volunteer)
+        recognition.evaluate(visit.volunteer, ("confirmed_visits",))
         db.session.commit()
         flash(_("Thank you for confirming the visit."), "ok")
     return redirect(url_for("public.card", token=token))

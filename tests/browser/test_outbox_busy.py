@@ -1,0 +1,93 @@
+"""A busy database: the sync answers 503, the phone keeps the visit and sends it once later."""
+
+import sqlite3
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import select
+
+import pwa_app
+from pwa_app.extensions import db
+from pwa_app.models import Visit
+from tests.browser.test_offline import log_in_and_prime, visits_in_db, wait_for_badge
+
+SYNC_PATH = "/api/v1/visits/sync"
+OUTBOX_ENTRIES = "async () => await window.PwaOutbox.entries(null)"
+
+
+@pytest.fixture
+def sqlite_only(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip(
+            "SQLite's write lock: on PostgreSQL the app sets no lock_timeout, so a locked "
+            "visits table makes a sync wait for the lock instead of answering 503"
+        )
+
+
+@contextmanager
+def write_lock_held_elsewhere(busy_timeout_ms=200):
+    """Hold SQLite's write lock from another connection while the app waits only briefly."""
+    usual_timeout = pwa_app.SQLITE_BUSY_TIMEOUT_MS
+    pwa_app.SQLITE_BUSY_TIMEOUT_MS = busy_timeout_ms
+    db.engine.dispose()  # new connections take the short busy timeout
+    blocker = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        yield blocker
+    finally:
+        if blocker.in_transaction:
+            blocker.execute("ROLLBACK")
+        blocker.close()
+        pwa_app.SQLITE_BUSY_TIMEOUT_MS = usual_timeout
+        db.engine.dispose()
+
+
+def test_a_visit_refused_by_a_busy_server_waits_on_the_phone_and_arrives_once(
+    sqlite_only, page, live, create_user, create_household
+):
+    volunteer = create_user("volunteer", areas=["NI-07"])
+    household = create_household("NI-07", volunteer=volunteer)
+    log_in_and_prime(page, live.url, volunteer)
+    page.goto(f"{live.url}/visits/new?household={household.code}")
+    page.evaluate("window.PwaApp.ready")
+    answers = []
+    page.on(
+        "response",
+        lambda response: response.url.endswith(SYNC_PATH)
+        and answers.append((response.status, response.headers.get("retry-after"))),
+    )
+
+    with write_lock_held_elsewhere() as blocker:
+        page.click("label.radio-yellow")
+        page.fill("textarea[name=notes]", "ส่งตอนเซิร์ฟเวอร์ไม่ว่าง")
+        page.click("button[data-save]")
+        page.wait_for_url(f"{live.url}/")  # kept on the phone, not sent
+        assert answers and set(answers) == {(503, "5")}
+
+        page.goto(f"{live.url}/outbox")  # reads only, so it opens while the lock is held
+        wait_for_badge(page, "รอส่ง 1")
+        waiting = page.locator(".outbox-entry.status-waiting")
+        waiting.filter(has_text="จะลองใหม่").wait_for()
+        assert waiting.count() == 1 and household.code in waiting.inner_text()
+        [entry] = page.evaluate(OUTBOX_ENTRIES)
+        assert entry["error"] == "http_503" and entry["next_attempt_at"]
+        page.click("[data-send-now]")
+        page.locator("[data-send-status]").filter(has_text="เซิร์ฟเวอร์ไม่ว่าง").wait_for()
+        assert waiting.count() == 1
+        assert set(answers) == {(503, "5")}
+        assert visits_in_db() == 0
+
+        blocker.execute("ROLLBACK")  # the other writer is done
+        refused = len(answers)
+        page.click("[data-send-now]")
+        empty = page.locator("[data-outbox-list]").filter(has_text="ไม่มีรายการรอส่ง")
+        empty.wait_for(timeout=10_000)
+        assert visits_in_db() == 1
+        assert db.session.scalar(select(Visit.notes)) == "ส่งตอนเซิร์ฟเวอร์ไม่ว่าง"
+        assert page.evaluate(OUTBOX_ENTRIES) == []
+        page.locator("[data-outbox-badge]").wait_for(state="hidden")
+
+        page.click("[data-send-now]")
+        page.locator("[data-send-status]").filter(has_text="ส่งแล้ว: 0").wait_for()
+        assert visits_in_db() == 1
+        assert [status for status, _ in answers[refused:]] == [200]  # one retry, accepted
