@@ -56,6 +56,7 @@ def demo_app(folder, url=None, **seed):
         started = time.perf_counter()
         demo.seed(**seed)
         db.session.commit()
+        demo.tidy()
         seconds = time.perf_counter() - started
     return app, seconds
 

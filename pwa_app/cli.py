@@ -88,6 +88,7 @@ def seed_demo(households, visits, quiet, if_empty):
     started = time.perf_counter()
     report = demo.seed(households=households, visits=visits)
     db.session.commit()
+    demo.tidy()
     click.echo(f"demo seed: {report} in {time.perf_counter() - started:.1f} s")
     if not quiet:
         print_logins()

@@ -203,3 +203,32 @@ def test_long_lists_page_through_with_the_filters_kept(client, login_as, create_
     assert "village=NI-06" in first.split("ถัดไป")[0].rsplit("href=", 1)[1]
     second = client.get("/households?village=NI-06&page=2").get_data(as_text=True)
     assert "หน้า 2 จาก 2" in second and "NI-06-0055" in second
+
+
+def test_a_household_moved_to_another_village_takes_its_cases_and_requests(
+    auth, login_as, create_user, create_household, create_visit
+):
+    from pwa_app.models import Assistance, HelpRequest, Visit, WelfareProgram
+
+    volunteer = create_user("volunteer", areas=["NI-01"])
+    household = create_household("NI-01", volunteer=volunteer)
+    visit = create_visit(household, volunteer, days_ago=1)
+    program = db.session.scalars(select(WelfareProgram)).first()
+    db.session.add_all([
+        Assistance(household=household, program=program, status="identified"),
+        HelpRequest(household=household, category="visit", status="new"),
+    ])
+    db.session.commit()
+    old_village = household.village_id
+    login_as("staff")
+    moved = auth.post(
+        f"/households/{household.code}/edit",
+        household_form(village="NI-02", code="NI-02-0999"),
+    )
+    assert moved.status_code == 302
+    db.session.expire_all()
+    new_village = db.session.get(Household, household.id).village_id
+    assert new_village != old_village
+    assert {c.village_id for c in db.session.scalars(select(Assistance))} == {new_village}
+    assert {r.village_id for r in db.session.scalars(select(HelpRequest))} == {new_village}
+    assert db.session.get(Visit, visit.id).village_id == old_village  # it happened there

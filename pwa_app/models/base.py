@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, event
 from sqlalchemy.types import TypeDecorator
 
 
@@ -28,3 +28,14 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+def village_follows_household(model):
+    """Fill a row's village_id from its household when it is first stored."""
+
+    @event.listens_for(model, "before_insert")
+    def take_village(mapper, connection, target):
+        if target.village_id is None and target.household is not None:
+            target.village_id = target.household.village_id
+
+    return model

@@ -15,7 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pwa_app.extensions import db
-from pwa_app.models.base import UTCDateTime, utcnow
+from pwa_app.models.base import UTCDateTime, utcnow, village_follows_household
 from pwa_app.models.people import Area, User
 
 class Household(db.Model):
@@ -114,6 +114,7 @@ class MemberTag(db.Model):
     tag: Mapped[str] = mapped_column(String(30), primary_key=True, index=True)
 
 
+@village_follows_household
 class HelpRequest(db.Model):
     """A request for help sent from a household's public card page."""
 
@@ -121,10 +122,13 @@ class HelpRequest(db.Model):
     __table_args__ = (
         Index("ix_help_requests_status_created", "status", "created_at"),
         Index("ix_help_requests_household_created", "household_id", "created_at"),
+        Index("ix_help_requests_village_status", "village_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    # The household's village, kept in step with it: area figures need no join.
+    village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
     category: Mapped[str] = mapped_column(String(20))
     message: Mapped[str] = mapped_column(Text, default="")
     phone: Mapped[str | None] = mapped_column(String(15))

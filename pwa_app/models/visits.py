@@ -34,6 +34,8 @@ class Visit(db.Model):
             "ix_visits_live_village_period",
             "village_id",
             "visited_at",
+            "volunteer_id",
+            "household_id",
             sqlite_where=text("deleted_at IS NULL"),
             postgresql_where=text("deleted_at IS NULL"),
         ),

@@ -266,10 +266,6 @@ def coverage(at_end, days, villages, total):
     return round(100 * visited / total, 1)
 
 
-def _case_households(villages):
-    if villages is None:
-        return true()
-    return Assistance.household_id.in_(select(Household.id).where(Household.village_id.in_(villages)))
 
 
 def new_cases(period, villages):
@@ -277,7 +273,7 @@ def new_cases(period, villages):
     start, end = period.bounds()
     return db.session.scalar(
         select(func.count(Assistance.id)).where(
-            Assistance.opened_at >= start, Assistance.opened_at < end, _case_households(villages)
+            Assistance.opened_at >= start, Assistance.opened_at < end, in_villages(Assistance.village_id, villages)
         )
     )
 
@@ -290,7 +286,7 @@ def cases_received(period, villages):
     )
     if villages is not None:
         stmt = stmt.join(Assistance, Assistance.id == AssistanceEvent.assistance_id).where(
-            _case_households(villages)
+            Assistance.village_id.in_(villages)
         )
     return db.session.scalar(stmt)
 
@@ -304,7 +300,7 @@ def open_referrals(villages):
             func.count(Assistance.id),
             func.count(Assistance.id).filter(Assistance.next_follow_up < today()),
         ).where(
-            Assistance.status.in_(OPEN_ASSISTANCE_STATUSES), referral, _case_households(villages)
+            Assistance.status.in_(OPEN_ASSISTANCE_STATUSES), referral, in_villages(Assistance.village_id, villages)
         )
     ).one()
     return row[0], row[1]
@@ -312,12 +308,11 @@ def open_referrals(villages):
 
 def waiting_help_requests(villages):
     """Return how many help requests are new or seen but not resolved."""
-    stmt = select(func.count(HelpRequest.id)).where(HelpRequest.status.in_(("new", "seen")))
-    if villages is not None:
-        stmt = stmt.join(Household, Household.id == HelpRequest.household_id).where(
-            Household.village_id.in_(villages)
+    return db.session.scalar(
+        select(func.count(HelpRequest.id)).where(
+            HelpRequest.status.in_(("new", "seen")), in_villages(HelpRequest.village_id, villages)
         )
-    return db.session.scalar(stmt)
+    )
 
 
 def figures(period, villages):
@@ -407,7 +402,7 @@ def case_funnel(period, villages):
     rows = db.session.execute(
         select(Assistance.program_id, Assistance.status, func.count(Assistance.id))
         .where(
-            Assistance.opened_at >= start, Assistance.opened_at < end, _case_households(villages)
+            Assistance.opened_at >= start, Assistance.opened_at < end, in_villages(Assistance.village_id, villages)
         )
         .group_by(Assistance.program_id, Assistance.status)
     ).all()
@@ -438,20 +433,17 @@ def lists(board, villages, viewer):
         .where(
             Assistance.status.in_(OPEN_ASSISTANCE_STATUSES),
             Assistance.next_follow_up < today(),
-            _case_households(villages),
+            in_villages(Assistance.village_id, villages),
         )
         .order_by(Assistance.next_follow_up)
         .limit(LIST_SIZE)
     ).all()
-    requests = select(HelpRequest).options(selectinload(HelpRequest.household)).where(
-        HelpRequest.status == "new"
-    )
-    if villages is not None:
-        requests = requests.join(Household, Household.id == HelpRequest.household_id).where(
-            Household.village_id.in_(villages)
-        )
     board.new_requests = db.session.scalars(
-        requests.order_by(HelpRequest.created_at.desc()).limit(LIST_SIZE)
+        select(HelpRequest)
+        .options(selectinload(HelpRequest.household))
+        .where(HelpRequest.status == "new", in_villages(HelpRequest.village_id, villages))
+        .order_by(HelpRequest.created_at.desc())
+        .limit(LIST_SIZE)
     ).all()
     board.recent_visits = db.session.scalars(
         select(Visit)

@@ -430,6 +430,7 @@ def _case_rows(rng, words, case_id, visit, program_id, now):
     case = {
         "id": case_id,
         "household_id": visit["household_id"],
+        "village_id": visit["village_id"],
         "program_id": program_id,
         "status": path[-1],
         "next_follow_up": follow_up,
@@ -541,6 +542,15 @@ def _analyze():
     """Refresh the planner's statistics after a bulk load (PostgreSQL plans badly without)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("ANALYZE"))
+
+
+def tidy():
+    """After a seed is committed: PostgreSQL's VACUUM ANALYZE, so that the dashboard's
+    index-only scans need not visit the freshly loaded tables (SQLite needs nothing)."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
 
 
 def _reset_sequences():

@@ -7,9 +7,19 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
+from sqlalchemy import update as update_rows
 
 from pwa_app.extensions import db
-from pwa_app.models import Area, Household, HouseholdTag, Member, MemberTag, User
+from pwa_app.models import (
+    Area,
+    Assistance,
+    HelpRequest,
+    Household,
+    HouseholdTag,
+    Member,
+    MemberTag,
+    User,
+)
 from pwa_app.models.base import utcnow
 from pwa_app.services import audit, privacy
 from pwa_app.services.errors import NotFound, ValidationError
@@ -174,8 +184,24 @@ def next_code(village):
     return f"{village.code}-{highest + 1:04d}"
 
 
+def follow_village(household, village):
+    """Move a household's cases and help requests with it to another village.
+
+    Its visits stay where they happened: they count for the village the household was in.
+    """
+    for model in (Assistance, HelpRequest):
+        db.session.execute(
+            update_rows(model)
+            .where(model.household_id == household.id)
+            .values(village_id=village.id)
+            .execution_options(synchronize_session="fetch")
+        )
+
+
 def apply_fields(household, data, village, lat, lon, by):
     """Copy checked fields onto a household; record who took consent when it changes."""
+    if household.village_id is not None and household.village_id != village.id:
+        follow_village(household, village)
     household.village = village
     household.house_no = data.house_no.strip()
     household.address_extra = (data.address_extra or "").strip() or None
