@@ -16,7 +16,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench import latency, load
+from bench import flood, latency, load
 from bench.weight import BUDGET_BYTES, Meter, measure_volunteer_load, serve, total
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +26,7 @@ VISITS = int(os.environ.get("BENCH_VISITS", 1_000_000))
 POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 DASHBOARD_TARGET_MS = 300
 SYNC_RATIO_TARGET = 0.30
+FLOOD_CONNECTIONS = 8
 
 
 def machine():
@@ -122,10 +123,41 @@ def sync_households(app):
         )
 
 
+def card_token(app):
+    """Return the card token of a household in the demo volunteer's village."""
+    from sqlalchemy import select
+
+    from pwa_app.extensions import db
+    from pwa_app.models import Household
+
+    with app.app_context():
+        return db.session.scalar(select(Household.qr_token).order_by(Household.id.desc()).limit(1))
+
+
+def measure_flood(database_url, token):
+    """Time the volunteer's home idle and while one card is flooded, under gunicorn."""
+    process, base = load.start(database_url, 2)
+    try:
+        return flood.measure(
+            base, token, "0810000001", "demo-2569", connections=FLOOD_CONNECTIONS
+        )
+    finally:
+        load.stop(process)
+
+
+def flood_row(backend, result):
+    """One table row: the volunteer's home idle and during the flood, and the flood's answers."""
+    idle, busy = result["idle"], result["flood"]
+    statuses = ", ".join(f"{n:,} × {code}" for code, n in sorted(result["flood_statuses"].items()))
+    return (f"| {backend} | {idle['p50_ms']:.0f} / {idle['p95_ms']:.0f} | "
+            f"{busy['p50_ms']:.0f} / {busy['p95_ms']:.0f} | {sum(busy['failures'].values())} | "
+            f"{result['flood_rps']:,.0f} | {statuses} |")
+
+
 def section_dashboard(folder):
     """Dashboard and volunteer-home latency on a province-sized database, both databases,
     and sync throughput under gunicorn beside a hello endpoint."""
-    rows, seeds, loads = [], [], []
+    rows, seeds, loads, floods = [], [], [], []
     backends = [("SQLite", None)]
     pg = postgres_url("pwa_bench")
     if pg:
@@ -151,12 +183,15 @@ def section_dashboard(folder):
             cells = (f"{backend} | {workers} | {what} | {rps:,.0f} | {visits} | {ratio:.0%} | "
                      f"{latency_cells}")
             loads.append(f"| {cells} | {target} |")
+        print(f"bench: flooding a household card on {backend} …", flush=True)
+        floods.append(flood_row(backend, measure_flood(database_url, card_token(app))))
     if pg:
         drop_postgres("pwa_bench")
     missing = "" if pg else "\nPostgreSQL was not reachable, so only SQLite was measured.\n"
     seed_rows = "\n".join(seeds)
     table = "\n".join(rows)
     load_rows = "\n".join(loads)
+    flood_rows = "\n".join(floods)
     return f"""## Page latency at a province's size
 
 `demo seed --households {HOUSEHOLDS:,} --visits {VISITS:,}`, then each page requested 3 times to
@@ -177,6 +212,18 @@ each. Target: sync at least {SYNC_RATIO_TARGET:.0%} of hello's requests per seco
 | database | workers | endpoint | requests/s | visits/s | share of hello | p50 ms | p95 ms | sync ≥ {SYNC_RATIO_TARGET:.0%} of hello |
 |---|---|---|---|---|---|---|---|---|
 {load_rows}
+
+## A household card flooded
+
+One anonymous client floods one household's card page and help form (wrk, {FLOOD_CONNECTIONS}
+connections, alternating page loads and help posts) while a volunteer loads the home page one
+request at a time, as a phone would; gunicorn with 2 workers. The flood's help posts are refused
+(429) after the card's limit, without writing anything; the home page's times are idle and during
+the flood (both processes share this machine's cores with wrk).
+
+| database | volunteer home idle p50 / p95 ms | during flood p50 / p95 ms | failed | flood requests/s | flood answers |
+|---|---|---|---|---|---|
+{flood_rows}
 
 Seeding time (bulk inserts):
 
