@@ -92,9 +92,17 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
-// Background Sync: deliver the outbox even when no page of the app is open.
+// Background Sync: deliver the outbox even when no page of the app is open. When the phone
+// is still offline or the server busy, failing the event makes the browser try again later.
 self.addEventListener("sync", (event) => {
-  if (event.tag === "outbox") event.waitUntil(self.PwaOutbox.sync());
+  if (event.tag !== "outbox") return;
+  event.waitUntil(
+    self.PwaOutbox.sync({ force: true }).then((summary) => {
+      if (summary.state === "offline" || summary.state === "busy") {
+        throw new Error(`outbox not delivered: ${summary.state}`);
+      }
+    }),
+  );
 });
 
 self.addEventListener("message", (event) => {

@@ -146,6 +146,7 @@ def authenticate(phone, password, address):
     config = current_app.config
     normalized = normalize_phone(phone) or (phone or "").strip()[:30]
     keys = [f"phone:{normalized}", f"ip:{address}"]
+    throttle.hold(LOGIN_BUCKET, keys)  # parallel guesses queue: each sees the others' failures
     if throttle.is_limited(
         LOGIN_BUCKET, keys, config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW"]
     ):

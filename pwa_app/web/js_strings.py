@@ -23,6 +23,9 @@ def js_strings():
         "saved_sent": _("Visit saved and sent. Thank you!"),
         "saved_offline": _("Visit saved on this phone. It will be sent when there is signal."),
         "saved_login": _("Visit saved on this phone. Log in again to send it."),
+        "saved_busy": _(
+            "Visit saved on this phone. The server is busy; the app will send it shortly."
+        ),
         "not_in_list": _(
             "Household {code} is not in this phone's list of your households. Check the code, "
             "or open the app once with signal."

@@ -129,10 +129,17 @@
     });
   }
 
-  async function postponeAll(batch, reason) {
+  // Seconds the server asked us to wait (Retry-After), or 0.
+  function retryAfter(response) {
+    const seconds = Number.parseInt(response?.headers.get("Retry-After") || "", 10);
+    return Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
+  }
+
+  async function postponeAll(batch, reason, atLeastSeconds = 0) {
     for (const entry of batch) {
       entry.attempts += 1;
-      const wait = BACKOFF_MS[Math.min(entry.attempts - 1, BACKOFF_MS.length - 1)];
+      const backoff = BACKOFF_MS[Math.min(entry.attempts - 1, BACKOFF_MS.length - 1)];
+      const wait = Math.max(backoff, atLeastSeconds * 1000);
       entry.next_attempt_at = new Date(Date.now() + wait).toISOString();
       entry.error = reason;
       await put(entry);
@@ -201,7 +208,7 @@
           return { ...summary, state: "login" };
         }
         if (!response.ok) {
-          await postponeAll(batch, `http_${response.status}`);
+          await postponeAll(batch, `http_${response.status}`, retryAfter(response));
           return { ...summary, state: "busy" };
         }
         const body = await response.json();

@@ -195,7 +195,8 @@ async function save(event) {
     app.flashNext(app.t("saved_sent"));
     window.location.assign(`/households/${encodeURIComponent(payload.household)}`);
   } else {
-    app.flashNext(summary.state === "login" ? app.t("saved_login") : app.t("saved_offline"));
+    const saved = { login: "saved_login", busy: "saved_busy" }[summary.state] || "saved_offline";
+    app.flashNext(app.t(saved));
     window.location.assign("/");
   }
 }
