@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from pwa_app import config as default_config
 from pwa_app.extensions import babel, compress, csrf, db, login_manager, migrate
@@ -67,6 +67,12 @@ def load_config(app, config):
     )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
+        # A restarted server leaves every pooled connection dead: test each one on checkout.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        }
 
 
 def instance_secret_key(instance_path):

@@ -3,6 +3,7 @@
 from flask import jsonify
 
 from pwa_app.api import bp
+from pwa_app.api.households import LAST_PAGE
 from pwa_app.web.access import read_only
 
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
@@ -179,7 +180,11 @@ PATHS = {
         "get": {
             "summary": "The caller's households, for the offline cache (ETag aware)",
             "parameters": [
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}
+                {
+                    "name": "page",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": LAST_PAGE},
+                }
             ],
             "responses": {
                 "200": json_response(
@@ -202,7 +207,13 @@ PATHS = {
         "get": {
             "summary": "A household's visits that the caller may see, newest first",
             "parameters": [
-                {"name": "household", "in": "query", "required": True, "schema": {"type": "string"}}
+                {
+                    "name": "household",
+                    "in": "query",
+                    "required": True,
+                    "description": "Household code or card token",
+                    "schema": {"type": "string", "pattern": "\\S"},
+                }
             ],
             "responses": {
                 "200": json_response(

@@ -145,7 +145,8 @@ def sync_one(item):
 
     The caller commits an accepted item.
     """
-    client_uuid = item.get("client_uuid") if isinstance(item, dict) else None
+    raw_uuid = item.get("client_uuid") if isinstance(item, dict) else None
+    client_uuid = raw_uuid if isinstance(raw_uuid, str) else None  # echoed back as given
     positions = {}
     try:
         data, positions = parse_item(item)

@@ -1,5 +1,6 @@
 """Error pages in the visitor's language, and JSON errors for the API."""
 
+import psycopg
 from flask import current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -53,13 +54,15 @@ def render_error(status, message=None):
 
 
 def handle_http_error(error):
-    """Turn an HTTPException into a page in the visitor's language."""
+    """Turn an HTTPException into a page in the visitor's language, keeping its Allow header."""
     status = error.code or 500
-    response = render_error(status)
+    body, code = render_error(status)
+    headers = {}
+    if status == 405 and getattr(error, "valid_methods", None):
+        headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110 requires it on a 405
     if status == 429 and getattr(error, "retry_after", None):
-        body, code = response
-        return body, code, {"Retry-After": str(error.retry_after)}
-    return response
+        headers["Retry-After"] = str(error.retry_after)
+    return body, code, headers
 
 
 def handle_csrf_error(_error):
@@ -74,13 +77,28 @@ def handle_csrf_error(_error):
     return render_error(400, message)
 
 
+def database_lost(error):
+    """Tell whether the connection is gone (PostgreSQL restarting, unreachable, timing out)."""
+    return error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError)
+
+
+def database_unavailable(error):
+    """Tell whether a database error means "busy or out of reach for now" rather than a bug."""
+    message = str(error).lower()
+    return database_lost(error) or "locked" in message or "busy" in message
+
+
 def handle_database_error(error):
-    """A busy database answers 503 with Retry-After (clients retry); anything else is a 500."""
-    if "locked" not in str(error).lower() and "busy" not in str(error).lower():
+    """A busy or unreachable database answers 503 with Retry-After; anything else is a 500."""
+    if not database_unavailable(error):
         return handle_server_error(error)
     db.session.rollback()
     g.sqlite_immediate = False  # the answer itself only reads, which WAL allows meanwhile
-    current_app.logger.warning("database busy: %s", error)
+    if database_lost(error):
+        # Answer as nobody: the user's language and menu would need the database again.
+        # (Flask-Login's own way to set the request's user; logout_user() would end the session.)
+        current_app.login_manager._update_request_context_with_user()
+    current_app.logger.warning("database unavailable: %s", error)
     response = render_error(503)
     body, status = response
     if hasattr(body, "headers"):
