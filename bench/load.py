@@ -92,7 +92,7 @@ def measure(database_url, households, phone, password):
             cookie, csrf = session_for(base, phone, password)
             hello = wrk(base + "/bench/hello")
             rows.append((workers, "hello", 0, hello["rps"], 1.0, None, None))
-            for batch in (1, 20):
+            for batch in (0, 1, 20):
                 env = {"BENCH_COOKIE": cookie, "BENCH_CSRF": csrf, "BENCH_BATCH": str(batch),
                        "BENCH_HOUSEHOLDS": ",".join(households)}
                 result = wrk(base + "/api/v1/visits/sync", ROOT / "bench" / "sync.lua", env)
@@ -103,7 +103,9 @@ def measure(database_url, households, phone, password):
                         f"{result['non2xx']} sync requests failed and "
                         f"{result.get('rejected')} were rejected"
                     )
-                rows.append((workers, f"sync, {batch} visit{'s' if batch > 1 else ''} per request",
+                what = (f"sync, {batch} visit{'s' if batch > 1 else ''} per request" if batch
+                        else "sync, empty (authenticated, records nothing)")
+                rows.append((workers, what,
                              batch, result["rps"], result["rps"] / hello["rps"], result["p50"],
                              result["p95"]))
         finally:
