@@ -1,6 +1,7 @@
 """Alembic environment: runs the migrations against the Flask app's database."""
 
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -49,10 +50,32 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("process_revision_directives", skip_empty_autogenerate)
-    with target_db.engine.connect() as connection:
+    with target_db.engine.connect() as connection, foreign_keys_deferred(connection):
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def foreign_keys_deferred(connection):
+    """On SQLite, switch foreign keys off while the migrations run, then check them.
+
+    SQLite changes a table (batch mode) by copying it and dropping the old one; with foreign
+    keys on, that drop would cascade to the rows that refer to it (a case's history, a visit's
+    needs). The switch only works outside a transaction, so it goes to the driver directly.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migrations left rows that break foreign keys: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

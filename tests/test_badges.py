@@ -4,7 +4,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from pwa_app.extensions import db
 from pwa_app.models import Assistance, AssistanceEvent, AuditEvent, Award, Badge, Visit, WelfareProgram
@@ -266,3 +266,44 @@ def test_admin_edits_the_catalogue(auth, login_as):
         "active": "1"})
     assert new.status_code == 302
     assert badge("outstanding_volunteer").kind == "staff"
+
+
+def test_a_long_streak_is_seen_after_a_visit_beside_a_shorter_one(app, create_visit, household,
+                                                                  volunteer):
+    long_streak = Badge(code="streak_12w_test", kind="auto", rule="weekly_streak", threshold=12,
+                        name_th="เยี่ยมต่อเนื่อง 12 สัปดาห์", name_en="Twelve-week streak",
+                        image="streak.svg", sort_order=999)
+    db.session.add(long_streak)
+    db.session.commit()
+    try:
+        visits(create_visit, household, volunteer, [weeks_ago(n) for n in range(14)])
+        earned = recognition.evaluate(volunteer, ("visits", "weekly_streak"))  # after a visit
+        assert {"streak_4w", "streak_12w_test"} <= {a.badge.code for a in earned}
+    finally:
+        db.session.rollback()
+        db.session.execute(delete(Award).where(Award.badge_id == long_streak.id))
+        db.session.delete(long_streak)
+        db.session.commit()
+
+
+def test_a_visit_sent_again_after_a_cut_off_answer_still_earns_its_badge(
+    client, login_as, create_household
+):
+    """The first send was saved, but the answer (and the badge check) never happened."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from pwa_app.services import visits as visit_service
+    from tests.conftest import csrf_from
+
+    volunteer = login_as("volunteer", areas=["NI-01"])
+    household = create_household("NI-01", volunteer=volunteer)
+    item = {"client_uuid": str(uuid.uuid4()), "household": household.code,
+            "visited_at": datetime.now(UTC).isoformat(), "kind": "routine", "wellbeing": "green"}
+    visit_service.log_visit(visit_service.VisitInput(**item), volunteer)
+    db.session.commit()
+    assert "first_visit" not in held(volunteer)
+    answer = client.post("/api/v1/visits/sync", json={"visits": [item]},
+                         headers={"X-CSRFToken": csrf_from(client.get("/"))})
+    assert answer.json["results"][0]["status"] == "duplicate"
+    assert "first_visit" in held(volunteer)

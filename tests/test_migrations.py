@@ -41,3 +41,64 @@ def test_sqlite_runs_with_wal_and_foreign_keys(app):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+
+
+def test_migrations_keep_the_rows_of_tables_they_rebuild(tmp_path):
+    """SQLite rebuilds a changed table by copying it; nothing that refers to it may be lost."""
+    import uuid
+    from datetime import UTC, date, datetime
+
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from pwa_app import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "migrations",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.db"})
+
+    def add(connection, name, **given):
+        """Insert a row, filling every other required column with a plain value."""
+        table = sa.Table(name, sa.MetaData(), autoload_with=connection)
+        row = dict(given)
+        for column in table.columns:
+            if column.name in row or column.nullable or column.primary_key:
+                continue
+            kind = column.type.python_type if not isinstance(column.type, sa.JSON) else dict
+            row[column.name] = {str: "x", int: 0, bool: False, dict: {},
+                                datetime: datetime.now(UTC).replace(tzinfo=None),
+                                date: date.today()}[kind]
+        return connection.execute(table.insert().values(row)).inserted_primary_key[0]
+
+    def count(name):
+        with db.engine.connect() as connection:
+            return connection.execute(sa.text(f"SELECT COUNT(*) FROM {name}")).scalar()
+
+    with app.app_context():
+        upgrade(revision="0003")
+        with db.engine.begin() as connection:
+            village = connection.execute(sa.text("SELECT id FROM areas WHERE code = 'NI-01'")).scalar()
+            program = connection.execute(sa.text("SELECT id FROM welfare_programs")).first()[0]
+            user = add(connection, "users", phone="0811111111", role="volunteer")
+            household = add(connection, "households", code="NI-01-0001", village_id=village,
+                            qr_token="t" * 22)
+            visit = add(connection, "visits", household_id=household, volunteer_id=user,
+                        client_uuid=str(uuid.uuid4()))
+            add(connection, "visit_needs", visit_id=visit, need="food")
+            case = add(connection, "assistances", household_id=household, program_id=program,
+                       status="received")
+            add(connection, "assistance_events", assistance_id=case, to_status="received")
+            add(connection, "help_requests", household_id=household, status="new")
+        upgrade()
+        kept = {name: count(name) for name in
+                ("visit_needs", "assistance_events", "assistances", "help_requests", "visits")}
+        assert kept == dict.fromkeys(kept, 1)
+        with db.engine.connect() as connection:
+            assert connection.execute(
+                sa.text("SELECT village_id FROM assistances")).scalar() == village
+        downgrade(revision="0003")
+        assert count("visit_needs") == count("assistance_events") == 1
+        upgrade()
+        assert count("visit_needs") == count("assistance_events") == 1
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()

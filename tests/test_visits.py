@@ -254,3 +254,37 @@ def test_volunteer_home_lists_follow_ups_overdue_first(client, auth, login_as, c
     page = client.get("/").get_data(as_text=True)
     assert "เลยกำหนดตั้งแต่" in page
     assert page.index(b.code) < page.index(a.code)
+
+
+def test_a_late_visit_never_moves_the_last_visit_back(app, create_user, create_household):
+    """Another request's newer visit wins even over values this session read before it."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    from pwa_app.services import visits
+
+    volunteer = create_user("volunteer", areas=["NI-01"])
+    household = create_household("NI-01", volunteer=volunteer)
+    now = datetime.now(UTC)
+
+    def log(days_ago):
+        visits.log_visit(visits.VisitInput(household=household.code, kind="routine",
+                                           wellbeing="green",
+                                           visited_at=now - timedelta(days=days_ago)), volunteer)
+        db.session.commit()
+
+    log(3)
+    newer = (now - timedelta(hours=1)).replace(tzinfo=None, microsecond=0)
+    with db.engine.begin() as other:  # another request, meanwhile
+        for table, key in (("households", household.id), ("users", volunteer.id)):
+            other.execute(text(f"UPDATE {table} SET last_visit_at = :at WHERE id = :id"),
+                          {"at": newer, "id": key})
+    log(2)
+    with db.engine.connect() as fresh:
+        for table, key in (("households", household.id), ("users", volunteer.id)):
+            stored = fresh.execute(text(f"SELECT last_visit_at FROM {table} WHERE id = :id"),
+                                   {"id": key}).scalar()
+            if isinstance(stored, str):
+                stored = datetime.fromisoformat(stored)
+            assert stored.replace(microsecond=0) == newer, table

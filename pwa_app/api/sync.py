@@ -10,7 +10,7 @@ from datetime import datetime
 from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from pwa_app.api import bp
 from pwa_app.api.errors import error_response
@@ -171,8 +171,11 @@ def sync_one(item):
         return rejected(
             client_uuid, "conflict", error.message, {"client_uuid": error.message}
         ), ()
-    with_cases = bool(data.new_cases or data.case_changes)
-    return result, recognition.rules_moved_by(visit, with_cases) if created else ()
+    # A duplicate of the caller's own visit counts too: its first send may have been cut off
+    # before its badges were checked.
+    if not created and visit.volunteer_id != current_user.id:
+        return result, ()
+    return result, recognition.rules_moved_by(visit, bool(data.new_cases or data.case_changes))
 
 
 @bp.route("/visits/sync", methods=["POST"])
@@ -193,15 +196,12 @@ def sync_visits():
             _l("Send at most %(n)d visits per request.", n=MAX_ITEMS),
             fields={"visits": _l("At most %(n)d items.", n=MAX_ITEMS)},
         )
-    items, results, rules = body["visits"], [], set()
+    results, rules = [], set()
     try:
-        for position, item in enumerate(items, start=1):
+        for item in body["visits"]:
             result, moved = sync_one(item)
             results.append(result)
             rules.update(moved)
-            if position == len(items) and rules:
-                # Badges the batch earned, committed with its last item.
-                recognition.evaluate(current_user, sorted(rules))
             db.session.commit()  # each item on its own: a crash later loses none of them
     except OperationalError:
         db.session.rollback()
@@ -210,4 +210,20 @@ def sync_visits():
         response = error_response(503, "unavailable")
         response[0].headers["Retry-After"] = "5"
         return response
+    if rules:
+        award_badges(sorted(rules))
     return {"results": results}
+
+
+def award_badges(rules):
+    """Award the badges the batch earned; the visits are kept whatever happens here.
+
+    A failure is logged and left to the scheduled `badges evaluate`, so that it can never
+    hold a visit back in the phone's outbox.
+    """
+    try:
+        recognition.evaluate(current_user, rules)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("badge check after a sync failed; visits are saved")

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, select
 from sqlalchemy.types import TypeDecorator
 
 
@@ -35,7 +35,14 @@ def village_follows_household(model):
 
     @event.listens_for(model, "before_insert")
     def take_village(mapper, connection, target):
-        if target.village_id is None and target.household is not None:
-            target.village_id = target.household.village_id
+        if target.village_id is not None:
+            return
+        household = mapper.relationships["household"].mapper.class_
+        # Read in the INSERT itself: right even when only household_id was set.
+        target.village_id = (
+            select(household.village_id)
+            .where(household.id == target.household_id)
+            .scalar_subquery()
+        )
 
     return model

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from pwa_app.extensions import db
 from pwa_app.models import Area, User
 from pwa_app.models.base import utcnow
-from pwa_app.services import audit, passwords, throttle
+from pwa_app.services import audit, passwords, scope, throttle
 from pwa_app.services.errors import Throttled, ValidationError
 from pwa_app.services.validation import NAME_MAX, normalize_phone, phone_problem, text_problem
 from pwa_app.vocab import ROLES
@@ -134,6 +134,7 @@ def update_user(user, data, by):
     user.display_name = data.display_name.strip()
     user.role = data.role
     user.areas = areas
+    scope.forget_village_ids()
     if role_changed:
         end_sessions(user)
     db.session.flush()

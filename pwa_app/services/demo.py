@@ -520,6 +520,13 @@ def _next_id(model):
     return (db.session.scalar(select(func.max(model.id))) or 0) + 1
 
 
+def naive_utc(value):
+    """Store an aware time as the app does (UTCDateTime): naive, in UTC."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
 def _insert(model, rows):
     """Insert many rows: PostgreSQL's COPY there, one statement per chunk elsewhere."""
     if not rows:
@@ -532,7 +539,7 @@ def _insert(model, rows):
             f"COPY {model.__tablename__} ({names}) FROM STDIN"
         ) as copy:
             for row in rows:
-                copy.write_row([row[name] for name in columns])
+                copy.write_row([naive_utc(row[name]) for name in columns])
         return
     for start in range(0, len(rows), CHUNK):
         db.session.execute(insert(model.__table__), rows[start : start + CHUNK])

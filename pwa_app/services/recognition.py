@@ -214,7 +214,9 @@ def evaluate(volunteer, rules=None):
     """
     earned, measured = [], {}
     for badge in unheld_auto_badges(volunteer, rules):
-        key = (badge.rule, badge.threshold if badge.rule == "full_coverage" else None)
+        # Coverage and a streak looked for around recent visits depend on the threshold.
+        by_threshold = badge.rule in ("full_coverage", "weekly_streak")
+        key = (badge.rule, badge.threshold if by_threshold else None)
         if key not in measured:
             if badge.rule == "weekly_streak" and rules is not None:
                 measured[key] = longest_weekly_streak(volunteer, since=streak_window(badge))

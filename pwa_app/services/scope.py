@@ -34,6 +34,12 @@ def village_ids(user):
     return kept[user.id]
 
 
+def forget_village_ids():
+    """Drop the village ids this request has kept (after someone's areas change)."""
+    if has_request_context():
+        g.pop("village_ids", None)
+
+
 def scope_households(stmt, user):
     """Limit a query over households to those the user may see."""
     if sees_everything(user):

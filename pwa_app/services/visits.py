@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from pwa_app.extensions import db
 from pwa_app.models import Assistance, Household, Visit, VisitNeed
@@ -260,15 +261,32 @@ def log_visit(data, user):
         if (existing := find_by_uuid(data.client_uuid)) is not None:
             return _replay(existing, data)
         raise
-    if household.last_visit_at is None or visited_at > household.last_visit_at:
-        household.last_visit_at = visited_at
-    volunteer = visit.volunteer
-    if volunteer.last_visit_at is None or visited_at > volunteer.last_visit_at:
-        volunteer.last_visit_at = visited_at
+    advance_last_visit(household, visited_at)
+    advance_last_visit(visit.volunteer, visited_at)
     memo.forget_since(visited_at.astimezone(LOCAL_TZ).date())
     visit_days.add(visited_at, household.village_id)
     audit.record("visit.create", user, visit, household)
     return visit, True
+
+
+def advance_last_visit(owner, visited_at):
+    """Move a household's or a volunteer's last visit forward to visited_at, never back.
+
+    One conditional UPDATE, so two requests logging visits at once cannot put an older time
+    over a newer one, whatever each had read before.
+    """
+    model = owner.__class__  # (not type(): the volunteer may be the current_user proxy)
+    db.session.execute(
+        update(model)
+        .where(
+            model.id == owner.id,
+            or_(model.last_visit_at.is_(None), model.last_visit_at < visited_at),
+        )
+        .values(last_visit_at=visited_at)
+        .execution_options(synchronize_session=False)
+    )
+    if owner.last_visit_at is None or visited_at > owner.last_visit_at:
+        set_committed_value(owner, "last_visit_at", visited_at)
 
 
 def may_change(user, visit, now=None):

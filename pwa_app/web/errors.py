@@ -1,5 +1,7 @@
 """Error pages in the visitor's language, and JSON errors for the API."""
 
+import sqlite3
+
 import psycopg
 from flask import current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -77,15 +79,28 @@ def handle_csrf_error(_error):
     return render_error(400, message)
 
 
+# PostgreSQL's codes for "try again soon": the server shutting down or starting, too many
+# connections, a lock or statement timeout, a deadlock, a serialization failure.
+POSTGRES_BUSY = {"57P01", "57P02", "57P03", "53300", "55P03", "57014", "40P01", "40001"}
+
+
 def database_lost(error):
-    """Tell whether the connection is gone (PostgreSQL restarting, unreachable, timing out)."""
-    return error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError)
+    """Tell whether the connection is gone (PostgreSQL restarting or out of reach)."""
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error.orig, psycopg.OperationalError):
+        return False
+    code = error.orig.sqlstate
+    return code is None or code.startswith("08") or code in POSTGRES_BUSY
 
 
 def database_unavailable(error):
     """Tell whether a database error means "busy or out of reach for now" rather than a bug."""
+    if database_lost(error):
+        return True
     message = str(error).lower()
-    return database_lost(error) or "locked" in message or "busy" in message
+    sqlite_busy = "locked" in message or "busy" in message
+    return isinstance(error.orig, sqlite3.OperationalError) and sqlite_busy
 
 
 def handle_database_error(error):
