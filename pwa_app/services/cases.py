@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pwa_app.extensions import db
-from pwa_app.models import Assistance, AssistanceEvent, Household, WelfareProgram
+from pwa_app.models import Assistance, AssistanceEvent, WelfareProgram
 from pwa_app.models.base import utcnow
-from pwa_app.services.scope import scope_households
+from pwa_app.services.scope import scope_villages
 from pwa_app.services.summaries import LOCAL_TZ
 from pwa_app.vocab import (
     ASSISTANCE_STATUSES,
@@ -191,16 +191,14 @@ def closed_cases(household, limit=20):
 
 def follow_ups_due(user, within_days=7, limit=20):
     """Return the open cases of the user's households due within the days, overdue first."""
-    mine = scope_households(select(Household.id), user)
+    due = select(Assistance).where(
+        Assistance.status.in_(OPEN_ASSISTANCE_STATUSES),
+        Assistance.next_follow_up.is_not(None),
+        Assistance.next_follow_up <= today() + timedelta(days=within_days),
+    )
     return db.session.scalars(
-        select(Assistance)
+        scope_villages(due, user, Assistance.village_id)
         .options(selectinload(Assistance.program), selectinload(Assistance.household))
-        .where(
-            Assistance.status.in_(OPEN_ASSISTANCE_STATUSES),
-            Assistance.next_follow_up.is_not(None),
-            Assistance.next_follow_up <= today() + timedelta(days=within_days),
-            Assistance.household_id.in_(mine),
-        )
         .order_by(Assistance.next_follow_up, Assistance.id)
         .limit(limit)
     ).all()

@@ -7,11 +7,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from pwa_app.extensions import db
-from pwa_app.models import HelpRequest, Household
+from pwa_app.models import HelpRequest
 from pwa_app.models.base import utcnow
 from pwa_app.services import audit, throttle
 from pwa_app.services.errors import NotFound, Throttled, ValidationError
-from pwa_app.services.scope import may_see_household, scope_households
+from pwa_app.services.scope import may_see_household, scope_villages
 from pwa_app.services.validation import normalize_phone, phone_problem
 from pwa_app.vocab import HELP_CATEGORIES, HELP_STATUSES
 
@@ -65,9 +65,8 @@ def send(household, category, message, phone, address):
 def inbox(user, status=None, limit=100):
     """Return the help requests the user handles, newest first."""
     stmt = (
-        select(HelpRequest)
+        scope_villages(select(HelpRequest), user, HelpRequest.village_id)
         .options(selectinload(HelpRequest.household))
-        .where(HelpRequest.household_id.in_(scope_households(select(Household.id), user)))
         .order_by(HelpRequest.created_at.desc())
         .limit(limit)
     )
@@ -79,8 +78,9 @@ def inbox(user, status=None, limit=100):
 def counts(user):
     """Return {status: count} of the help requests the user handles."""
     stmt = (
-        select(HelpRequest.status, func.count(HelpRequest.id))
-        .where(HelpRequest.household_id.in_(scope_households(select(Household.id), user)))
+        scope_villages(
+            select(HelpRequest.status, func.count(HelpRequest.id)), user, HelpRequest.village_id
+        )
         .group_by(HelpRequest.status)
     )
     return {status: 0 for status in HELP_STATUSES} | dict(db.session.execute(stmt).all())

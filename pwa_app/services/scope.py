@@ -42,9 +42,14 @@ def forget_village_ids():
 
 def scope_households(stmt, user):
     """Limit a query over households to those the user may see."""
+    return scope_villages(stmt, user, Household.village_id)
+
+
+def scope_villages(stmt, user, village_column):
+    """Limit a query to rows whose village (households, cases, help requests) the user sees."""
     if sees_everything(user):
         return stmt
-    return stmt.where(Household.village_id.in_(village_ids(user) or {-1}))
+    return stmt.where(village_column.in_(village_ids(user) or {-1}))
 
 
 def may_see_household(user, household):

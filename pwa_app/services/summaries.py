@@ -1,7 +1,7 @@
 """Counts for the role homes and the dashboard, all as SQL aggregates."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import distinct, func, or_, select
@@ -9,7 +9,7 @@ from sqlalchemy import distinct, func, or_, select
 from pwa_app.extensions import db
 from pwa_app.models import Assistance, HelpRequest, Household, User, Visit
 from pwa_app.models.base import utcnow
-from pwa_app.services.scope import scope_households
+from pwa_app.services.scope import scope_households, scope_villages
 from pwa_app.vocab import OPEN_ASSISTANCE_STATUSES
 
 LOCAL_TZ = ZoneInfo("Asia/Bangkok")
@@ -58,13 +58,21 @@ def volunteer_home(user, now=None):
         ),
         not_visited_30=_count(stale),
         open_cases=db.session.scalar(
-            select(func.count(Assistance.id)).where(
-                Assistance.status.in_(OPEN_ASSISTANCE_STATUSES),
-                Assistance.household_id.in_(mine),
+            scope_villages(
+                select(func.count(Assistance.id)).where(
+                    Assistance.status.in_(OPEN_ASSISTANCE_STATUSES)
+                ),
+                user,
+                Assistance.village_id,
             )
         ),
         stale_households=db.session.scalars(
-            select(Household).where(Household.id.in_(stale)).order_by(Household.code).limit(10)
+            scope_households(
+                select(Household).where(Household.archived.is_(False), not_visited_since(cutoff)),
+                user,
+            )
+            .order_by(Household.code)
+            .limit(10)
         ).all(),
         recent_visits=db.session.scalars(
             select(Visit)
