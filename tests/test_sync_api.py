@@ -287,3 +287,32 @@ def test_a_busy_database_answers_503_with_retry_after(api, create_household, mon
     assert response.status_code == 503
     assert response.headers["Retry-After"]
     assert response.json["error"] == "unavailable"
+
+
+def test_a_batch_keeps_the_running_figures_equal_to_a_recount(api, create_household):
+    """Per-day counts, the volunteer's and each household's last visit, written once a batch."""
+    from pwa_app.models import Household, User, VisitDay
+    from pwa_app.services import visit_days
+
+    here, there = create_household("NI-01"), create_household("NI-01")
+    now = datetime.now(UTC)
+    batch = [item(household, visited_at=(now - timedelta(days=days)).isoformat())
+             for household, days in ((here, 0), (here, 2), (here, 2), (there, 1))]
+    rejected = item(here, wellbeing="purple")
+    results = api({"visits": [*batch, rejected]}).json["results"]
+    assert [r["status"] for r in results] == ["created"] * 4 + ["rejected"]
+    db.session.expire_all()
+
+    def table():
+        return {(row.day, row.village_id): row.visits
+                for row in db.session.scalars(select(VisitDay)) if row.visits}
+
+    kept = table()
+    visit_days.rebuild()
+    assert kept == table()
+    assert sum(kept.values()) == visits_count()
+    newest = db.session.scalar(select(func.max(Visit.visited_at)))
+    assert db.session.get(User, api.user.id).last_visit_at == newest
+    for household in (here, there):
+        assert db.session.get(Household, household.id).last_visit_at == db.session.scalar(
+            select(func.max(Visit.visited_at)).where(Visit.household_id == household.id))

@@ -1,7 +1,9 @@
 """POST /api/v1/visits/sync: deliver queued visits, each exactly once.
 
-Every accepted item is committed on its own, so one bad item never sinks the batch and a
-crash after an answer loses nothing; a client_uuid seen before answers "duplicate".
+A batch is one transaction, committed before the answer leaves, so a crash loses nothing the
+phone was told was saved (it sends the batch again and gets "duplicate" for what had landed).
+A bad item writes nothing and never sinks the others; a client_uuid seen before answers
+"duplicate".
 """
 
 import uuid
@@ -140,34 +142,32 @@ def rejected(client_uuid, code, message, fields=None):
     }
 
 
-def sync_one(item):
+def sync_one(item, tally):
     """Record one item; return its result and the badge rules it can have moved.
 
-    The caller commits an accepted item.
+    A rejected item has written nothing (the visit service checks everything first), so the
+    batch's transaction carries on without it; the caller writes the tally and commits.
     """
     raw_uuid = item.get("client_uuid") if isinstance(item, dict) else None
     client_uuid = raw_uuid if isinstance(raw_uuid, str) else None  # echoed back as given
     positions = {}
     try:
         data, positions = parse_item(item)
-        visit, created = visits.log_visit(data, current_user)
+        visit, created = visits.log_visit(data, current_user, tally)
         result = {
             "client_uuid": visit.client_uuid,
             "status": "created" if created else "duplicate",
             "id": visit.id,
         }
     except ValidationError as error:
-        db.session.rollback()
         return rejected(
             client_uuid, error.code, error.message, api_field_names(error.fields, positions)
         ), ()
     except NotFound as error:
-        db.session.rollback()
         return rejected(
             client_uuid, "not_found", error.message, {"household": error.message}
         ), ()
     except Conflict as error:
-        db.session.rollback()
         return rejected(
             client_uuid, "conflict", error.message, {"client_uuid": error.message}
         ), ()
@@ -196,13 +196,14 @@ def sync_visits():
             _l("Send at most %(n)d visits per request.", n=MAX_ITEMS),
             fields={"visits": _l("At most %(n)d items.", n=MAX_ITEMS)},
         )
-    results, rules = [], set()
+    results, rules, tally = [], set(), visits.Tally()
     try:
         for item in body["visits"]:
-            result, moved = sync_one(item)
+            result, moved = sync_one(item, tally)
             results.append(result)
             rules.update(moved)
-            db.session.commit()  # each item on its own: a crash later loses none of them
+        tally.write()
+        db.session.commit()  # the answer goes only after this: a crash before it loses nothing
     except OperationalError:
         db.session.rollback()
         g.sqlite_immediate = False  # the answer itself only reads, which WAL allows meanwhile

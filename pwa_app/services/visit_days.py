@@ -11,7 +11,11 @@ from pwa_app.services.summaries import LOCAL_TZ
 
 def add(visited_at, village_id, change=1):
     """Add (or, with -1, take away) one visit on its Thai day in a village, atomically."""
-    day = visited_at.astimezone(LOCAL_TZ).date()
+    add_on(visited_at.astimezone(LOCAL_TZ).date(), village_id, change)
+
+
+def add_on(day, village_id, change):
+    """Add a number of visits (negative: take away) to a village's Thai day, atomically."""
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(VisitDay).values(day=day, village_id=village_id, visits=change)
     db.session.execute(

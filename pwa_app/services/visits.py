@@ -3,6 +3,7 @@
 import hashlib
 import json
 import uuid
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -216,12 +217,44 @@ def find_by_uuid(client_uuid):
     return db.session.scalar(select(Visit).where(Visit.client_uuid == str(client_uuid)))
 
 
-def log_visit(data, user):
+@dataclass
+class Tally:
+    """What new visits change in the running figures, written once for a whole batch.
+
+    The visits per village and day, the kept figures of past periods and the volunteer's last
+    visit move with every visit; a sync of twenty visits writes each of them once.
+    """
+
+    days: Counter = field(default_factory=Counter)
+    volunteers: dict = field(default_factory=dict)
+
+    def add(self, visit):
+        """Count a new visit in."""
+        self.days[(visit.visited_at.astimezone(LOCAL_TZ).date(), visit.village_id)] += 1
+        latest = self.volunteers.get(visit.volunteer)
+        if latest is None or visit.visited_at > latest:
+            self.volunteers[visit.volunteer] = visit.visited_at
+        return self
+
+    def write(self):
+        """Write what was counted (in the visits' transaction) and start again."""
+        for (day, village_id), count in sorted(self.days.items()):
+            visit_days.add_on(day, village_id, count)
+        if self.days:
+            memo.forget_since(min(day for day, _village in self.days))
+        for volunteer, latest in self.volunteers.items():
+            advance_last_visit(volunteer, latest)
+        self.days.clear()
+        self.volunteers.clear()
+
+
+def log_visit(data, user, tally=None):
     """Record a visit with its welfare help; return (visit, created).
 
     A client_uuid already recorded returns the first visit with created=False, so a
     replayed or double-submitted visit is counted once; the same id with other content
-    raises Conflict.
+    raises Conflict. With a tally, the running figures are left to tally.write(); nothing
+    is written before the visit is known to be good, so a rejected one needs no rollback.
     """
     if (existing := find_by_uuid(data.client_uuid)) is not None:
         return _replay(existing, data)
@@ -262,9 +295,10 @@ def log_visit(data, user):
             return _replay(existing, data)
         raise
     advance_last_visit(household, visited_at)
-    advance_last_visit(visit.volunteer, visited_at)
-    memo.forget_since(visited_at.astimezone(LOCAL_TZ).date())
-    visit_days.add(visited_at, household.village_id)
+    if tally is None:
+        Tally().add(visit).write()
+    else:
+        tally.add(visit)
     audit.record("visit.create", user, visit, household)
     return visit, True
 
