@@ -204,10 +204,11 @@ def sync_visits():
             rules.update(moved)
         tally.write()
         db.session.commit()  # the answer goes only after this: a crash before it loses nothing
-    except OperationalError:
+    except OperationalError as error:
         db.session.rollback()
         g.sqlite_immediate = False  # the answer itself only reads, which WAL allows meanwhile
-        current_app.logger.warning("database busy during sync; asking the client to retry")
+        current_app.logger.warning("database busy during sync (%s); the client will retry",
+                                   error.orig)
         response = error_response(503, "unavailable")
         response[0].headers["Retry-After"] = "5"
         return response
@@ -225,6 +226,10 @@ def award_badges(rules):
     try:
         recognition.evaluate(current_user, rules)
         db.session.commit()
+    except OperationalError as error:
+        db.session.rollback()
+        current_app.logger.warning("database busy for the badge check after a sync (%s); "
+                                   "visits are saved, `badges evaluate` catches up", error.orig)
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.exception("badge check after a sync failed; visits are saved")

@@ -221,30 +221,39 @@ def find_by_uuid(client_uuid):
 class Tally:
     """What new visits change in the running figures, written once for a whole batch.
 
-    The visits per village and day, the kept figures of past periods and the volunteer's last
-    visit move with every visit; a sync of twenty visits writes each of them once.
+    The visits per village and day, the kept figures of past periods and the households' and
+    volunteer's last visits move with every visit; a sync of twenty visits writes each of them
+    once. Rows are updated in a fixed order (households by id, then days, then the volunteer),
+    so two batches sharing households queue instead of deadlocking.
     """
 
     days: Counter = field(default_factory=Counter)
-    volunteers: dict = field(default_factory=dict)
+    households: dict = field(default_factory=dict)  # id -> (household, latest visit)
+    volunteers: dict = field(default_factory=dict)  # id -> (volunteer, latest visit)
 
     def add(self, visit):
         """Count a new visit in."""
         self.days[(visit.visited_at.astimezone(LOCAL_TZ).date(), visit.village_id)] += 1
-        latest = self.volunteers.get(visit.volunteer)
-        if latest is None or visit.visited_at > latest:
-            self.volunteers[visit.volunteer] = visit.visited_at
+        for owners, owner in (
+            (self.households, visit.household),
+            (self.volunteers, visit.volunteer),
+        ):
+            if owner.id not in owners or visit.visited_at > owners[owner.id][1]:
+                owners[owner.id] = (owner, visit.visited_at)
         return self
 
     def write(self):
         """Write what was counted (in the visits' transaction) and start again."""
+        for _id, (household, latest) in sorted(self.households.items()):
+            advance_last_visit(household, latest)
         for (day, village_id), count in sorted(self.days.items()):
             visit_days.add_on(day, village_id, count)
         if self.days:
             memo.forget_since(min(day for day, _village in self.days))
-        for volunteer, latest in self.volunteers.items():
+        for _id, (volunteer, latest) in sorted(self.volunteers.items()):
             advance_last_visit(volunteer, latest)
         self.days.clear()
+        self.households.clear()
         self.volunteers.clear()
 
 
@@ -294,7 +303,6 @@ def log_visit(data, user, tally=None):
         if (existing := find_by_uuid(data.client_uuid)) is not None:
             return _replay(existing, data)
         raise
-    advance_last_visit(household, visited_at)
     if tally is None:
         Tally().add(visit).write()
     else:
