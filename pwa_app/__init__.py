@@ -14,6 +14,7 @@ from pwa_app.extensions import babel, compress, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQLITE_BUSY_TIMEOUT_MS = 5000
+POSTGRES_LOCK_TIMEOUT_MS = 5000
 ENV_SETTINGS = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL", "PREFER_HTTPS", "PROXY_FIX")
 
 
@@ -99,6 +100,20 @@ def _tune_sqlite(dbapi_connection, _record):
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+@event.listens_for(Engine, "connect")
+def _tune_postgresql(dbapi_connection, _record):
+    """Give up on a lock after POSTGRES_LOCK_TIMEOUT_MS, as SQLite does after its busy timeout.
+
+    A table locked elsewhere (a long migration, a manual fix) then makes a request answer 503
+    with Retry-After, so the phone tries again later, instead of hanging on the lock.
+    """
+    if dbapi_connection.__class__.__module__.split(".")[0] != "psycopg":
+        return
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = {int(POSTGRES_LOCK_TIMEOUT_MS)}")
+    dbapi_connection.commit()
 
 
 @event.listens_for(Engine, "begin")

@@ -49,3 +49,41 @@ def test_a_long_write_lock_makes_the_api_answer_503_with_retry_after(
         pwa_app.SQLITE_BUSY_TIMEOUT_MS = usual_timeout
         db.engine.dispose()
     assert client.get("/households").status_code == 200
+
+
+def test_a_table_locked_elsewhere_makes_postgresql_answer_503_not_hang(
+    app, client, login_as, create_household
+):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's lock_timeout")
+    import psycopg
+
+    import pwa_app
+
+    login_as("volunteer", areas=["NI-01"])
+    code = create_household("NI-01").code
+    token = csrf_from(client.get("/"))
+    usual_timeout = pwa_app.POSTGRES_LOCK_TIMEOUT_MS
+    pwa_app.POSTGRES_LOCK_TIMEOUT_MS = 200
+    db.session.close()
+    db.engine.dispose()  # new connections take the short lock timeout
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url) as blocker:
+        blocker.execute("LOCK TABLE visits IN EXCLUSIVE MODE")  # a long job elsewhere
+        try:
+            response = client.post(
+                "/api/v1/visits/sync",
+                json={"visits": [{
+                    "client_uuid": str(uuid.uuid4()), "household": code,
+                    "visited_at": datetime.now(UTC).isoformat(), "kind": "routine",
+                    "wellbeing": "green"}]},
+                headers={"X-CSRFToken": token},
+            )
+            assert response.status_code == 503
+            assert response.headers["Retry-After"] == "5"
+            assert client.get("/households").status_code == 200  # reading goes on
+        finally:
+            blocker.rollback()
+            pwa_app.POSTGRES_LOCK_TIMEOUT_MS = usual_timeout
+            db.session.close()
+            db.engine.dispose()

@@ -3,7 +3,7 @@
 import sqlite3
 from contextlib import contextmanager
 
-import pytest
+import psycopg
 from sqlalchemy import select
 
 import pwa_app
@@ -15,35 +15,38 @@ SYNC_PATH = "/api/v1/visits/sync"
 OUTBOX_ENTRIES = "async () => await window.PwaOutbox.entries(null)"
 
 
-@pytest.fixture
-def sqlite_only(app):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip(
-            "SQLite's write lock: on PostgreSQL the app sets no lock_timeout, so a locked "
-            "visits table makes a sync wait for the lock instead of answering 503"
-        )
-
-
 @contextmanager
-def write_lock_held_elsewhere(busy_timeout_ms=200):
-    """Hold SQLite's write lock from another connection while the app waits only briefly."""
-    usual_timeout = pwa_app.SQLITE_BUSY_TIMEOUT_MS
-    pwa_app.SQLITE_BUSY_TIMEOUT_MS = busy_timeout_ms
-    db.engine.dispose()  # new connections take the short busy timeout
-    blocker = sqlite3.connect(db.engine.url.database, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+def write_lock_held_elsewhere(timeout_ms=200):
+    """Keep visits from being written by another connection while the app waits only briefly.
+
+    SQLite: another process holds the database's write lock. PostgreSQL: another session
+    holds the visits table in EXCLUSIVE mode (reads go on, writes wait for lock_timeout).
+    Yields a function that releases the lock, as the other writer finishing would.
+    """
+    usual = pwa_app.SQLITE_BUSY_TIMEOUT_MS, pwa_app.POSTGRES_LOCK_TIMEOUT_MS
+    pwa_app.SQLITE_BUSY_TIMEOUT_MS = pwa_app.POSTGRES_LOCK_TIMEOUT_MS = timeout_ms
+    db.session.close()
+    db.engine.dispose()  # new connections take the short timeout
+    if db.engine.dialect.name == "sqlite":
+        blocker = sqlite3.connect(db.engine.url.database, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+    else:
+        url = db.engine.url.set(drivername="postgresql")
+        blocker = psycopg.connect(url.render_as_string(hide_password=False))
+        blocker.execute("LOCK TABLE visits IN EXCLUSIVE MODE")
+
     try:
-        yield blocker
+        yield blocker.rollback  # ends the other writer's transaction (again: does nothing)
     finally:
-        if blocker.in_transaction:
-            blocker.execute("ROLLBACK")
+        blocker.rollback()
         blocker.close()
-        pwa_app.SQLITE_BUSY_TIMEOUT_MS = usual_timeout
+        pwa_app.SQLITE_BUSY_TIMEOUT_MS, pwa_app.POSTGRES_LOCK_TIMEOUT_MS = usual
+        db.session.close()
         db.engine.dispose()
 
 
 def test_a_visit_refused_by_a_busy_server_waits_on_the_phone_and_arrives_once(
-    sqlite_only, page, live, create_user, create_household
+    page, live, create_user, create_household
 ):
     volunteer = create_user("volunteer", areas=["NI-07"])
     household = create_household("NI-07", volunteer=volunteer)
@@ -57,7 +60,7 @@ def test_a_visit_refused_by_a_busy_server_waits_on_the_phone_and_arrives_once(
         and answers.append((response.status, response.headers.get("retry-after"))),
     )
 
-    with write_lock_held_elsewhere() as blocker:
+    with write_lock_held_elsewhere() as release:
         page.click("label.radio-yellow")
         page.fill("textarea[name=notes]", "ส่งตอนเซิร์ฟเวอร์ไม่ว่าง")
         page.click("button[data-save]")
@@ -77,7 +80,7 @@ def test_a_visit_refused_by_a_busy_server_waits_on_the_phone_and_arrives_once(
         assert set(answers) == {(503, "5")}
         assert visits_in_db() == 0
 
-        blocker.execute("ROLLBACK")  # the other writer is done
+        release()  # the other writer is done
         refused = len(answers)
         page.click("[data-send-now]")
         empty = page.locator("[data-outbox-list]").filter(has_text="ไม่มีรายการรอส่ง")
