@@ -200,7 +200,8 @@
             }
           }
         } catch (error) {
-          await postponeAll(batch, "offline");
+          // No signal: this batch and the ones after it wait for the next try.
+          await postponeAll(waiting.slice(start), "offline");
           return { ...summary, state: "offline" };
         }
         if (response.status === 401) {
@@ -208,7 +209,7 @@
           return { ...summary, state: "login" };
         }
         if (!response.ok) {
-          await postponeAll(batch, `http_${response.status}`, retryAfter(response));
+          await postponeAll(waiting.slice(start), `http_${response.status}`, retryAfter(response));
           return { ...summary, state: "busy" };
         }
         const body = await response.json();
