@@ -2,20 +2,19 @@
 
 import os
 import secrets
-import sqlite3
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import make_url
 
 from pwa_app import config as default_config
+from pwa_app.database import own_transactions
 from pwa_app.extensions import babel, compress, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SQLITE_BUSY_TIMEOUT_MS = 5000
-POSTGRES_LOCK_TIMEOUT_MS = 5000
-ENV_SETTINGS = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL", "PREFER_HTTPS", "PROXY_FIX")
+ENV_SETTINGS = (
+    "SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL", "TRUSTED_HOSTS", "PREFER_HTTPS", "PROXY_FIX",
+)
 
 
 def create_app(config=None):
@@ -29,6 +28,7 @@ def create_app(config=None):
     load_config(app, config)
     register_extensions(app)
     register_blueprints(app)
+    own_transactions(app)
     register_errorhandlers(app)
     register_request_hooks(app)
     register_template_helpers(app)
@@ -48,6 +48,10 @@ def load_config(app, config):
             app.config[name] = os.environ[name]
     app.config.update(config)
 
+    if isinstance(app.config.get("TRUSTED_HOSTS"), str):
+        # Flask then answers 400 to any other Host header.
+        hosts = [host.strip() for host in app.config["TRUSTED_HOSTS"].split(",")]
+        app.config["TRUSTED_HOSTS"] = [host for host in hosts if host] or None
     for flag in ("PREFER_HTTPS", "PROXY_FIX"):
         if isinstance(app.config.get(flag), str):
             app.config[flag] = app.config[flag].lower() in ("1", "true", "yes")
@@ -55,7 +59,8 @@ def load_config(app, config):
         # Behind one proxy (nginx): trust its X-Forwarded-For/-Proto for the client's address.
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        # (Not X-Forwarded-Host: nginx passes the real Host, and links never follow it.)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     if app.config["PREFER_HTTPS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
@@ -86,73 +91,19 @@ def instance_secret_key(instance_path):
     return key_file.read_text().strip()
 
 
-@event.listens_for(Engine, "connect")
-def _tune_sqlite(dbapi_connection, _record):
-    """Give every SQLite connection WAL, enforced foreign keys and a busy timeout."""
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin, so that
-    # SAVEPOINTs work (one bad visit in a sync batch must not undo the good ones).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
-@event.listens_for(Engine, "connect")
-def _tune_postgresql(dbapi_connection, _record):
-    """Give up on a lock after POSTGRES_LOCK_TIMEOUT_MS, as SQLite does after its busy timeout.
-
-    A table locked elsewhere (a long migration, a manual fix) then makes a request answer 503
-    with Retry-After, so the phone tries again later, instead of hanging on the lock.
-    """
-    if dbapi_connection.__class__.__module__.split(".")[0] != "psycopg":
-        return
-    with dbapi_connection.cursor() as cursor:
-        cursor.execute(f"SET lock_timeout = {int(POSTGRES_LOCK_TIMEOUT_MS)}")
-    dbapi_connection.commit()
-
-
-@event.listens_for(Engine, "begin")
-def _begin_sqlite(connection):
-    """Start SQLite transactions explicitly (the sqlite3 module no longer does).
-
-    In a request that may write, every transaction takes the write lock at once (BEGIN
-    IMMEDIATE): a transaction that reads and later writes would otherwise fail outright
-    ("database is locked") when another request wrote in between, instead of queueing on
-    the busy timeout. Views marked read_only read without the lock.
-    """
-    if connection.dialect.name != "sqlite":
-        return
-    from flask import g, has_request_context
-
-    immediate = has_request_context() and g.get("sqlite_immediate", False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def mark_request_writes():
-    """Note whether this request's transactions should take SQLite's write lock."""
-    from flask import current_app, g, request
-
-    if request.endpoint in (None, "static"):
-        return
-    view = current_app.view_functions.get(request.endpoint)
-    g.sqlite_immediate = not getattr(view, "read_only", False)
-
-
 def register_extensions(app):
     """Bind the unbound extensions to this app."""
     from pwa_app import models  # noqa: F401  (registers the tables with the metadata)
+    from pwa_app.json_provider import StrictJSONProvider
+    from pwa_app.web.args import IdConverter
     from pwa_app.web.sessions import AppSessionInterface
     from pwa_app.i18n import compile_catalogues, select_locale, select_timezone
     from pwa_app.services import accounts
 
     app.session_interface = AppSessionInterface()
+    app.json = StrictJSONProvider(app)
+    app.url_map.converters["int"] = IdConverter
     db.init_app(app)
-    app.before_request(mark_request_writes)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     compress.init_app(app)
@@ -169,9 +120,9 @@ def _unauthorized():
     """Answer API calls with JSON 401 and pages with a redirect to the login page."""
     from flask import redirect, request, url_for
 
-    from pwa_app.api.errors import error_response
+    from pwa_app.errors import error_response, wants_json
 
-    if request.blueprint == "api" or request.path.startswith("/api/"):
+    if wants_json():
         return error_response(401, "login_required")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
@@ -217,7 +168,7 @@ def register_blueprints(app):
 
 def register_errorhandlers(app):
     """Render error pages in the visitor's language, or JSON under /api/."""
-    from pwa_app.web.errors import register
+    from pwa_app.errors import register
 
     register(app)
 

@@ -12,6 +12,7 @@ class Defaults:
     # Signed-cookie sessions: nothing lives in process memory, so several workers can serve.
     # A volunteer may be offline for days, so the login lasts long; logout ends it everywhere.
     PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)  # Flask-Login's default is a year
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -44,6 +45,8 @@ class Defaults:
     ORG_NAME_TH = "ศูนย์คุ้มครองคนไร้ที่พึ่งจังหวัดมุกดาหาร"
     ORG_NAME_EN = "Protection Center for the Destitute, Mukdahan"
     PUBLIC_BASE_URL = None
+    # Host names this server answers for (environment: comma-separated); others get 400.
+    TRUSTED_HOSTS = None
 
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 

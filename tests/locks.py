@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 import psycopg
 
-import pwa_app
+from pwa_app import database
 from pwa_app.extensions import db
 
 
@@ -17,8 +17,8 @@ def write_lock_held_elsewhere(timeout_ms=200):
     holds the visits table in EXCLUSIVE mode (reads go on, writes wait for lock_timeout).
     Yields a function that releases the lock, as the other writer finishing would.
     """
-    usual = pwa_app.SQLITE_BUSY_TIMEOUT_MS, pwa_app.POSTGRES_LOCK_TIMEOUT_MS
-    pwa_app.SQLITE_BUSY_TIMEOUT_MS = pwa_app.POSTGRES_LOCK_TIMEOUT_MS = timeout_ms
+    usual = database.SQLITE_BUSY_TIMEOUT_MS, database.POSTGRES_LOCK_TIMEOUT_MS
+    database.SQLITE_BUSY_TIMEOUT_MS = database.POSTGRES_LOCK_TIMEOUT_MS = timeout_ms
     db.session.close()
     db.engine.dispose()  # new connections take the short timeout
     if db.engine.dialect.name == "sqlite":
@@ -33,6 +33,6 @@ def write_lock_held_elsewhere(timeout_ms=200):
     finally:
         blocker.rollback()
         blocker.close()
-        pwa_app.SQLITE_BUSY_TIMEOUT_MS, pwa_app.POSTGRES_LOCK_TIMEOUT_MS = usual
+        database.SQLITE_BUSY_TIMEOUT_MS, database.POSTGRES_LOCK_TIMEOUT_MS = usual
         db.session.close()
         db.engine.dispose()

@@ -1,6 +1,7 @@
 """POST /api/v1/visits/sync: every visit delivered exactly once, whatever the network did."""
 
 import json
+import sqlite3
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -280,13 +281,66 @@ def test_a_busy_database_answers_503_with_retry_after(api, create_household, mon
     household = create_household("NI-01")
 
     def locked(*args, **kwargs):
-        raise OperationalError("INSERT", {}, Exception("database is locked"))
+        raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
 
     monkeypatch.setattr(visits_service, "log_visit", locked)
     response = api({"visits": [item(household)]})
     assert response.status_code == 503
     assert response.headers["Retry-After"]
     assert response.json["error"] == "unavailable"
+
+
+def test_a_database_error_that_is_not_busy_is_a_500_not_a_retry(api, create_household,
+                                                               monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from pwa_app.services import visits as visits_service
+
+    household = create_household("NI-01")
+
+    def broken(*args, **kwargs):
+        raise OperationalError("INSERT", {}, sqlite3.OperationalError("no such table: visits"))
+
+    monkeypatch.setattr(visits_service, "log_visit", broken)
+    response = api({"visits": [item(household)]})
+    assert response.status_code == 500
+    assert response.json["error"] == "server_error"
+
+
+def test_one_items_unexpected_failure_rejects_it_alone(api, create_household, monkeypatch):
+    from pwa_app.services import visits as visits_service
+
+    household = create_household("NI-01")
+    real = visits_service.log_visit
+
+    def fragile(data, *args, **kwargs):
+        if data.notes == "boom":
+            raise KeyError("a bug")
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(visits_service, "log_visit", fragile)
+    response = api({"visits": [item(household, notes="boom"), item(household)]})
+    assert response.status_code == 200
+    first, second = response.json["results"]
+    assert (first["status"], first["error"]) == ("rejected", "server_error")
+    assert second["status"] == "created"
+    assert visits_count() == 1
+
+
+def test_a_failing_badge_check_keeps_the_visits(api, create_household, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from pwa_app.services import recognition
+
+    def failing(*args, **kwargs):
+        raise IntegrityError("INSERT INTO awards", {}, Exception("a bug in a rule"))
+
+    monkeypatch.setattr(recognition, "evaluate", failing)
+    household = create_household("NI-01")
+    response = api({"visits": [item(household), item(household)]})
+    assert [r["status"] for r in response.json["results"]] == ["created", "created"]
+    db.session.rollback()
+    assert visits_count() == 2
 
 
 def test_a_batch_keeps_the_running_figures_equal_to_a_recount(api, create_household):

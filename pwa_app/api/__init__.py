@@ -17,7 +17,7 @@ def login_then_csrf():
     """
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if not current_user.is_authenticated:
-            from pwa_app.api.errors import error_response
+            from pwa_app.errors import error_response
 
             return error_response(401, "login_required")
         csrf.protect()

@@ -12,21 +12,33 @@ from pwa_app.extensions import db
 from pwa_app.models import Household, Visit
 from pwa_app.services import audit
 from pwa_app.services.scope import scope_households, sees_everything
+from pwa_app.web.args import page_arg
 
 PAGE_SIZE = 1000
-LAST_PAGE = 1_000_000  # far past any real list, and its offset still fits a database integer
 
 
-def household_json(household):
-    """Describe a household for the offline cache: no members, no notes."""
-    return {
+def qr_hash(token):
+    """Return the SHA-256 (hex) of a card's token: enough to recognise a scanned card."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def household_json(household, with_token):
+    """Describe a household for the offline cache: no members, no notes.
+
+    Only staff get the card's token itself; a volunteer's phone gets its hash, which
+    recognises a scanned card offline but cannot stand in for the card (section 4).
+    """
+    described = {
         "code": household.code,
-        "qr_token": household.qr_token,
+        "qr_hash": qr_hash(household.qr_token),
         "head_name": household.head_name,
         "village": household.village.code,
         "tags": household.tags,
         "last_visit_at": household.last_visit_at.isoformat() if household.last_visit_at else None,
     }
+    if with_token:
+        described["qr_token"] = household.qr_token
+    return described
 
 
 def cache_version(user, page):
@@ -52,7 +64,7 @@ def households():
 
     Answers 304 when the caller's If-None-Match still holds, so a refresh costs one query.
     """
-    page = min(max(request.args.get("page", 1, type=int), 1), LAST_PAGE)
+    page = page_arg()
     etag = cache_version(current_user, page)
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
@@ -68,12 +80,10 @@ def households():
     )
     rows = db.session.scalars(stmt).all()
     audit.record("household.list", current_user, api=True, page=page)
-    db.session.commit()
     more = len(rows) > PAGE_SIZE
     response = jsonify(
-        households=[household_json(h) for h in rows[:PAGE_SIZE]],
+        households=[household_json(h, sees_everything(current_user)) for h in rows[:PAGE_SIZE]],
         next=url_for("api.households", page=page + 1) if more else None,
     )
     response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, no-cache"
     return response

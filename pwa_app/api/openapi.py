@@ -3,7 +3,7 @@
 from flask import jsonify
 
 from pwa_app.api import bp
-from pwa_app.api.households import LAST_PAGE
+from pwa_app.web.args import MAX_PAGE
 from pwa_app.web.access import read_only
 
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
@@ -85,10 +85,15 @@ SCHEMAS = {
     },
     "Household": {
         "type": "object",
-        "required": ["code", "qr_token", "head_name", "village", "tags", "last_visit_at"],
+        "required": ["code", "qr_hash", "head_name", "village", "tags", "last_visit_at"],
         "properties": {
             "code": {"type": "string"},
-            "qr_token": {"type": "string"},
+            "qr_hash": {
+                "type": "string",
+                "pattern": "^[0-9a-f]{64}$",
+                "description": "SHA-256 (hex) of the card's token: recognises a scanned card.",
+            },
+            "qr_token": {"type": "string", "description": "The card's token: staff only."},
             "head_name": {"type": "string"},
             "village": {"type": "string"},
             "tags": {"type": "array", "items": {"type": "string"}},
@@ -183,7 +188,7 @@ PATHS = {
                 {
                     "name": "page",
                     "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": LAST_PAGE},
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
                 }
             ],
             "responses": {

@@ -9,28 +9,37 @@ A bad item writes nothing and never sinks the others; a client_uuid seen before 
 import uuid
 from datetime import datetime
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import OperationalError
 
 from pwa_app.api import bp
-from pwa_app.api.errors import error_response
-from pwa_app.extensions import db
-from pwa_app.services import cases, recognition, visits
+from pwa_app.errors import error_response
+from pwa_app.services import cases, visits
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
+from pwa_app.services.validation import control_problem
 
 MAX_ITEMS = 50
 REQUIRED = ("client_uuid", "household", "visited_at", "kind", "wellbeing")
 FIELD_REQUIRED = _l("This field is required.")
+SERVER_ERROR_ITEM = _l(
+    "This visit could not be saved because of a problem on our side. It stays on the phone; "
+    "try again later or tell the centre."
+)
 
 
-def _text(item, name, errors):
+def _text(item, name, errors, path=None):
+    """Return a text member of the item, noting under `path` (or name) why it is unusable."""
     value = item.get(name, "")
+    name = path or name
     if value is None:
         return ""
     if not isinstance(value, str):
         errors[name] = _l("Must be text.")
+        return ""
+    if problem := control_problem(value):
+        errors[name] = problem
         return ""
     return value
 
@@ -48,19 +57,22 @@ def parse_assistance(raw, errors):
             errors[f"assistance.{index}"] = _l("Must be an object.")
             continue
         common = {
-            "status": str(entry.get("status") or ""),
-            "note": str(entry.get("note") or ""),
-            "next_follow_up": entry.get("next_follow_up"),
+            "status": _text(entry, "status", errors, f"assistance.{index}.status"),
+            "note": _text(entry, "note", errors, f"assistance.{index}.note"),
+            "next_follow_up": _text(
+                entry, "next_follow_up", errors, f"assistance.{index}.next_follow_up"
+            ),
         }
         if entry.get("case_id") is not None:
-            if not isinstance(entry["case_id"], int):
+            if not isinstance(entry["case_id"], int) or isinstance(entry["case_id"], bool):
                 errors[f"assistance.{index}.case_id"] = _l("Must be a whole number.")
                 continue
             positions[f"case-{entry['case_id']}"] = f"assistance.{index}"
             changes.append(cases.CaseChange(assistance_id=entry["case_id"], **common))
         else:
             positions[f"new_cases-{len(new_cases)}"] = f"assistance.{index}"
-            new_cases.append(cases.NewCase(program=str(entry.get("program") or ""), **common))
+            program = _text(entry, "program", errors, f"assistance.{index}.program")
+            new_cases.append(cases.NewCase(program=program, **common))
     return new_cases, changes, positions
 
 
@@ -142,46 +154,45 @@ def rejected(client_uuid, code, message, fields=None):
     }
 
 
-def sync_one(item, tally):
-    """Record one item; return its result and the badge rules it can have moved.
+def sync_one(item, recording):
+    """Record one item; return its result. A bad item is rejected alone and writes nothing.
 
-    A rejected item has written nothing (the visit service checks everything first), so the
-    batch's transaction carries on without it; the caller writes the tally and commits.
+    The visit service checks everything before it writes, so the batch's transaction carries
+    on without a rejected item. An unexpected failure of one item is logged and rejects that
+    item only (it stays on the phone), rather than sinking the visits beside it.
     """
     raw_uuid = item.get("client_uuid") if isinstance(item, dict) else None
-    client_uuid = raw_uuid if isinstance(raw_uuid, str) else None  # echoed back as given
+    client_uuid = raw_uuid if isinstance(raw_uuid, str) and not control_problem(raw_uuid) else None
     positions = {}
     try:
         data, positions = parse_item(item)
-        visit, created = visits.log_visit(data, current_user, tally)
-        result = {
-            "client_uuid": visit.client_uuid,
-            "status": "created" if created else "duplicate",
-            "id": visit.id,
-        }
+        visit, created = recording.add(data)
     except ValidationError as error:
-        return rejected(
-            client_uuid, error.code, error.message, api_field_names(error.fields, positions)
-        ), ()
+        fields = api_field_names(error.fields, positions)
+        return rejected(client_uuid, error.code, error.message, fields)
     except NotFound as error:
-        return rejected(
-            client_uuid, "not_found", error.message, {"household": error.message}
-        ), ()
+        return rejected(client_uuid, "not_found", error.message, {"household": error.message})
     except Conflict as error:
-        return rejected(
-            client_uuid, "conflict", error.message, {"client_uuid": error.message}
-        ), ()
-    # A duplicate of the caller's own visit counts too: its first send may have been cut off
-    # before its badges were checked.
-    if not created and visit.volunteer_id != current_user.id:
-        return result, ()
-    return result, recognition.rules_moved_by(visit, bool(data.new_cases or data.case_changes))
+        return rejected(client_uuid, "conflict", error.message, {"client_uuid": error.message})
+    except OperationalError:
+        raise  # busy or lost: the whole batch answers 503 and the phone sends it again
+    except Exception:  # noqa: BLE001  (one item's bug must not cost the others)
+        current_app.logger.exception("sync item %s failed", client_uuid)
+        return rejected(client_uuid, "server_error", SERVER_ERROR_ITEM)
+    return {
+        "client_uuid": visit.client_uuid,
+        "status": "created" if created else "duplicate",
+        "id": visit.id,
+    }
 
 
 @bp.route("/visits/sync", methods=["POST"])
 @login_required
 def sync_visits():
-    """Record a batch of visits; answer one result per item, in order."""
+    """Record a batch of visits; answer one result per item, in order.
+
+    The request commits the batch before the answer leaves (database.py).
+    """
     body = request.get_json(silent=True)
     if body is None:
         return error_response(400, "invalid_json", _l("The body must be JSON."))
@@ -196,40 +207,7 @@ def sync_visits():
             _l("Send at most %(n)d visits per request.", n=MAX_ITEMS),
             fields={"visits": _l("At most %(n)d items.", n=MAX_ITEMS)},
         )
-    results, rules, tally = [], set(), visits.Tally()
-    try:
-        for item in body["visits"]:
-            result, moved = sync_one(item, tally)
-            results.append(result)
-            rules.update(moved)
-        tally.write()
-        db.session.commit()  # the answer goes only after this: a crash before it loses nothing
-    except OperationalError as error:
-        db.session.rollback()
-        g.sqlite_immediate = False  # the answer itself only reads, which WAL allows meanwhile
-        current_app.logger.warning("database busy during sync (%s); the client will retry",
-                                   error.orig)
-        response = error_response(503, "unavailable")
-        response[0].headers["Retry-After"] = "5"
-        return response
-    if rules:
-        award_badges(sorted(rules))
+    recording = visits.Recording(current_user)
+    results = [sync_one(item, recording) for item in body["visits"]]
+    recording.finish()
     return {"results": results}
-
-
-def award_badges(rules):
-    """Award the badges the batch earned; the visits are kept whatever happens here.
-
-    A failure is logged and left to the scheduled `badges evaluate`, so that it can never
-    hold a visit back in the phone's outbox.
-    """
-    try:
-        recognition.evaluate(current_user, rules)
-        db.session.commit()
-    except OperationalError as error:
-        db.session.rollback()
-        current_app.logger.warning("database busy for the badge check after a sync (%s); "
-                                   "visits are saved, `badges evaluate` catches up", error.orig)
-    except SQLAlchemyError:
-        db.session.rollback()
-        current_app.logger.exception("badge check after a sync failed; visits are saved")

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from pwa_app.api import bp
-from pwa_app.api.errors import error_response
+from pwa_app.errors import error_response
 from pwa_app.extensions import db
 from pwa_app.models import AssistanceEvent
 from pwa_app.services import audit, visits
@@ -68,5 +68,4 @@ def list_visits():
         ):
             events.setdefault(event.visit_id, []).append(event)
     audit.record("visit.list", current_user, household=household, api=True)
-    db.session.commit()
     return {"household": household.code, "visits": [visit_json(v, events) for v in rows]}

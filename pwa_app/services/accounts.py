@@ -142,12 +142,10 @@ def update_user(user, data, by):
     return user
 
 
-def authenticate(phone, password, address):
-    """Return the user for a phone and password; throttle repeated failures."""
+def _refuse_when_throttled(keys):
+    """Raise Throttled when the keys have failed too often; parallel guesses queue first."""
     config = current_app.config
-    normalized = normalize_phone(phone) or (phone or "").strip()[:30]
-    keys = [f"phone:{normalized}", f"ip:{address}"]
-    throttle.hold(LOGIN_BUCKET, keys)  # parallel guesses queue: each sees the others' failures
+    throttle.hold(LOGIN_BUCKET, keys)  # each parallel guess sees the others' failures
     if throttle.is_limited(
         LOGIN_BUCKET, keys, config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW"]
     ):
@@ -155,6 +153,13 @@ def authenticate(phone, password, address):
             _l("Too many failed attempts. Wait 15 minutes and try again, or ask staff to help."),
             retry_after=int(config["LOGIN_WINDOW"].total_seconds()),
         )
+
+
+def authenticate(phone, password, address):
+    """Return the user for a phone and password; throttle repeated failures."""
+    normalized = normalize_phone(phone) or (phone or "").strip()[:30]
+    keys = [f"phone:{normalized}", f"ip:{address}"]
+    _refuse_when_throttled(keys)
     user = find_by_phone(phone)
     ok = passwords.verify_password(user.password_hash if user else passwords.dummy_hash(), password)
     if not ok or user is None:
@@ -175,8 +180,15 @@ def end_sessions(user):
 
 
 def change_password(user, current_password, new_password):
-    """Change one's own password after checking the current one; end other sessions."""
+    """Change one's own password after checking the current one; end other sessions.
+
+    Wrong current passwords count like failed logins of the same phone, so a stolen session
+    cannot guess the password here more often than at the login page.
+    """
+    keys = [f"phone:{user.phone}"]
+    _refuse_when_throttled(keys)
     if not passwords.verify_password(user.password_hash, current_password):
+        throttle.record(LOGIN_BUCKET, keys)
         raise ValidationError(fields={"current_password": _l("Your current password is wrong.")})
     if problem := passwords.problem(new_password, user.phone):
         raise ValidationError(fields={"new_password": problem})

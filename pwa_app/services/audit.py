@@ -29,6 +29,7 @@ def record(action, user=None, obj=None, household=None, **detail):
 
 
 PAGE_SIZE = 100
+MAX_PAGE = 1_000_000  # far past any real trail; its offset still fits a database integer
 
 
 @dataclass
@@ -62,7 +63,7 @@ class AuditQuery:
             household=(args.get("household") or "")[:20].upper(),
             start=dates["from"],
             end=dates["to"],
-            page=max(args.get("page", 1, type=int), 1),
+            page=min(max(args.get("page", 1, type=int), 1), MAX_PAGE),
         )
 
 

@@ -12,6 +12,7 @@ from pwa_app.models import Assistance, AssistanceEvent, WelfareProgram
 from pwa_app.models.base import utcnow
 from pwa_app.services.scope import scope_villages
 from pwa_app.services.summaries import LOCAL_TZ
+from pwa_app.services.validation import control_problem
 from pwa_app.vocab import (
     ASSISTANCE_STATUSES,
     ASSISTANCE_TRANSITIONS,
@@ -91,10 +92,16 @@ def check_new(entry, prefix, errors):
         errors[f"{prefix}-program"] = _l("Choose a welfare programme from the list.")
     if entry.status not in ASSISTANCE_STATUSES:
         errors[f"{prefix}-status"] = _l("Choose a status.")
-    if len(entry.note or "") > NOTE_MAX:
-        errors[f"{prefix}-note"] = _l("Use at most %(n)d characters.", n=NOTE_MAX)
+    _check_note(entry.note, f"{prefix}-note", errors)
     follow_up = check_follow_up(entry.next_follow_up, errors, f"{prefix}-next_follow_up")
     return (program, follow_up) if len(errors) == before else None
+
+
+def _check_note(note, name, errors):
+    if problem := control_problem(note):
+        errors[name] = problem
+    elif len(note or "") > NOTE_MAX:
+        errors[name] = _l("Use at most %(n)d characters.", n=NOTE_MAX)
 
 
 def check_change(case, change, prefix, errors):
@@ -105,8 +112,7 @@ def check_change(case, change, prefix, errors):
                 "A case that is %(status)s cannot become that.",
                 status=ASSISTANCE_STATUSES[case.status],
             )
-    if len(change.note or "") > NOTE_MAX:
-        errors[f"{prefix}-note"] = _l("Use at most %(n)d characters.", n=NOTE_MAX)
+    _check_note(change.note, f"{prefix}-note", errors)
     return check_follow_up(change.next_follow_up, errors, f"{prefix}-next_follow_up")
 
 

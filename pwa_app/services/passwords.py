@@ -45,11 +45,12 @@ def problem(password, phone=None):
 
 def _hasher():
     config = current_app.config
-    return PasswordHasher(
-        time_cost=config["PASSWORD_HASH_TIME_COST"],
-        memory_cost=config["PASSWORD_HASH_MEMORY_KIB"],
-        parallelism=1,
-    )
+    return _hasher_for(config["PASSWORD_HASH_TIME_COST"], config["PASSWORD_HASH_MEMORY_KIB"])
+
+
+@cache
+def _hasher_for(time_cost, memory_kib):
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
 
 
 def hash_password(password):
@@ -71,11 +72,13 @@ def needs_rehash(password_hash):
 
 
 def dummy_hash():
-    """Return a hash to verify against when the phone is unknown, so timing does not tell."""
-    config = current_app.config
-    return _dummy_hash(config["PASSWORD_HASH_TIME_COST"], config["PASSWORD_HASH_MEMORY_KIB"])
+    """Return a hash to verify against when the phone is unknown, so timing does not tell.
+
+    It is made by the same hasher as real ones: the same cost, memory and parallelism.
+    """
+    return _dummy_hash(_hasher())
 
 
 @cache
-def _dummy_hash(time_cost, memory_kib):
-    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib).hash("not-a-password")
+def _dummy_hash(hasher):
+    return hasher.hash("not-a-password")

@@ -12,7 +12,6 @@ from pwa_app.models import (
     AssistanceEvent,
     AuditEvent,
     HelpRequest,
-    Household,
     HouseholdTag,
     Visit,
 )

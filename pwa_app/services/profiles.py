@@ -1,7 +1,7 @@
 """Volunteer profiles: activity, coverage and welfare results, counted in SQL."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload

@@ -1,12 +1,13 @@
 """Recognition: badges earned by rule or given by staff, thanks, and what a volunteer sees."""
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from pwa_app.extensions import db
@@ -30,6 +31,7 @@ from pwa_app.services.summaries import LOCAL_TZ
 
 CITATION_MAX = 1000
 MESSAGE_MAX = 500
+log = logging.getLogger(__name__)
 
 
 # --- What each automatic rule counts ------------------------------------------------------
@@ -229,6 +231,23 @@ def evaluate(volunteer, rules=None):
                          rule=badge.rule)
             earned.append(award)
     return earned
+
+
+def award_earned(volunteer, rules):
+    """Award what an event (visits recorded, a visit confirmed) earned, in a savepoint.
+
+    The event is what matters: a badge check that fails (a lock timeout, a bug) is rolled
+    back alone and logged, the event is kept, and the scheduled `badges evaluate` catches
+    up. Returns the new awards.
+    """
+    if not rules:
+        return []
+    try:
+        with db.session.begin_nested():
+            return evaluate(volunteer, rules)
+    except SQLAlchemyError:
+        log.exception("badge check failed; the event is kept, `badges evaluate` catches up")
+        return []
 
 
 def evaluate_all():

@@ -1,11 +1,17 @@
 """Small checks shared by every form and import: phone numbers, names, lengths."""
 
+import math
 import re
 
 from flask_babel import lazy_gettext as _l
 
 PHONE_RE = re.compile(r"^0\d{8,9}$")
 NAME_MAX = 120
+
+# What no text we store may hold, wherever it comes from (a form, a sync, an import): control
+# characters other than tab, newline and carriage return (a NUL is refused by PostgreSQL and
+# breaks Excel files), lone surrogates (not text at all) and the non-characters U+FFFE/U+FFFF.
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def normalize_phone(raw):
@@ -27,8 +33,43 @@ def phone_problem(raw, required=True):
     return None
 
 
+def control_problem(value):
+    """Return why a text holds a character we never store, or None when it is clean."""
+    if not isinstance(value, str):
+        return None
+    found = FORBIDDEN_CHARACTERS.search(value)
+    if found is None:
+        return None
+    code = "U+%04X" % ord(found.group())
+    return _l(
+        "Remove the hidden control character (code %(code)s) at position %(pos)d.",
+        code=code,
+        pos=found.start() + 1,
+    )
+
+
+def without_controls(value):
+    """Return the text with the characters we never store taken out."""
+    return FORBIDDEN_CHARACTERS.sub("", value)
+
+
+def finite_number(value):
+    """Return a value as a finite float; raise ValueError for anything else.
+
+    Booleans are not numbers, and neither are infinity or NaN (however they are spelled).
+    """
+    if isinstance(value, bool) or value is None:
+        raise ValueError("not a number")
+    number = float(value.strip() if isinstance(value, str) else value)
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number
+
+
 def text_problem(value, max_length, required=True):
-    """Return why a text value is empty or too long, or None."""
+    """Return why a text value is empty, too long or holds a control character, or None."""
+    if problem := control_problem(value):
+        return problem
     value = (value or "").strip()
     if required and not value:
         return _l("This field is required.")

@@ -15,10 +15,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from pwa_app.extensions import db
 from pwa_app.models import Assistance, Household, Visit, VisitNeed
 from pwa_app.models.base import utcnow
-from pwa_app.services import audit, cases, households, memo, visit_days
+from pwa_app.services import audit, cases, households, memo, recognition, visit_days
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
 from pwa_app.services.scope import may_see_household, sees_everything
 from pwa_app.services.summaries import LOCAL_TZ
+from pwa_app.services.validation import control_problem, finite_number, without_controls
 from pwa_app.vocab import NEEDS, OPEN_ASSISTANCE_STATUSES, VISIT_KINDS, WELLBEING
 
 NOTES_MAX = 4000
@@ -26,6 +27,7 @@ EDIT_WINDOW = timedelta(hours=24)
 CLOCK_SKEW = timedelta(minutes=10)
 OLDEST = timedelta(days=30)
 MAX_NEW_CASES = 20
+CONFIRM_WINDOW = timedelta(days=1)  # a household confirms a visit of today, not of last week
 
 
 @dataclass
@@ -90,9 +92,9 @@ def _check_location(data, errors):
     if data.lat in (None, "") and data.lon in (None, ""):
         return None, None, None
     try:
-        lat, lon = float(data.lat), float(data.lon)
-        accuracy = float(data.accuracy) if data.accuracy not in (None, "") else None
-    except (TypeError, ValueError):
+        lat, lon = finite_number(data.lat), finite_number(data.lon)
+        accuracy = finite_number(data.accuracy) if data.accuracy not in (None, "") else None
+    except (TypeError, ValueError, OverflowError):
         errors["location"] = _l("The location could not be read. Try the button again.")
         return None, None, None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (accuracy is not None and accuracy < 0):
@@ -112,8 +114,11 @@ def check_fields(data, now=None):
         errors["wellbeing"] = _l("Choose how the household is doing.")
     unknown = [need for need in data.needs if need not in NEEDS]
     if unknown:
-        errors["needs"] = _l("Unknown need: %(needs)s", needs=", ".join(map(str, unknown)))
-    if len(data.notes or "") > NOTES_MAX:
+        shown = [without_controls(str(need))[:30] for need in unknown[:5]]
+        errors["needs"] = _l("Unknown need: %(needs)s", needs=", ".join(shown))
+    if problem := control_problem(data.notes):
+        errors["notes"] = problem
+    elif len(data.notes or "") > NOTES_MAX:
         errors["notes"] = _l(
             "Notes can be at most %(n)d characters (you typed %(m)d).",
             n=NOTES_MAX,
@@ -197,7 +202,8 @@ def fingerprint(data):
         "case_changes": [asdict(change) for change in data.case_changes],
     }
     encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(encoded.encode()).hexdigest()
+    # (surrogatepass: a hash must never fail, whatever a malformed item holds)
+    return hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _replay(existing, data):
@@ -311,6 +317,42 @@ def log_visit(data, user, tally=None):
     return visit, True
 
 
+class Recording:
+    """Visits recorded together (one form, one sync batch), then the badges they earned.
+
+    The one way visits are saved: `add()` each visit, then `finish()`, which writes the
+    running figures once and checks the badges last, in a savepoint, so that a badge check
+    that fails never takes a visit with it. The request commits.
+    """
+
+    def __init__(self, user):
+        self.user = user
+        self.tally = Tally()
+        self.rules = set()
+
+    def add(self, data):
+        """Record one visit; return (visit, created). Raises the visit's domain errors."""
+        visit, created = log_visit(data, self.user, self.tally)
+        # A duplicate of the caller's own visit counts too: its first send may have been cut
+        # off before its badges were checked.
+        if created or visit.volunteer_id == self.user.id:
+            with_cases = bool(data.new_cases or data.case_changes)
+            self.rules.update(recognition.rules_moved_by(visit, with_cases))
+        return visit, created
+
+    def finish(self):
+        """Write the running figures and award the badges earned; return the new awards."""
+        self.tally.write()
+        return recognition.award_earned(self.user, sorted(self.rules))
+
+
+def record_visit(data, user):
+    """Record one visit and award what it earned; return (visit, created, new awards)."""
+    recording = Recording(user)
+    visit, created = recording.add(data)
+    return visit, created, recording.finish()
+
+
 def advance_last_visit(owner, visited_at):
     """Move a household's or a volunteer's last visit forward to visited_at, never back.
 
@@ -417,26 +459,37 @@ def visible_visits(user, household, limit=100):
     return db.session.scalars(stmt.order_by(Visit.visited_at.desc()).limit(limit)).all()
 
 
-def confirm_recent(household, now=None):
-    """Mark the household's latest unconfirmed visit of the last 24 hours as confirmed."""
+def confirm_recent(household, now=None, **details):
+    """Confirm the household's latest unconfirmed visit of the last day; award what it earned.
+
+    Returns the visit, or None when there is none to confirm. `details` (where the
+    confirmation came from) go to the audit log, where staff look for patterns.
+    """
     now = now or utcnow()
     visit = recent_unconfirmed(household, now)
     if visit is None:
         return None
     visit.confirmed_by_household_at = now
-    audit.record("visit.confirm", None, visit, household)
+    audit.record(
+        "visit.confirm", None, visit, household,
+        volunteer=visit.volunteer_id,
+        seconds_after_sync=int((now - visit.received_at).total_seconds()),
+        **details,
+    )
+    recognition.award_earned(visit.volunteer, ("confirmed_visits",))
     return visit
 
 
 def recent_unconfirmed(household, now=None):
-    """Return the latest visit of the last 24 hours not yet confirmed, or None."""
+    """Return the latest visit not yet confirmed that happened, and reached us, within a day."""
     now = now or utcnow()
     return db.session.scalar(
         select(Visit)
         .where(
             Visit.household_id == household.id,
             Visit.deleted_at.is_(None),
-            Visit.visited_at >= now - timedelta(hours=24),
+            Visit.visited_at >= now - CONFIRM_WINDOW,
+            Visit.received_at >= now - CONFIRM_WINDOW,
             Visit.confirmed_by_household_at.is_(None),
         )
         .order_by(Visit.visited_at.desc())

@@ -4,7 +4,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
@@ -16,13 +15,13 @@ from pwa_app.services import audit as audit_service
 from pwa_app.services.errors import ValidationError
 from pwa_app.vocab import ROLES
 from pwa_app.web.access import admin_required
-from pwa_app.web.forms import REQUIRED, attach_errors
+from pwa_app.web.forms import AppForm, REQUIRED, attach_errors, refuse
 from pwa_app.web.choices import area_choices
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-class UserForm(FlaskForm):
+class UserForm(AppForm):
     """A user's identity, role and areas; the password only when creating."""
 
     display_name = StringField(_l("Name"))
@@ -36,7 +35,7 @@ class UserForm(FlaskForm):
     password = PasswordField(_l("Password"))
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(AppForm):
     """A new password set by an administrator."""
 
     password = PasswordField(_l("New password"), validators=[DataRequired(REQUIRED)])
@@ -75,7 +74,6 @@ def new_user():
         except ValidationError as error:
             attach_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Account created for %(name)s.", name=user.display_name), "ok")
             return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() else 200
@@ -95,10 +93,8 @@ def edit_user(user_id):
         try:
             accounts.update_user(user, user_input(form, with_password=False), by=current_user)
         except ValidationError as error:
-            db.session.rollback()
             attach_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Changes saved."), "ok")
             return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() else 200
@@ -122,7 +118,6 @@ def reset_password(user_id):
         except ValidationError as error:
             attach_errors(form, error)
         else:
-            db.session.commit()
             flash(_("New password set. The user must log in again."), "ok")
             return redirect(url_for("admin.edit_user", user_id=user.id))
     edit_form = UserForm(obj=user)
@@ -143,15 +138,13 @@ def set_active(user_id):
     try:
         accounts.set_active(user, active, by=current_user)
     except ValidationError as error:
-        flash(str(error.message), "error")
-        return redirect(url_for("admin.edit_user", user_id=user.id))
-    db.session.commit()
+        return refuse(error, url_for("admin.edit_user", user_id=user.id))
     flash(_("Account reactivated.") if active else _("Account deactivated."), "ok")
     return redirect(url_for("admin.users"))
 
 
 
-class BadgeForm(FlaskForm):
+class BadgeForm(AppForm):
     """A badge of the catalogue: names, descriptions, image, threshold, active."""
 
     name_th = StringField(_l("Name (Thai)"))
@@ -209,10 +202,8 @@ def edit_badge(badge_id=None):
                 current_user,
             )
         except ValidationError as error:
-            db.session.rollback()
             attach_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Badge saved."), "ok")
             return redirect(url_for("admin.edit_badge", badge_id=saved.id))
     status = 400 if form.is_submitted() else 200
@@ -232,7 +223,6 @@ def audit_log():
         errors = {}
     events, total = audit_service.search(query)
     audit_service.record("audit.view", current_user)
-    db.session.commit()
     return render_template(
         "admin/audit.html",
         events=events,

@@ -6,19 +6,19 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from pwa_app.extensions import db
+from pwa_app.database import keep_on_error
+from pwa_app.web.devices import mark_worker_device
 from pwa_app.services import accounts
 from pwa_app.services.errors import Throttled, ValidationError
 from pwa_app.services.passwords import MAX_LENGTH
-from pwa_app.web.forms import REQUIRED, attach_errors
+from pwa_app.web.forms import AppForm, REQUIRED, attach_errors
 
 bp = Blueprint("auth", __name__)
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     """Phone number and password."""
 
     phone = StringField(
@@ -37,7 +37,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(AppForm):
     """The current password and a new one, twice."""
 
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
@@ -67,20 +67,16 @@ def login():
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(form.phone.data, form.password.data, request.remote_addr)
-        except Throttled as error:
-            db.session.commit()
+        except (Throttled, ValidationError) as error:
+            keep_on_error()  # a failed attempt counts towards the throttle
             form.form_errors.append(str(error.message))
-            status = 429
-        except ValidationError as error:
-            db.session.commit()
-            form.form_errors.append(str(error.message))
-            status = 401
+            status = 429 if isinstance(error, Throttled) else 401
         else:
             session.clear()
             login_user(user, remember=True)
             session.permanent = True
-            db.session.commit()
-            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+            target = safe_next(request.args.get("next")) or url_for("home.index")
+            return mark_worker_device(redirect(target), user)
     elif form.is_submitted():
         status = 400
     response = render_template("auth/login.html", form=form)
@@ -93,7 +89,6 @@ def login():
 def logout():
     """End the user's sessions everywhere and go back to the login page."""
     accounts.end_sessions(current_user)
-    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
@@ -105,6 +100,7 @@ def logout():
 def change_password():
     """Let any user change their own password."""
     form = PasswordChangeForm()
+    status, headers = 400 if form.is_submitted() else 200, {}
     if form.validate_on_submit():
         if form.new_password.data != form.confirm_password.data:
             form.confirm_password.errors.append(_("The two new passwords do not match."))
@@ -113,13 +109,15 @@ def change_password():
                 accounts.change_password(
                     current_user, form.current_password.data, form.new_password.data
                 )
+            except Throttled as error:
+                form.form_errors.append(str(error.message))
+                status, headers = 429, {"Retry-After": str(error.retry_after)}
             except ValidationError as error:
+                keep_on_error()  # a wrong current password counts towards the throttle
                 attach_errors(form, error)
             else:
-                db.session.commit()
                 login_user(current_user._get_current_object(), remember=True)
                 flash(_("Your password has been changed. Other devices are logged out."), "ok")
                 return redirect(url_for("home.index"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("account/password.html", form=form), status
+    return render_template("account/password.html", form=form), status, headers
 

@@ -6,7 +6,6 @@ from sqlalchemy import select
 from pwa_app.extensions import db
 from pwa_app.models import Badge
 from pwa_app.services import cards, credentials, recognition
-from pwa_app.services.errors import NotFound
 from pwa_app.urls import absolute
 from pwa_app.web.access import read_only
 
@@ -17,10 +16,7 @@ JSON_LD = "application/ld+json"
 
 def find_award(public_id):
     """Return the award with this public id, or 404."""
-    try:
-        return recognition.award_by_public_id(public_id)
-    except NotFound:
-        abort(404)
+    return recognition.award_by_public_id(public_id)
 
 
 def png_of(badge):

@@ -7,7 +7,6 @@ from pwa_app.services import dashboard
 from pwa_app.services.errors import ValidationError
 from pwa_app.vocab import ASSISTANCE_STATUSES
 from pwa_app.web import charts
-from pwa_app.extensions import db
 from pwa_app.web.access import staff_required
 from pwa_app.web.choices import area_choices
 from pwa_app.web.templating import localized
@@ -37,7 +36,6 @@ def index():
     """Show figures, pictures and lists for the chosen period and area."""
     period, area, errors = filters_from(request.args)
     board = dashboard.build(period, area, current_user)
-    db.session.commit()  # keeps the figures of ended periods for the next look
     return render_template(
         "dashboard/index.html",
         board=board,

@@ -1,8 +1,62 @@
 """Helpers shared by the forms of every blueprint."""
 
+from flask import flash, redirect
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FieldList, FormField
+
+from pwa_app.database import discard
+from pwa_app.services.validation import control_problem, without_controls
 
 REQUIRED = _l("This field is required.")
+
+
+class AppForm(FlaskForm):
+    """The base of every form: a field holding a character we never store is refused.
+
+    The field is shown again with the character taken out, so one more tap saves it.
+    """
+
+    def validate(self, extra_validators=None):
+        """Validate the fields, then refuse control characters in any of them."""
+        valid = super().validate(extra_validators)
+        return _refuse_controls(self) and valid
+
+
+def _refuse_controls(form):
+    clean = True
+    for field in form:
+        if isinstance(field, FormField):
+            clean = _refuse_controls(field.form) and clean
+        elif isinstance(field, FieldList):
+            for entry in field.entries:
+                clean = (_refuse_controls(entry.form) if isinstance(entry, FormField)
+                         else _refuse_field(entry)) and clean
+        else:
+            clean = _refuse_field(field) and clean
+    return clean
+
+
+def _refuse_field(field):
+    values = field.data if isinstance(field.data, list) else [field.data]
+    bad = next((v for v in values if isinstance(v, str) and control_problem(v)), None)
+    if bad is None:
+        return True
+    code = "U+%04X" % ord(next(c for c in bad if without_controls(c) == ""))
+    field.errors = [
+        *field.errors,
+        _(
+            "This text had a hidden control character (%(code)s), perhaps copied from another "
+            "app. We took it out: check the text and save again.",
+            code=code,
+        ),
+    ]
+    if isinstance(field.data, list):
+        field.data = [without_controls(v) if isinstance(v, str) else v for v in field.data]
+    else:
+        field.data = without_controls(field.data)
+    return False
 
 
 def find_field(form, name):
@@ -39,3 +93,15 @@ def choices_of(vocabulary):
     from wtforms.fields.choices import SelectChoice
 
     return [SelectChoice(code, label) for code, label in vocabulary.items()]
+
+
+def message_of(error):
+    """Return a domain error's text for a flash message: its fields' messages, else its own."""
+    return " ".join(str(m) for m in error.fields.values()) or str(error.message)
+
+
+def refuse(error, target):
+    """Show a service's refusal as a warning and go to target; nothing of the request is kept."""
+    discard()
+    flash(message_of(error), "warning")
+    return redirect(target)

@@ -1,23 +1,23 @@
 """Households: the list, a household's page, editing, members, cards and CSV import."""
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from pwa_app.extensions import db
 from pwa_app.models import Area, Household
 from pwa_app.services import audit, cards, cases, households, imports, privacy, visits
-from pwa_app.services.errors import NotFound, ValidationError
+from pwa_app.services.errors import ValidationError
 from pwa_app.services.scope import household_for
 from pwa_app.vocab import HOUSEHOLD_TAGS, SEXES
 from pwa_app.web.access import staff_required
-from pwa_app.web.forms import attach_errors, choices_of
+from pwa_app.web.args import int_or_none, page_arg
+from pwa_app.web.forms import AppForm, attach_errors, choices_of
 from pwa_app.web.choices import village_choices
 
 bp = Blueprint("households", __name__, url_prefix="/households")
@@ -25,7 +25,7 @@ bp = Blueprint("households", __name__, url_prefix="/households")
 CARDS_PER_SHEET = 80
 
 
-class HouseholdForm(FlaskForm):
+class HouseholdForm(AppForm):
     """A household's address, head, contact, tags, volunteer and consent."""
 
     code = StringField(_l("Household code"))
@@ -42,7 +42,7 @@ class HouseholdForm(FlaskForm):
     consent_scope = StringField(_l("Consent covers"))
 
 
-class MemberForm(FlaskForm):
+class MemberForm(AppForm):
     """A person living in the household."""
 
     name = StringField(_l("Name"))
@@ -51,7 +51,7 @@ class MemberForm(FlaskForm):
     tags = SelectMultipleField(_l("Target groups"), validate_choice=False)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(AppForm):
     """A CSV file of households."""
 
     file = FileField(_l("CSV file"))
@@ -84,7 +84,7 @@ def household_input(form):
         tags=form.tags.data or [],
         lat=form.lat.data,
         lon=form.lon.data,
-        assigned_volunteer_id=int(volunteer) if volunteer and volunteer.isdigit() else None,
+        assigned_volunteer_id=int_or_none(volunteer),
         consent_at=consent_at,
         consent_scope=form.consent_scope.data or "",
     )
@@ -92,10 +92,7 @@ def household_input(form):
 
 def get_household(code):
     """Return the household with this code if the current user may see it, else 404."""
-    try:
-        return household_for(current_user, code)
-    except NotFound:
-        abort(404)
+    return household_for(current_user, code)
 
 
 @bp.route("")
@@ -103,18 +100,17 @@ def get_household(code):
 def index():
     """List the households the user may see, with search and filters."""
     args = request.args
-    stale = args.get("stale", type=int)
+    stale = int_or_none(args.get("stale"))
     query = households.HouseholdQuery(
         text=args.get("q", "")[:100],
         village=args.get("village", "")[:10].upper(),
         tag=args.get("tag", "") if args.get("tag") in HOUSEHOLD_TAGS else "",
         stale_days=stale if stale in households.STALE_CHOICES else None,
         archived=args.get("archived") == "1",
-        page=max(args.get("page", 1, type=int), 1),
+        page=page_arg(),
     )
     rows, total = households.search(current_user, query)
     audit.record("household.list", current_user, results=len(rows), q=query.text or None)
-    db.session.commit()
     return render_template(
         "households/index.html",
         households=rows,
@@ -139,7 +135,6 @@ def new():
         except ValidationError as error:
             attach_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Household %(code)s added.", code=household.code), "ok")
             return redirect(url_for("households.detail", code=household.code))
     return render_template("households/form.html", form=form, household=None), (
@@ -153,7 +148,6 @@ def detail(code):
     """Show a household: details, members, open cases and the visit timeline."""
     household = get_household(code)
     audit.record("household.view", current_user, household, household)
-    db.session.commit()
     return render_template(
         "households/detail.html",
         household=household,
@@ -183,10 +177,8 @@ def edit(code):
         try:
             households.update(household, household_input(form), current_user)
         except ValidationError as error:
-            db.session.rollback()
             attach_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Changes saved."), "ok")
             return redirect(url_for("households.detail", code=household.code))
     return render_template("households/form.html", form=form, household=household), (
@@ -201,7 +193,6 @@ def archive(code):
     household = get_household(code)
     archived = request.form.get("archived") == "1"
     households.set_archived(household, archived, current_user)
-    db.session.commit()
     flash(_("Household archived; its card no longer works.") if archived else _("Household restored."), "ok")
     return redirect(url_for("households.detail", code=household.code))
 
@@ -212,7 +203,6 @@ def rotate(code):
     """Issue a new card token; the old card stops working at once."""
     household = get_household(code)
     households.rotate_token(household, current_user)
-    db.session.commit()
     flash(_("New card issued. The old card no longer works; print the new one."), "ok")
     return redirect(url_for("households.cards_sheet", household=household.code))
 
@@ -229,11 +219,7 @@ def add_member(code):
 def edit_member(code, member_id):
     """Change a member's details."""
     household = get_household(code)
-    try:
-        member = households.member_of(household, member_id)
-    except NotFound:
-        abort(404)
-    return _save_member(household, member)
+    return _save_member(household, households.member_of(household, member_id))
 
 
 def fill_member_choices(form):
@@ -258,10 +244,8 @@ def _save_member(household, member):
         try:
             households.save_member(household, data, current_user, member)
         except ValidationError as error:
-            db.session.rollback()
             attach_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Member saved."), "ok")
             return redirect(url_for("households.detail", code=household.code, _anchor="members"))
     status = 400 if form.is_submitted() else 200
@@ -275,11 +259,7 @@ def _save_member(household, member):
 def delete_member(code, member_id):
     """Remove a member from the household."""
     household = get_household(code)
-    try:
-        households.remove_member(households.member_of(household, member_id), current_user)
-    except NotFound:
-        abort(404)
-    db.session.commit()
+    households.remove_member(households.member_of(household, member_id), current_user)
     flash(_("Member removed."), "ok")
     return redirect(url_for("households.detail", code=household.code, _anchor="members"))
 
@@ -296,7 +276,6 @@ def exported(code, form):
     household = get_household(code)
     data = privacy.household_record(household)
     audit.record("household.export", current_user, household, household, format=form)
-    db.session.commit()
     return household, data
 
 
@@ -327,7 +306,6 @@ def anonymise(code):
         flash(_("Type the household code to confirm the erasure."), "warning")
         return redirect(url_for("households.detail", code=household.code, _anchor="privacy"))
     privacy.anonymise(household, current_user)
-    db.session.commit()
     flash(_("The household's personal data was erased. Its visits still count in the figures."), "ok")
     return redirect(url_for("households.detail", code=household.code))
 
@@ -345,11 +323,10 @@ def cards_sheet():
         stmt = stmt.join(Area, Household.village_id == Area.id).where(
             (Area.code == village) | (Area.code.like(f"{village}-%"))
         )
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     selected = db.session.scalars(stmt.limit(CARDS_PER_SHEET).offset((page - 1) * CARDS_PER_SHEET)).all()
     audit.record("household.cards", current_user, village=village or None, household=code or None,
                  count=len(selected))
-    db.session.commit()
     return render_template(
         "households/cards.html",
         cards=[(h, cards.qr_svg(card_url(h), h.code)) for h in selected],

@@ -1,24 +1,25 @@
 """The household's own card page: reach the volunteer, ask for help, confirm a visit."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 
-from pwa_app.extensions import db
-from pwa_app.services import help_requests, households, recognition, visits
-from pwa_app.services.errors import NotFound, Throttled, ValidationError
+from pwa_app.database import keep_on_error
+from pwa_app.errors import render_error
+from pwa_app.services import audit, help_requests, households, visits
+from pwa_app.services.errors import Throttled, ValidationError
 from pwa_app.services.scope import may_see_household, sees_everything
 from pwa_app.vocab import HELP_CATEGORIES
 from pwa_app.web.access import read_only
-from pwa_app.web.forms import attach_errors, choices_of
+from pwa_app.web.devices import worker_on_this_device
+from pwa_app.web.forms import AppForm, attach_errors, choices_of
 
 bp = Blueprint("public", __name__)
 
 
-class HelpRequestForm(FlaskForm):
+class HelpRequestForm(AppForm):
     """What the household needs, in its own words."""
 
     category = RadioField(_l("What do you need help with?"), validate_choice=False)
@@ -28,10 +29,7 @@ class HelpRequestForm(FlaskForm):
 
 def card_household(token):
     """Return the household of a live card, or 404."""
-    try:
-        return households.by_token(token)
-    except NotFound:
-        abort(404)
+    return households.by_token(token)
 
 
 def render_card(household, form=None, status=200, headers=None):
@@ -43,7 +41,7 @@ def render_card(household, form=None, status=200, headers=None):
         "public/card.html",
         household=household,
         volunteer=volunteer if volunteer is not None and volunteer.active else None,
-        can_confirm=visits.recent_unconfirmed(household) is not None,
+        can_confirm=may_confirm() and visits.recent_unconfirmed(household) is not None,
         form=form,
     ), status, headers or {}
 
@@ -85,20 +83,37 @@ def ask_for_help(token):
     except ValidationError as error:
         attach_errors(form, error)
         return render_card(household, form, 400)
-    db.session.commit()
     flash(_("Your request has been sent. Your volunteer or the centre will contact you."), "ok")
     return redirect(url_for("public.card", token=token))
+
+
+def may_confirm():
+    """Tell whether this caller may confirm a visit as the household.
+
+    Not from a logged-in session, and not from a phone a volunteer or staff member has
+    logged in on: a confirmation should come from the household's own phone.
+    """
+    return not current_user.is_authenticated and worker_on_this_device() is None
 
 
 @bp.route("/h/<token>/confirm", methods=["POST"])
 def confirm_visit(token):
     """Let the household confirm that a volunteer visited today."""
     household = card_household(token)
+    if not may_confirm():
+        audit.record(
+            "visit.confirm_refused", None, household, household,
+            session_user=current_user.id if current_user.is_authenticated else None,
+            device_user=worker_on_this_device(),
+        )
+        keep_on_error()  # the refused attempt stays in the audit log for staff to see
+        return render_error(403, _(
+            "Visits are confirmed by the household, on its own phone. This phone has been "
+            "used to log in to the app, so it cannot confirm a visit."
+        ))
     visit = visits.confirm_recent(household)
     if visit is None:
         flash(_("There is no visit from the last 24 hours to confirm."), "warning")
     else:
-        recognition.evaluate(visit.volunteer, ("confirmed_visits",))
-        db.session.commit()
         flash(_("Thank you for confirming the visit."), "ok")
     return redirect(url_for("public.card", token=token))

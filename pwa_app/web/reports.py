@@ -7,13 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from pwa_app import vocab
-from pwa_app.extensions import db
 from pwa_app.services import audit, dashboard, reports
 from pwa_app.services.cases import today
 from pwa_app.services.errors import ValidationError
 from pwa_app.web.access import staff_required
 from pwa_app.web.choices import area_choices
-from pwa_app.web.errors import render_error
+from pwa_app.errors import render_error
 from pwa_app.web.templating import localized
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -66,7 +65,6 @@ def visits_csv():
     audit.record("report.export", current_user, format="csv", rows=total,
                  start=period.start.isoformat(), end=period.end.isoformat(),
                  area=area.code if area else None)
-    db.session.commit()
     body = reports.csv_stream(header(), reports.rows(period, villages, label))
     response = Response(stream_with_context(body), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename(period, area, "csv")}"'
@@ -91,7 +89,6 @@ def visits_xlsx():
     audit.record("report.export", current_user, format="xlsx", rows=total,
                  start=period.start.isoformat(), end=period.end.isoformat(),
                  area=area.code if area else None)
-    db.session.commit()
     content = reports.xlsx_bytes(header(), reports.rows(period, villages, label), _("Visits"))
     return Response(
         content,
@@ -121,7 +118,6 @@ def monthly():
     rows = reports.monthly_summary(period, dashboard.village_ids(area))
     audit.record("report.monthly", current_user, month=period.start.isoformat()[:7],
                  area=area.code if area else None)
-    db.session.commit()
     return render_template(
         "reports/monthly.html",
         period=period,

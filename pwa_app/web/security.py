@@ -2,9 +2,11 @@
 
 from flask import flash, g, request, session
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from pwa_app.extensions import db
+from pwa_app.services.errors import ValidationError
+from pwa_app.services.validation import control_problem
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -35,9 +37,24 @@ SECURITY_HEADERS = {
 
 
 def register(app):
-    """Install the language switch and the header hook."""
+    """Install the address check, the language switch and the header hook."""
+    app.before_request(refuse_unusable_address)
     app.before_request(switch_language)
     app.after_request(add_security_headers)
+
+
+def refuse_unusable_address():
+    """Answer 400 to an address whose path or query holds a character we never store.
+
+    No code, search or filter can contain a control character; refusing them here keeps
+    them out of every query and of the audit log, on both databases.
+    """
+    texts = [*request.args.keys(), *request.args.values()]
+    texts += [value for value in (request.view_args or {}).values() if isinstance(value, str)]
+    if any(control_problem(text) for text in texts):
+        raise ValidationError(
+            _l("The address contains a hidden control character. Check the link and try again.")
+        )
 
 
 def switch_language():
@@ -55,7 +72,6 @@ def switch_language():
     session["lang"] = wanted
     if current_user.is_authenticated and current_user.preferred_language != wanted:
         current_user.preferred_language = wanted
-        db.session.commit()
 
 
 def add_security_headers(response):
@@ -66,9 +82,10 @@ def add_security_headers(response):
         response.headers.setdefault(name, value)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if response.mimetype == "text/html" and "Cache-Control" not in response.headers:
-        # Pages hold personal data: the service worker keeps its own copy, browsers none.
-        response.headers["Cache-Control"] = "private, no-cache"
+    if "Cache-Control" not in response.headers:
+        # Pages, JSON and exports hold personal data: no browser or proxy keeps a copy (the
+        # service worker keeps its own, and the app revalidates its household list itself).
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -2,11 +2,10 @@
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
     Form,
@@ -20,12 +19,11 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 
-from pwa_app.extensions import db
 from pwa_app.i18n import local_input_value
-from pwa_app.services import audit, cases, recognition, visits
+from pwa_app.services import audit, cases, visits
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
 from pwa_app.vocab import ASSISTANCE_STATUSES, NEEDS, VISIT_KINDS, WELLBEING
-from pwa_app.web.forms import attach_errors, choices_of
+from pwa_app.web.forms import AppForm, attach_errors, choices_of, refuse
 from pwa_app.web.templating import localized
 
 bp = Blueprint("visits", __name__)
@@ -44,7 +42,7 @@ class NewCaseForm(Form):
         return not (self.program.data or self.note.data or self.next_follow_up.data)
 
 
-class VisitFieldsForm(FlaskForm):
+class VisitFieldsForm(AppForm):
     """A visit's own fields."""
 
     client_uuid = HiddenField()
@@ -143,25 +141,21 @@ def new():
         form.client_uuid.data = str(uuid.uuid4())
         form.visited_at.data = local_input_value()
         audit.record("household.view", current_user, household, household, via="visit_form")
-        db.session.commit()
     elif "add_entry" in request.form:
         form.new_cases.append_entry()
         fill_choices(form)
     elif form.validate_on_submit():
         try:
-            visit, _created = visits.log_visit(visit_input(form, household), current_user)
+            visit, _created, awards = visits.record_visit(
+                visit_input(form, household), current_user
+            )
         except Conflict as error:
-            db.session.rollback()
-            flash(str(error.message), "warning")
-            return redirect(url_for("households.detail", code=household.code))
+            return refuse(error, url_for("households.detail", code=household.code))
         except ValidationError as error:
-            db.session.rollback()
             attach_errors(form, error, leftover=extra_errors)
         else:
-            db.session.commit()
             flash(_("Visit saved. Thank you!"), "ok")
-            moved = recognition.rules_moved_by(visit, with_cases=True)
-            announce_badges(recognition.evaluate(current_user, moved))
+            announce_badges(awards)
             return redirect(url_for("households.detail", code=visit.household.code))
     status = 400 if form.errors or form.form_errors or extra_errors else 200
     return render_template(
@@ -176,8 +170,7 @@ def new():
 
 
 def announce_badges(awards):
-    """Commit new badges and tell the volunteer about them."""
-    db.session.commit()
+    """Tell the volunteer about the badges they just earned."""
     for award in awards:
         flash(_("New badge: %(name)s!", name=localized(award.badge)), "ok")
 
@@ -200,18 +193,11 @@ def shell_form():
     )
 
 
-def _visit_or_404(visit_id):
-    try:
-        return visits.visit_for(current_user, visit_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.route("/visits/<int:visit_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(visit_id):
     """Correct a visit: volunteers within 24 hours, staff at any time."""
-    visit = _visit_or_404(visit_id)
+    visit = visits.visit_for(current_user, visit_id)
     if not visits.may_change(current_user, visit):
         flash(_("Visits can be changed for 24 hours only. Ask staff."), "warning")
         return redirect(url_for("households.detail", code=visit.household.code))
@@ -226,10 +212,8 @@ def edit(visit_id):
         try:
             visits.update_visit(visit, visit_input(form, visit.household), current_user)
         except ValidationError as error:
-            db.session.rollback()
             attach_errors(form, error, leftover=extra_errors)
         else:
-            db.session.commit()
             flash(_("Changes saved."), "ok")
             return redirect(url_for("households.detail", code=visit.household.code))
     status = 400 if form.errors or form.form_errors or extra_errors else 200
@@ -248,12 +232,11 @@ def edit(visit_id):
 @login_required
 def delete(visit_id):
     """Delete a visit: volunteers within 24 hours, staff at any time."""
-    visit = _visit_or_404(visit_id)
+    visit = visits.visit_for(current_user, visit_id)
+    back = url_for("households.detail", code=visit.household.code)
     try:
         visits.delete_visit(visit, current_user)
     except ValidationError as error:
-        flash(str(error.message), "warning")
-    else:
-        db.session.commit()
-        flash(_("Visit deleted."), "ok")
-    return redirect(url_for("households.detail", code=visit.household.code))
+        return refuse(error, back)
+    flash(_("Visit deleted."), "ok")
+    return redirect(back)

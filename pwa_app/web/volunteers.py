@@ -4,7 +4,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -13,30 +12,31 @@ from pwa_app.extensions import db
 from pwa_app.i18n import format_month
 from pwa_app.models import Award, Badge, User
 from pwa_app.services import profiles, recognition, visits
-from pwa_app.services.errors import NotFound, ValidationError
+from pwa_app.services.errors import ValidationError
 from pwa_app.web import charts
 from pwa_app.web.access import staff_required
+from pwa_app.web.args import page_arg
 from pwa_app.web.auth import safe_next
-from pwa_app.web.forms import attach_errors
+from pwa_app.web.forms import AppForm, attach_errors, refuse
 from pwa_app.web.templating import localized
 
 bp = Blueprint("volunteers", __name__)
 
 
-class ThanksForm(FlaskForm):
+class ThanksForm(AppForm):
     """A few words of thanks."""
 
     message = TextAreaField(_l("Message"), render_kw={"rows": 2, "maxlength": 500})
 
 
-class AwardForm(FlaskForm):
+class AwardForm(AppForm):
     """A staff badge and why."""
 
     badge = SelectField(_l("Badge"), validate_choice=False)
     citation = TextAreaField(_l("Why this volunteer receives it"), render_kw={"rows": 3})
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(AppForm):
     """Why an award is withdrawn."""
 
     reason = TextAreaField(_l("Reason"), render_kw={"rows": 2})
@@ -63,7 +63,7 @@ def volunteer_or_404(user_id):
 @staff_required
 def index():
     """List the volunteers with their recent activity, a page at a time."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     text = request.args.get("q", "")[:100]
     rows, total = profiles.volunteer_table(page, text)
     return render_template(
@@ -114,10 +114,8 @@ def thank(user_id):
         try:
             recognition.thank(volunteer, current_user, form.message.data)
         except ValidationError as error:
-            db.session.rollback()
             attach_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Thanks sent to %(name)s.", name=volunteer.display_name), "ok")
             return redirect(url_for("volunteers.profile", user_id=volunteer.id))
     return render_profile(volunteer, thanks_form=form, status=400)
@@ -134,10 +132,8 @@ def give_award(user_id):
         try:
             given = recognition.award(badge, volunteer, current_user, form.citation.data)
         except ValidationError as error:
-            db.session.rollback()
             attach_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Badge awarded. Anyone can verify it at its public page."), "ok")
             return redirect(url_for("badges.verify", public_id=given.public_id))
     return render_profile(volunteer, award_form=form, status=400)
@@ -152,28 +148,22 @@ def revoke(user_id, award_id):
     if award is None or award.volunteer_id != volunteer.id:
         abort(404)
     form = RevokeForm()
+    back = url_for("volunteers.profile", user_id=volunteer.id, _anchor="badges")
     try:
         if not form.validate_on_submit():
             raise ValidationError(fields={"reason": _l("Give the reason for revoking.")})
         recognition.revoke(award, current_user, form.reason.data)
     except ValidationError as error:
-        db.session.rollback()
-        flash(" ".join(str(m) for m in error.fields.values()) or str(error.message), "warning")
-    else:
-        db.session.commit()
-        flash(_("The award was revoked; its public page now says so."), "ok")
-    return redirect(url_for("volunteers.profile", user_id=volunteer.id, _anchor="badges"))
+        return refuse(error, back)
+    flash(_("The award was revoked; its public page now says so."), "ok")
+    return redirect(back)
 
 
 @bp.route("/visits/<int:visit_id>/thank", methods=["POST"])
 @staff_required
 def thank_visit(visit_id):
     """One tap from the dashboard: thank the volunteer for this visit."""
-    try:
-        visit = visits.visit_for(current_user, visit_id)
-    except NotFound:
-        abort(404)
+    visit = visits.visit_for(current_user, visit_id)
     recognition.thank(visit.volunteer, current_user, request.form.get("message", ""), visit)
-    db.session.commit()
     flash(_("Thanks sent to %(name)s.", name=visit.volunteer.display_name), "ok")
     return redirect(safe_next(request.form.get("next")) or url_for("dashboard.index"))
