@@ -2,8 +2,9 @@
 
 import csv
 import io
+import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import distinct, func, select, tuple_
 
@@ -29,6 +30,28 @@ COLUMNS = (
     "date", "date_be", "time", "household", "village", "volunteer", "kind", "wellbeing",
     "needs", "welfare", "notes",
 )
+# What XML 1.0 cannot hold (openpyxl raises on it; a NUL also breaks CSV readers): C0 controls
+# other than tab, LF and CR, lone surrogates (UTF-8 cannot encode them), U+FFFE and U+FFFF.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# OWASP's CSV-injection rule: a spreadsheet runs a cell starting with one of these as a formula,
+# and Excel trims leading whitespace first, so = + - @ count after blanks too.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+FORMULA_AFTER_BLANKS = ("=", "+", "-", "@")
+DATE_FORMAT = "yyyy-mm-dd"
+TIME_FORMAT = "hh:mm"
+
+
+def safe_cell(value):
+    """Return text with XML-illegal characters removed and an apostrophe before a formula start.
+
+    Every text cell of every export goes through here; numbers, dates and None pass unchanged.
+    """
+    if not isinstance(value, str):
+        return value
+    text = NOT_XML.sub("", value)
+    if text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_AFTER_BLANKS):
+        return "'" + text
+    return text
 
 
 def period_filter(period, villages):
@@ -44,6 +67,7 @@ def count_visits(period, villages):
 def rows(period, villages, labels):
     """Yield one list per visit, in COLUMNS order; `labels(vocabulary, code)` names codes.
 
+    Dates and times are typed (datetime.date, datetime.time), the Buddhist-era date is text.
     Reads plain columns a chunk at a time (keyset paging), so a long export keeps no objects.
     """
     villages_by_id = {a.id: a for a in db.session.scalars(select(Area).where(Area.level == "village"))}
@@ -87,9 +111,9 @@ def rows(period, villages, labels):
             local = row.visited_at.astimezone(LOCAL_TZ)
             village = villages_by_id.get(row.village_id)
             yield [
-                local.date().isoformat(),
+                local.date(),
                 f"{local.day:02d}/{local.month:02d}/{local.year + BUDDHIST_ERA_OFFSET}",
-                local.strftime("%H:%M"),
+                local.time().replace(second=0, microsecond=0),
                 row.code,
                 labels("village", village) if village else "",
                 row.display_name,
@@ -102,14 +126,23 @@ def rows(period, villages, labels):
         after = (chunk[-1].visited_at, chunk[-1].id)
 
 
+def csv_cell(value):
+    """Return a value as CSV text: dates in ISO, times to the minute, text made safe."""
+    if isinstance(value, time):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    return safe_cell(value)
+
+
 def csv_stream(header, body):
     """Yield CSV text: a UTF-8 byte-order mark (so Excel shows Thai), the header, the rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     yield "\ufeff"
-    writer.writerow(header)
+    writer.writerow(map(csv_cell, header))
     for row in body:
-        writer.writerow(row)
+        writer.writerow(map(csv_cell, row))
         if buffer.tell() > 64_000:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -117,23 +150,37 @@ def csv_stream(header, body):
     yield buffer.getvalue()
 
 
+def xlsx_cell(sheet, value):
+    """Return a write-only cell: text always a string cell (never a formula), dates formatted."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None:
+        return None
+    cell = WriteOnlyCell(sheet, value=safe_cell(value))
+    if isinstance(value, str):
+        # openpyxl would make "=..." a formula and "#N/A" an error: text stays text.
+        cell.data_type = "s"
+    elif isinstance(value, time):
+        cell.number_format = TIME_FORMAT
+    elif isinstance(value, date):
+        cell.number_format = DATE_FORMAT
+    return cell
+
+
 def xlsx_bytes(header, body, title):
     """Return an Excel workbook of the rows."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
     bold = Font(bold=True)
-    heading = []
-    for text in header:
-        cell = WriteOnlyCell(sheet, value=text)
+    heading = [xlsx_cell(sheet, text) for text in header]
+    for cell in heading:
         cell.font = bold
-        heading.append(cell)
     sheet.append(heading)
     for row in body:
-        sheet.append(row)
+        sheet.append([xlsx_cell(sheet, value) for value in row])
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()
