@@ -2,7 +2,6 @@
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
@@ -23,6 +22,7 @@ from pwa_app.models import (
 )
 from pwa_app.services.dashboard import Period, in_villages, live_visits_between
 from pwa_app.services.summaries import LOCAL_TZ
+from pwa_app.services.validation import without_controls
 
 CHUNK = 2000
 XLSX_MAX_ROWS = 200_000
@@ -30,9 +30,6 @@ COLUMNS = (
     "date", "date_be", "time", "household", "village", "volunteer", "kind", "wellbeing",
     "needs", "welfare", "notes",
 )
-# What XML 1.0 cannot hold (openpyxl raises on it; a NUL also breaks CSV readers): C0 controls
-# other than tab, LF and CR, lone surrogates (UTF-8 cannot encode them), U+FFFE and U+FFFF.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # OWASP's CSV-injection rule: a spreadsheet runs a cell starting with one of these as a formula,
 # and Excel trims leading whitespace first, so = + - @ count after blanks too.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -48,7 +45,9 @@ def safe_cell(value):
     """
     if not isinstance(value, str):
         return value
-    text = NOT_XML.sub("", value)
+    # What we never store is what XML 1.0 cannot hold (openpyxl raises on it) and what breaks
+    # CSV readers; rows stored before it was refused still export.
+    text = without_controls(value)
     if text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_AFTER_BLANKS):
         return "'" + text
     return text
