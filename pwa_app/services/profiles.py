@@ -80,6 +80,7 @@ class Profile:
     households_visited_30: int
     cases_received: int
     months: list
+    confirmed_30: int = 0  # of the visits in 30 days, those a household confirmed
 
 
 def monthly_visits(volunteer, months=12):
@@ -113,16 +114,22 @@ def profile(volunteer):
     assigned = select(Household.id).where(
         Household.assigned_volunteer_id == volunteer.id, Household.archived.is_(False)
     )
+    recent = (
+        Visit.volunteer_id == volunteer.id,
+        Visit.visited_at >= thirty_days_ago(),
+        Visit.deleted_at.is_(None),
+    )
+    visits_30, confirmed_30 = db.session.execute(
+        select(
+            func.count(Visit.id),
+            func.count(Visit.id).filter(Visit.confirmed_by_household_at.is_not(None)),
+        ).where(*recent)
+    ).one()
     return Profile(
         volunteer=volunteer,
         visits_total=count_visits(volunteer),
-        visits_30=db.session.scalar(
-            select(func.count(Visit.id)).where(
-                Visit.volunteer_id == volunteer.id,
-                Visit.visited_at >= thirty_days_ago(),
-                Visit.deleted_at.is_(None),
-            )
-        ),
+        visits_30=visits_30,
+        confirmed_30=confirmed_30,
         households=db.session.scalar(select(func.count()).select_from(assigned.subquery())),
         households_visited_30=db.session.scalar(
             select(func.count(Household.id)).where(
