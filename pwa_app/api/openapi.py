@@ -4,6 +4,8 @@ from flask import jsonify
 
 from pwa_app.api import bp
 from pwa_app.web.args import MAX_PAGE
+
+TEXT_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*\\S[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"
 from pwa_app.web.access import read_only
 
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
@@ -217,7 +219,8 @@ PATHS = {
                     "in": "query",
                     "required": True,
                     "description": "Household code or card token",
-                    "schema": {"type": "string", "pattern": "\\S"},
+                    # Some non-blank text, and no control character (those answer 400).
+                    "schema": {"type": "string", "pattern": TEXT_PATTERN},
                 }
             ],
             "responses": {
