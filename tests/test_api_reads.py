@@ -1,5 +1,7 @@
 """The JSON reads the offline cache needs: households and visits, scoped to the caller."""
 
+import hashlib
+
 from pwa_app.models.base import utcnow
 
 
@@ -12,7 +14,8 @@ def test_households_are_the_callers_own_with_cache_fields(client, login_as, crea
     body = client.get("/api/v1/households").json
     assert [h["code"] for h in body["households"]] == [mine.code]
     entry = body["households"][0]
-    assert entry["qr_token"] == mine.qr_token
+    assert entry["qr_hash"] == hashlib.sha256(mine.qr_token.encode()).hexdigest()
+    assert "qr_token" not in entry  # a volunteer's phone never holds a card's secret
     assert entry["village"] == "NI-01"
     assert entry["tags"] == ["elderly"]
     assert entry["head_name"] == "สมศรี ใจดี"

@@ -58,11 +58,11 @@ def test_versioned_static_files_are_cached_for_a_year(client):
         assert "immutable" in response.headers["Cache-Control"]
 
 
-def test_pages_are_private_and_compressed(client, login_as):
+def test_pages_are_never_cached_and_are_compressed(client, login_as):
     login_as("volunteer")
     response = client.get("/", headers={"Accept-Encoding": "gzip"})
     assert response.headers["Content-Encoding"] == "gzip"
-    assert "private" in response.headers["Cache-Control"]
+    assert response.headers["Cache-Control"] == "no-store"
     response = client.get("/", headers={"Accept-Encoding": "br, gzip"})
     assert response.headers["Content-Encoding"] == "br"
 

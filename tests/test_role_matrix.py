@@ -51,7 +51,8 @@ MATRIX = {
     ("POST", "/visits/<int:visit_id>/delete"): (LOGIN, 302, 302, 302),
     ("GET", "/h/<token>"): (200, 302, 302, 302),
     ("POST", "/h/<token>/help"): (400, 400, 400, 400),
-    ("POST", "/h/<token>/confirm"): (302, 302, 302, 302),
+    # Only the household's own phone confirms a visit (docs/security.md).
+    ("POST", "/h/<token>/confirm"): (302, 403, 403, 403),
     ("GET", "/help-requests"): (LOGIN, 403, 200, 200),
     ("POST", "/help-requests/<int:request_id>/status"): (LOGIN, 302, 302, 302),
     ("GET", "/volunteers"): (LOGIN, 403, 200, 200),
