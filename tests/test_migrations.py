@@ -102,3 +102,32 @@ def test_migrations_keep_the_rows_of_tables_they_rebuild(tmp_path):
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         db.engine.dispose()
+
+
+def test_locations_stored_as_infinity_are_cleared(app, create_user, create_household,
+                                                  create_visit):
+    """Migration 0007: infinities stored before they were refused become "no location"."""
+    import importlib.util
+    from pathlib import Path
+
+    import sqlalchemy as sa
+
+    path = Path(__file__).parent.parent / "migrations" / "versions" / "0007_finite_locations.py"
+    spec = importlib.util.spec_from_file_location("finite_locations", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    volunteer = create_user("volunteer")
+    household = create_household("NI-01")
+    broken, fine = create_visit(household, volunteer), create_visit(household, volunteer)
+    db.session.execute(sa.update(type(broken)).where(type(broken).id == broken.id).values(
+        lat=16.5, lon=104.7, accuracy_m=float("inf")))
+    db.session.execute(sa.update(type(fine)).where(type(fine).id == fine.id).values(
+        lat=16.5, lon=104.7, accuracy_m=12.0))
+    db.session.execute(sa.update(type(household)).values(lat=float("-inf"), lon=104.7))
+    for statement in migration.statements():
+        db.session.execute(sa.text(statement))
+    db.session.commit()
+    db.session.expire_all()
+    assert (broken.lat, broken.lon, broken.accuracy_m) == (None, None, None)
+    assert (fine.lat, fine.lon, fine.accuracy_m) == (16.5, 104.7, 12.0)
+    assert (household.lat, household.lon) == (None, None)

@@ -20,11 +20,17 @@ LOCATIONS = (("visits", ("lat", "lon", "accuracy_m")), ("households", ("lat", "l
 LIMIT = "1e308"
 
 
-def upgrade():
+def statements():
+    """Return the UPDATEs that clear every location holding a number that is not finite."""
     for table, columns in LOCATIONS:
         broken = " OR ".join(f"{c} > {LIMIT} OR {c} < -{LIMIT}" for c in columns)
         cleared = ", ".join(f"{c} = NULL" for c in columns)
-        op.execute(f"UPDATE {table} SET {cleared} WHERE {broken}")
+        yield f"UPDATE {table} SET {cleared} WHERE {broken}"
+
+
+def upgrade():
+    for statement in statements():
+        op.execute(statement)
 
 
 def downgrade():
