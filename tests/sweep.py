@@ -384,10 +384,11 @@ class Failure:
     method: str
     path: str
     role: str
-    parameter: str
-    label: str
-    status: object
-    error: BaseException | None
+    parameter: str = "-"
+    label: str = "valid"
+    status: object = "ok"  # the answer's status code once it failed, or "raised"
+    error: BaseException | None = None
+    note: str = ""
 
     def cause(self):
         """Group failures by what raised them, not by the request that found them."""
@@ -405,9 +406,10 @@ class Failure:
             # A database error's own words, not SQLAlchemy's advice about autoflush.
             text = str(getattr(self.error, "orig", None) or self.error)
             message = f": {described(self.error)}: {short(text.splitlines()[0], 200)}"
+        what = self.label if self.parameter == "-" else f"{self.parameter}={self.label!r}"
         return (
             f"{self.method} {short(self.path, 160)} as {self.role}, "
-            f"{self.parameter}={self.label!r} -> {self.status}{message}"
+            f"{what} -> {self.status}{message}" + (f" [{self.note}]" if self.note else "")
         )
 
 

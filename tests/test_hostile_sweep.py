@@ -93,18 +93,14 @@ def is_json_endpoint(rule):
 class Session:
     """A client logged in as a user of one role, with objects for the placeholders."""
 
-    addresses = count(1)
-
     def __init__(self, run, role):
         self.run, self.role = run, role
         self.client = run.app.test_client()
-        self.user = None
+        self.user, self.token = None, None
+        self.move()
         if role != "anonymous":
             self.user = run.create_user(role, areas=["NI-01"] if role == "volunteer" else [])
-        self.move()
-        if self.user:
             self.login()
-        self.token = None
         self.renew()
 
     def check(self):
@@ -115,7 +111,7 @@ class Session:
 
     def move(self):
         """Come from a new address: the sweep's failed logins and help requests are throttled."""
-        n = next(self.addresses)
+        n = next(self.run.addresses)
         self.client.environ_base["REMOTE_ADDR"] = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
 
     def login(self):
@@ -162,31 +158,47 @@ class Session:
         values = self.values(endpoint)
         return [(name, values[key]) for name, key in NEEDED_QUERY.get(endpoint, {}).items()]
 
-    def send(self, method, path, parameter="-", label="valid", **kwargs):
-        """Make one request; log a 5xx or an exception as a failure. Return the response."""
+    def send(self, method, path, parameter="-", label="valid", plain=None, **kwargs):
+        """Make one request; log a 5xx or an exception as a failure. Return the response.
+
+        `plain` is the same page without the hostile value: asked again after a failure, it
+        tells a bad parameter from bad data that an earlier request stored.
+        """
+        failure = sweep.Failure(method, path, self.role, parameter, label)
+        response = self.open(failure, method, path, **kwargs)
+        if failure.status != "ok":
+            self.run.failures.add(failure)
+            if plain:
+                replay = sweep.Failure("GET", plain, self.role)
+                self.open(replay, "GET", plain)
+                if replay.status != "ok":
+                    failure.note = "the page fails without the hostile value too: stored data"
+        if response is None:
+            return None
+        if method != "GET" and response.status_code < 400:
+            self.changed = True
+        if self.user and response.status_code == 302 and response.location.startswith("/login"):
+            self.login()  # the request logged us out (POST /logout): carry on as the role
+        return response
+
+    def open(self, failure, method, path, **kwargs):
+        """Make a request and fill in the failure it may be; return the response, if any."""
         run = self.run
         if time.monotonic() > run.deadline:
             raise OutOfTime
         run.requests[run.phase] += 1
         run.exceptions.errors.clear()
         began = time.monotonic()
-        failure = sweep.Failure(method, path, self.role, parameter, label, None, None)
         try:
             response = self.client.open(path, method=method, **kwargs)
         except Exception as error:  # noqa: BLE001 - every escape is a finding
-            run.seconds[run.phase] += time.monotonic() - began
             failure.status, failure.error = "raised", error
-            run.failures.add(failure)
             return None
-        run.seconds[run.phase] += time.monotonic() - began
-        failure.status = response.status_code
+        finally:
+            run.seconds[run.phase] += time.monotonic() - began
         if response.status_code >= 500 or run.exceptions.errors:
+            failure.status = response.status_code
             failure.error = (run.exceptions.errors or [None])[0]
-            run.failures.add(failure)
-        if method != "GET" and response.status_code < 400:
-            self.changed = True
-        if self.user and response.status_code == 302 and response.location.startswith("/login"):
-            self.login()  # the request logged us out (POST /logout): carry on as the role
         return response
 
 
@@ -209,6 +221,7 @@ class Run:
         )
         self.by_text = {rule.rule: rule for rule in self.rules}
         self.sessions = {}
+        self.addresses = count(1)
 
     def session(self, role):
         if role not in self.sessions:
@@ -424,7 +437,8 @@ def send_case(run, session, rule, case, forms):
         names = QUERY_NAMES if name == "*" else (name,)
         pairs = [(n, v) for n, v in session.needed_query(rule.endpoint) if n not in names]
         pairs += [(n, sweep.HOSTILE_VALUES[label]) for n in names]
-        session.send("GET", f"{session.path(rule)}?{sweep.query_string(pairs)}", f"?{name}", label)
+        path = f"{session.path(rule)}?{sweep.query_string(pairs)}"
+        session.send("GET", path, f"?{name}", label, plain=session.page(rule))
     elif kind == "form":
         key, name, label = details
         form = forms.get(key)
@@ -432,7 +446,8 @@ def send_case(run, session, rule, case, forms):
             return  # this page, for these objects, does not show the form
         replaced = {n: sweep.HOSTILE_VALUES[label] for n in form.names() if norm(n) == name}
         method, path, kwargs = sweep.form_request(form, replaced)
-        session.send(method, path, f"form {name}", label, **kwargs)
+        plain = form.action if method == "GET" else None
+        session.send(method, path, f"form {name}", label, plain=plain, **kwargs)
     elif kind == "json":
         field_path, label = details
         client_uuid = str(uuid.UUID(int=run.rng.getrandbits(128)))
