@@ -8,7 +8,6 @@ import json
 import logging
 import re
 import traceback
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -105,7 +104,7 @@ def urlencoded(pairs):
 
 def multipart(pairs, files):
     """Encode text pairs and (name, content) files as a multipart/form-data body."""
-    boundary = f"sweep{uuid.uuid4().hex}"
+    boundary = "sweep-7d3c1a9e5b"  # fixed, so that a seed always sends the same bytes
     parts = []
     for name, value in pairs:
         parts.append(
@@ -352,21 +351,27 @@ class ExceptionLog(logging.Handler):
             self.errors.append(record.exc_info[1])
 
 
-def where(error):
-    """Return (the project's innermost frame, the innermost frame) that raised an exception."""
+def frame_name(frame):
+    """Name a traceback frame as file:line in function, the file relative to where it lives."""
+    text = str(frame.filename)
+    if text.startswith(str(PROJECT)):
+        text = str(Path(text).relative_to(PROJECT))
+    for marker in ("site-packages/", "lib/python"):
+        text = text.split(marker, 1)[-1]
+    return f"{text}:{frame.lineno} in {frame.name}"
+
+
+def project_frames(error):
+    """Return the frames of an exception's traceback that are the app's own code."""
     frames = traceback.extract_tb(error.__traceback__)
-    ours = [f for f in frames if f.filename.startswith(str(PROJECT / "pwa_app"))]
+    return [f for f in frames if f.filename.startswith(str(PROJECT / "pwa_app"))]
 
-    def name(frame):
-        path = Path(frame.filename)
-        shown = path.relative_to(PROJECT) if path.is_relative_to(PROJECT) else path
-        for marker in ("site-packages/", "lib/python"):
-            text = str(shown)
-            if marker in text:
-                shown = text.split(marker, 1)[1]
-        return f"{shown}:{frame.lineno} in {frame.name}"
 
-    return (name(ours[-1]) if ours else "-"), (name(frames[-1]) if frames else "-")
+def where(error):
+    """Return (the app's innermost frame, the innermost frame) that raised an exception."""
+    frames = traceback.extract_tb(error.__traceback__)
+    ours = project_frames(error)
+    return (frame_name(ours[-1]) if ours else "-"), (frame_name(frames[-1]) if frames else "-")
 
 
 def short(value, limit=60):
@@ -443,6 +448,9 @@ class FailureLog:
             )
             lines.append(f"  {len(items)} requests on {len(routes)} routes: {', '.join(routes)}")
             lines.append(f"  e.g. {items[0].example()}")
+            if items[0].error is not None:
+                calls = [frame_name(f) for f in project_frames(items[0].error)[-4:]]
+                lines.append(f"  called from {' < '.join(reversed(calls))}")
         return "\n".join(lines)
 
 

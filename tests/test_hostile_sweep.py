@@ -83,10 +83,12 @@ def norm(name):
 
 
 def methods(rule):
+    """Return the methods a rule answers, without the ones Flask adds."""
     return sorted(rule.methods - {"HEAD", "OPTIONS"})
 
 
 def is_json_endpoint(rule):
+    """Tell whether a rule takes JSON bodies: a POST of the API."""
     return rule.rule.startswith("/api/") and "POST" in rule.methods
 
 
@@ -224,6 +226,7 @@ class Run:
         self.addresses = count(1)
 
     def session(self, role):
+        """Return the run's session of a role, made on first use."""
         if role not in self.sessions:
             self.sessions[role] = Session(self, role)
         return self.sessions[role]
@@ -411,7 +414,7 @@ def execute(run, group, cases):
     session.move()
     forms = {}
     if any(case[0] == "form" for case in cases):
-        url = session.page(rule)
+        run.phase, url = "form", session.page(rule)
         response = session.send("GET", url)
         if response is not None and response.mimetype == "text/html":
             for form in sweep.read_forms(url, response.get_data(as_text=True)):
