@@ -39,10 +39,14 @@ def sync_meanwhile(database_url, ready, stop, results):
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
     with app.app_context():
-        codes = list(db.session.scalars(
-            select(Household.code).join(Area, Area.id == Household.village_id)
-            .where(Area.code.in_(("NI-01", "NI-02")), Household.code.like("%-____")).limit(50)
-        ))
+        codes = list(
+            db.session.scalars(
+                select(Household.code)
+                .join(Area, Area.id == Household.village_id)
+                .where(Area.code.in_(("NI-01", "NI-02")), Household.code.like("%-____"))
+                .limit(50)
+            )
+        )
         db.session.remove()
     client = app.test_client()
     log_in(client, *VOLUNTEER)
@@ -50,9 +54,13 @@ def sync_meanwhile(database_url, ready, stop, results):
     ready.set()
     samples = []
     while not stop.is_set():
-        item = {"client_uuid": str(uuid.uuid4()), "household": codes[len(samples) % len(codes)],
-                "visited_at": datetime.now(UTC).isoformat(), "kind": "routine",
-                "wellbeing": "green"}
+        item = {
+            "client_uuid": str(uuid.uuid4()),
+            "household": codes[len(samples) % len(codes)],
+            "visited_at": datetime.now(UTC).isoformat(),
+            "kind": "routine",
+            "wellbeing": "green",
+        }
         started = time.time()
         answer = client.post("/api/v1/visits/sync", json={"visits": [item]}, headers=headers)
         samples.append((started, (time.time() - started) * 1000, answer.status_code))
@@ -78,12 +86,15 @@ def measure(app, database_url, rows, chunk_rows, first_number):
         staff = app.test_client()
         log_in(staff, *STAFF)
         token = CSRF.search(staff.get("/households/import").get_data(as_text=True)).group(1)
-        upload = {"file": (BytesIO(csv_file(rows, first_number)), "households.csv"),
-                  "csrf_token": token}
+        upload = {
+            "file": (BytesIO(csv_file(rows, first_number)), "households.csv"),
+            "csrf_token": token,
+        }
         time.sleep(0.5)  # the syncs are under way before the import starts
         began = time.time()
-        response = staff.post("/households/import?lang=en", data=upload,
-                              content_type="multipart/form-data")
+        response = staff.post(
+            "/households/import?lang=en", data=upload, content_type="multipart/form-data"
+        )
         ended = time.time()
         page = response.get_data(as_text=True)
         assert f"{rows} households imported." in page, (response.status_code, page[-2000:])
@@ -92,8 +103,9 @@ def measure(app, database_url, rows, chunk_rows, first_number):
         stop.set()
         samples = results.get(timeout=120)
         syncer.join(timeout=60)
-    during = [(ms, status) for start, ms, status in samples
-              if start < ended and start + ms / 1000 > began]
+    during = [
+        (ms, status) for start, ms, status in samples if start < ended and start + ms / 1000 > began
+    ]
     times = sorted(ms for ms, _ in during)
     return {
         "seconds": ended - began,

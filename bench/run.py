@@ -30,6 +30,7 @@ SYNC_RATIO_TARGET = 0.30
 FLOOD_CONNECTIONS = 8
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "20000"))
 SECTION_MARK = "<!-- section: {} -->"
+SECTION_START = SECTION_MARK.split("{")[0]
 
 
 def machine():
@@ -296,6 +297,7 @@ def section_import(folder):
     app, _ = demo_app(folder)
     database_url = f"sqlite:///{folder}/bench.db"
     chosen = imports.CHUNK_ROWS
+    load = os.getloadavg()[0]
     rows = []
     for run, chunk_rows in enumerate((IMPORT_ROWS, chosen * 2, chosen, chosen // 2)):
         print(f"bench: importing {IMPORT_ROWS:,} households, {chunk_rows:,} per chunk …", flush=True)
@@ -318,6 +320,8 @@ apart, each timed from request to answer. Syncs counted are those that overlappe
 Between chunks the import pauses {imports.CHUNK_PAUSE * 1000:.0f} ms, so that a waiting sync,
 which retries about every 100 ms, gets the lock. The target: no sync waits more than about a
 second. A sync gives up after SQLite's busy timeout of 5 s (503, the phone retries later).
+The machine's load average was {load:.1f} when the section started (other work shares its
+cores, and the times grow with it).
 
 | chunk | import s | syncs meanwhile | sync p50 ms | longest sync ms | answers |
 |---|---|---|---|---|---|
@@ -336,7 +340,7 @@ def merge(report, parts):
         if start < 0:
             report = report.rstrip("\n") + "\n\n" + text
             continue
-        end = report.find(SECTION_MARK.format(""), start + len(mark))
+        end = report.find(SECTION_START, start + len(mark))
         report = report[:start] + text + ("\n" + report[end:] if end >= 0 else "")
     return report
 
@@ -358,7 +362,7 @@ def main(names):
     REPORT.parent.mkdir(exist_ok=True)
     if set(names) != set(SECTIONS) and REPORT.exists():
         report = merge(REPORT.read_text("utf-8"), parts)
-        first_mark = report.find(SECTION_MARK.format(""))
+        first_mark = report.find(SECTION_START)
         header = re.sub(rf"Rerun alone since: `{re.escape(command)}` .*\n\n", "",
                         report[:first_mark])
         note = (f"Rerun alone since: `{command}` on {when}, in "

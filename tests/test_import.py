@@ -28,7 +28,9 @@ def count(model=Household):
 
 def rows(n, start=1, village="NI-02"):
     """Return n good CSV rows with consecutive codes."""
-    return "".join(f"{village}-{i:04d},{i},{village},ผู้นำเข้า {i},,,,\n" for i in range(start, start + n))
+    return "".join(
+        f"{village}-{i:04d},{i},{village},ผู้นำเข้า {i},,,,\n" for i in range(start, start + n)
+    )
 
 
 def import_file(runner, path):
@@ -64,7 +66,9 @@ def test_import_reports_each_bad_row_and_imports_the_good(runner, tmp_path, crea
     result = import_file(runner, write(tmp_path, csv))
     assert result.exit_code == 3, result.output
     assert "imported 2 households, 0 already imported" in result.output
-    lines = dict(line.split(": ", 1) for line in result.output.splitlines() if line.startswith("line"))
+    lines = dict(
+        line.split(": ", 1) for line in result.output.splitlines() if line.startswith("line")
+    )
     assert "already exists with other details" in lines["line 3 (NI-01-0001)"]
     assert "appears twice in the file" in lines["line 4 (NI-02-0001)"]
     assert lines["line 5 (NI-09-0001)"].startswith("village:")
@@ -72,8 +76,9 @@ def test_import_reports_each_bad_row_and_imports_the_good(runner, tmp_path, crea
     assert "rich" in lines["line 7 (NI-02-0003)"]
     assert "consent (PDPA)" in lines["line 9 (NI-02-0005)"]  # health data needs consent
     assert count() == 3
-    tags = db.session.scalars(select(HouseholdTag.tag).join(Household).where(
-        Household.code == "NI-02-0001")).all()
+    tags = db.session.scalars(
+        select(HouseholdTag.tag).join(Household).where(Household.code == "NI-02-0001")
+    ).all()
     assert sorted(tags) == ["elderly", "low_income"]
 
 
@@ -142,29 +147,24 @@ class WriterElsewhere:
         url = db.engine.url
         if url.get_backend_name() == "sqlite":
             self.connection = sqlite3.connect(url.database, timeout=0, isolation_level=None)
-            self.connection.execute("BEGIN IMMEDIATE")  # would raise if the lock were held
-            self.connection.execute("COMMIT")
+            self.begin = "BEGIN IMMEDIATE"  # takes the write lock now, or fails at once
         else:
-            self.connection = psycopg.connect(
-                url.set(drivername="postgresql").render_as_string(hide_password=False)
-            )
+            plain_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self.connection = psycopg.connect(plain_url, autocommit=True)
             self.connection.execute("SET lock_timeout = '50ms'")
-            self.connection.commit()
+            self.begin = "BEGIN"
 
     def write(self, _session):
         try:
-            if isinstance(self.connection, sqlite3.Connection):
-                self.connection.execute("BEGIN IMMEDIATE")
-            self.connection.execute(  # a real change: SQLite skips an update to the same value
-                "INSERT INTO rate_events (bucket, key, at) VALUES ('test', 'elsewhere', "
-                "CURRENT_TIMESTAMP)"
+            self.connection.execute(self.begin)
+            self.connection.execute(
+                "INSERT INTO rate_events (bucket, key, at) "
+                "VALUES ('test', 'elsewhere', CURRENT_TIMESTAMP)"
             )
             seen = self.connection.execute("SELECT count(*) FROM households").fetchone()[0]
-            self.connection.execute("COMMIT") if isinstance(
-                self.connection, sqlite3.Connection
-            ) else self.connection.commit()
+            self.connection.execute("COMMIT")
             self.households_seen.append(seen)
-        except Exception as error:  # noqa: BLE001  (reported by the test)
+        except Exception as error:  # noqa: BLE001  (the test reports it)
             self.errors.append(repr(error))
 
     def __enter__(self):
