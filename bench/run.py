@@ -8,6 +8,7 @@ Each section measures on this machine, with the app and its data built from scra
 
 import os
 import platform
+import re
 import sys
 import tempfile
 import time
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench import flood, latency, load
+from bench import flood, household_import, latency, load
 from bench.weight import BUDGET_BYTES, Meter, measure_volunteer_load, serve, total
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +28,9 @@ POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_ADMIN", "postgresql://postgres@1
 DASHBOARD_TARGET_MS = 300
 SYNC_RATIO_TARGET = 0.30
 FLOOD_CONNECTIONS = 8
+IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "20000"))
+SECTION_MARK = "<!-- section: {} -->"
+SECTION_START = SECTION_MARK.split("{")[0]
 
 
 def machine():
@@ -286,27 +290,93 @@ First load, by request:
 """
 
 
-SECTIONS = {"weight": section_weight, "dashboard": section_dashboard}
+def section_import(folder):
+    """How long a sync waits while a large household import runs on SQLite."""
+    from pwa_app.services import imports
+
+    app, _ = demo_app(folder)
+    database_url = f"sqlite:///{folder}/bench.db"
+    chosen = imports.CHUNK_ROWS
+    load = os.getloadavg()[0]
+    rows = []
+    for run, chunk_rows in enumerate((IMPORT_ROWS, chosen * 2, chosen, chosen // 2)):
+        print(f"bench: importing {IMPORT_ROWS:,} households, {chunk_rows:,} per chunk …", flush=True)
+        result = household_import.measure(
+            app, database_url, IMPORT_ROWS, chunk_rows, first_number=100_000 + run * IMPORT_ROWS
+        )
+        what = "one transaction (as before chunks)" if chunk_rows >= IMPORT_ROWS else (
+            f"{chunk_rows:,} rows" + (" (`CHUNK_ROWS`)" if chunk_rows == chosen else ""))
+        answers = ", ".join(f"{n} × {code}" for code, n in sorted(result["statuses"].items()))
+        rows.append(f"| {what} | {result['seconds']:.1f} | {result['syncs']} | "
+                    f"{result['p50_ms']:,.0f} | {result['max_ms']:,.0f} | {answers} |")
+    imports.CHUNK_ROWS = chosen
+    table = "\n".join(rows)
+    return f"""## A large household import beside syncs (SQLite)
+
+Staff import {IMPORT_ROWS:,} new households from `/households/import` (in-process, Flask's test
+client; every transaction of a request takes SQLite's write lock at its start) while another
+process syncs one visit after another as a volunteer, {household_import.SYNC_PAUSE * 1000:.0f} ms
+apart, each timed from request to answer. Syncs counted are those that overlapped the import.
+Between chunks the import pauses {imports.CHUNK_PAUSE * 1000:.0f} ms, so that a waiting sync,
+which retries about every 100 ms, gets the lock. The target: no sync waits more than about a
+second. A sync gives up after SQLite's busy timeout of 5 s (503, the phone retries later).
+The machine's load average was {load:.1f} when the section started (other work shares its
+cores, and the times grow with it).
+
+| chunk | import s | syncs meanwhile | sync p50 ms | longest sync ms | answers |
+|---|---|---|---|---|---|
+{table}
+"""
+
+
+SECTIONS = {"weight": section_weight, "dashboard": section_dashboard, "import": section_import}
+
+
+def merge(report, parts):
+    """Replace the marked sections of an existing report with new ones (new ones go last)."""
+    for name, text in parts.items():
+        mark = SECTION_MARK.format(name)
+        start = report.find(mark)
+        if start < 0:
+            report = report.rstrip("\n") + "\n\n" + text
+            continue
+        end = report.find(SECTION_START, start + len(mark))
+        report = report[:start] + text + ("\n" + report[end:] if end >= 0 else "")
+    return report
 
 
 def main(names):
-    """Run the named sections (default: all) and write the report."""
+    """Run the named sections (default: all) and write the report.
+
+    Running only some sections replaces just those in the existing report.
+    """
     names = names or list(SECTIONS)
     started = time.perf_counter()
-    parts = []
+    parts = {}
     for name in names:
         with tempfile.TemporaryDirectory() as folder:
             print(f"bench: {name} …", flush=True)
-            parts.append(SECTIONS[name](folder))
-    header = f"""# Benchmarks
+            parts[name] = SECTION_MARK.format(name) + "\n" + SECTIONS[name](folder)
+    command = " ".join(["python -m bench.run", *names])
+    when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    REPORT.parent.mkdir(exist_ok=True)
+    if set(names) != set(SECTIONS) and REPORT.exists():
+        report = merge(REPORT.read_text("utf-8"), parts)
+        first_mark = report.find(SECTION_START)
+        header = re.sub(rf"Rerun alone since: `{re.escape(command)}` .*\n\n", "",
+                        report[:first_mark])
+        note = (f"Rerun alone since: `{command}` on {when}, in "
+                f"{time.perf_counter() - started:.0f} s.\n\n")
+        REPORT.write_text(header + note + report[first_mark:], "utf-8")
+    else:
+        header = f"""# Benchmarks
 
-Written by `make bench` ({" ".join(["python -m bench.run", *names])}) on
-{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, in {time.perf_counter() - started:.0f} s.
+Written by `make bench` ({command}) on
+{when}, in {time.perf_counter() - started:.0f} s.
 
 Machine: {machine()}.
 """
-    REPORT.parent.mkdir(exist_ok=True)
-    REPORT.write_text(header + "\n" + "\n".join(parts), "utf-8")
+        REPORT.write_text(header + "\n" + "\n".join(parts.values()), "utf-8")
     print(f"bench: wrote {REPORT.relative_to(ROOT)}")
 
 

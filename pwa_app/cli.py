@@ -53,19 +53,25 @@ def create_user(role, phone, name, password_stdin, areas):
 def import_households(path):
     """Import households from a CSV file; report the rows left out.
 
-    Exit status: 0 all rows imported, 1 the file was refused (nothing imported),
-    3 some rows were left out (the others were imported).
+    Rows already imported with the same details are counted, not imported again, so a file can
+    be imported again after an interruption. Exit status: 0 no row was left out (each imported
+    or already there), 1 the file was refused (nothing imported), 3 some rows were left out
+    (the others were imported).
     """
     with open(path, "rb") as handle:
         raw = handle.read()
     try:
-        report = imports.import_households(raw, by=None)
+        rows = imports.read_rows(raw)
     except ValidationError as error:
-        db.session.rollback()
         click.echo(f"error: {error.message}", err=True)
         sys.exit(1)
-    db.session.commit()
-    click.echo(f"imported {len(report.imported)} households")
+    report = imports.ImportReport()
+    for chunk in imports.chunks(rows):
+        imports.import_chunk(chunk, report, by=None)
+        db.session.commit()  # one transaction per chunk: other writers wait for a chunk at most
+    click.echo(
+        f"imported {len(report.imported)} households, {len(report.already)} already imported"
+    )
     for row in report.rejected:
         click.echo(f"line {row.line} ({row.code or '-'}): " + "; ".join(row.reasons))
     if report.rejected:

@@ -349,12 +349,16 @@ def import_csv():
             form.file.errors = [_("Choose a CSV file.")]
         else:
             try:
-                report = imports.import_households(upload.read(), current_user)
+                rows = imports.read_rows(upload.read())
             except ValidationError as error:
                 db.session.rollback()
                 form.file.errors = [str(error.message)]
             else:
-                db.session.commit()
+                report = imports.ImportReport()
+                for chunk in imports.chunks(rows):
+                    imports.import_chunk(chunk, report, current_user)
+                    # One transaction per chunk: a sync waits for one chunk at most, not the file.
+                    db.session.commit()
     status = 400 if form.errors or (form.is_submitted() and report is None) else 200
     return render_template(
         "households/import.html", form=form, report=report, header=",".join(imports.HEADER)
