@@ -71,7 +71,7 @@ def test_a_lone_surrogate_rejects_its_item_and_saves_the_one_beside_it(sync, cre
     assert response.status_code == 200
     first, second = response.json["results"]
     assert first["status"] == "rejected"
-    assert any("control character" in text for text in first["fields"].values())
+    assert any("invalid character (code U+D800)" in text for text in first["fields"].values())
     assert second["status"] == "created"
 
 

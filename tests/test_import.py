@@ -304,7 +304,7 @@ def test_a_huge_field_refuses_the_file_and_names_its_line(runner, tmp_path, auth
     assert count() == 0
 
 
-@pytest.mark.parametrize("hidden", ["\x00", "\x0b", "\x1b", "\r"])
+@pytest.mark.parametrize("hidden", ["\x00", "\x0b", "\x1b", "\x7f"])
 def test_a_hidden_control_character_rejects_its_row(runner, tmp_path, hidden):
     csv = HEADER + rows(1) + f'NI-02-0002,2,NI-02,"สม{hidden}ชาย",,,,\n' + rows(1, start=3)
     result = import_file(runner, write(tmp_path, csv))
@@ -332,11 +332,13 @@ def test_line_numbers_count_the_lines_of_quoted_values(runner, tmp_path):
 
 
 def test_control_problem_allows_tabs_and_line_breaks_only(app):
-    for clean in ("สมชาย", "a\tb", "one\ntwo", "one\r\ntwo", "", None):
+    for clean in ("สมชาย", "a\tb", "one\ntwo", "one\r\ntwo", "old\rmac", "", None):
         assert control_problem(clean) is None
     with force_locale("en"):
         assert str(control_problem("ab\x00")) == (
             "Remove the hidden control character (code U+0000) at position 3."
         )
-        assert "U+000D" in str(control_problem("=1\r+2"))
-        assert "U+D800" in str(control_problem("x\ud800"))
+        assert "U+001B" in str(control_problem("\x1b[31m"))
+        assert str(control_problem("x\ud800")) == (
+            "Remove the invalid character (code U+D800) at position 2."
+        )

@@ -17,7 +17,7 @@ from pwa_app.extensions import db
 from pwa_app.models import Household
 from pwa_app.services import audit, households
 from pwa_app.services.errors import ValidationError
-from pwa_app.services.validation import HIDDEN_RE, control_problem, normalize_phone
+from pwa_app.services.validation import FORBIDDEN_CHARACTERS, control_problem, normalize_phone
 
 HEADER = ("code", "house_no", "village", "head_name", "phone", "tags", "lat", "lon")
 MAX_ROWS = 20_000
@@ -56,7 +56,7 @@ class ImportReport:
 
 def _shown(code):
     """Return a code as a report can show it: no hidden characters, not too long."""
-    code = HIDDEN_RE.sub("\ufffd", code)
+    code = FORBIDDEN_CHARACTERS.sub("\ufffd", code)
     return code if len(code) <= SHOWN_CODE else code[:SHOWN_CODE] + "…"
 
 

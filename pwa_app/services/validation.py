@@ -6,10 +6,6 @@ import re
 from flask_babel import lazy_gettext as _l
 
 PHONE_RE = re.compile(r"^0\d{8,9}$")
-# C0 controls other than tab and newline (a CR only as part of CRLF, which browsers send for
-# every line break of a textarea), and lone surrogates: NUL cannot be stored in PostgreSQL,
-# and the others break XLSX exports, CSV readers and UTF-8 encoding.
-HIDDEN_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|\r(?!\n)|[\ud800-\udfff]")
 NAME_MAX = 120
 
 # What no text we store may hold, wherever it comes from (a form, a sync, an import): control
@@ -44,12 +40,10 @@ def control_problem(value):
     found = FORBIDDEN_CHARACTERS.search(value)
     if found is None:
         return None
-    code = "U+%04X" % ord(found.group())
-    return _l(
-        "Remove the hidden control character (code %(code)s) at position %(pos)d.",
-        code=code,
-        pos=found.start() + 1,
-    )
+    where = {"code": "U+%04X" % ord(found.group()), "pos": found.start() + 1}
+    if found.group() >= "\ud800":  # a lone surrogate or a non-character: not text at all
+        return _l("Remove the invalid character (code %(code)s) at position %(pos)d.", **where)
+    return _l("Remove the hidden control character (code %(code)s) at position %(pos)d.", **where)
 
 
 def without_controls(value):
@@ -81,13 +75,3 @@ def text_problem(value, max_length, required=True):
         return _l("Use at most %(n)d characters (you typed %(m)d).", n=max_length, m=len(value))
     return None
 
-
-def control_problem(value):
-    """Return why a text holds a hidden control character or a lone surrogate, or None."""
-    match = HIDDEN_RE.search(value or "")
-    if match is None:
-        return None
-    found = {"code": f"U+{ord(match.group()[0]):04X}", "pos": match.start() + 1}
-    if match.group() >= "\ud800":  # a lone surrogate
-        return _l("Remove the invalid character (code %(code)s) at position %(pos)d.", **found)
-    return _l("Remove the hidden control character (code %(code)s) at position %(pos)d.", **found)
