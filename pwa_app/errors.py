@@ -8,7 +8,7 @@ from flask import current_app, g, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -147,6 +147,14 @@ def handle_database_error(error):
     return busy_response()
 
 
+def handle_data_error(error):
+    """A value the database cannot hold (SQLSTATE class 22, an integer out of range) is the
+    caller's input, never a crash: 400. Every input is checked before it reaches the database;
+    this answers a path that forgot, and logs it so that it is fixed there."""
+    current_app.logger.warning("input the database refused: %s", getattr(error, "orig", error))
+    return failed(400)
+
+
 def handle_server_error(error):
     """Log and roll back what failed, and answer 500 without details."""
     current_app.logger.exception("unhandled error", exc_info=error)
@@ -159,4 +167,6 @@ def register(app):
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(OperationalError, handle_database_error)
+    app.register_error_handler(DataError, handle_data_error)
+    app.register_error_handler(OverflowError, handle_data_error)
     app.register_error_handler(Exception, handle_server_error)

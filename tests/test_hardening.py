@@ -370,3 +370,28 @@ def test_trusted_hosts_refuse_any_other_host(app, client):
                           headers={"Host": "visits.example.go.th"}).status_code == 200
     finally:
         app.config["TRUSTED_HOSTS"] = None
+
+
+def test_a_form_visit_id_that_is_not_a_uuid_is_refused(client, login_as, create_household):
+    login_as("volunteer", areas=["NI-01"])
+    household = create_household("NI-01")
+    page = client.get(f"/visits/new?household={household.code}")
+    response = client.post(f"/visits/new?household={household.code}", headers=ENGLISH, data={
+        "csrf_token": csrf_from(page), "client_uuid": "9223372036854775808",
+        "visited_at": utcnow().astimezone().strftime("%Y-%m-%dT%H:%M"),
+        "kind": "routine", "wellbeing": "green"})
+    assert response.status_code == 400
+    assert visit_count() == 0
+
+
+def test_a_value_the_database_cannot_hold_is_a_400_not_a_crash(app, client, login_as,
+                                                              monkeypatch):
+    """The net under every input check: whatever slips through is the caller's input."""
+    from pwa_app.services import households as households_service
+
+    def overflowing(*args, **kwargs):
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    login_as("staff")
+    monkeypatch.setattr(households_service, "search", overflowing)
+    assert client.get("/households").status_code == 400

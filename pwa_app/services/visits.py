@@ -271,6 +271,13 @@ def log_visit(data, user, tally=None):
     raises Conflict. With a tally, the running figures are left to tally.write(); nothing
     is written before the visit is known to be good, so a rejected one needs no rollback.
     """
+    if data.client_uuid:
+        try:
+            data.client_uuid = str(uuid.UUID(str(data.client_uuid)))
+        except ValueError:
+            raise ValidationError(
+                _l("Please correct the highlighted fields."), {"client_uuid": _l("Not a valid id.")}
+            ) from None
     if (existing := find_by_uuid(data.client_uuid)) is not None:
         return _replay(existing, data)
     household = resolve_household(user, data.household)
