@@ -31,23 +31,45 @@ function showFlash() {
   document.getElementById("main")?.prepend(box);
 }
 
+// The badge carries the outbox's state for styles and scripts: data-outbox-state is
+// "sending" while a send runs, then "waiting" (visits wait for a later try) or "idle"
+// (nothing to send); data-outbox-waiting counts the waiting visits.
+let sends = 0;
+
+function badgeElement() {
+  return userId == null || !Outbox ? null : document.querySelector("[data-outbox-badge]");
+}
+
 async function refreshBadge() {
-  const badge = document.querySelector("[data-outbox-badge]");
-  if (!badge || userId == null || !Outbox) return;
+  const badge = badgeElement();
+  if (!badge) return;
   const mine = await Outbox.entries(userId);
   const waiting = mine.filter((entry) => entry.status === "waiting").length;
   const rejected = mine.length - waiting;
+  const state = sends ? "sending" : waiting ? "waiting" : "idle";
   badge.hidden = mine.length === 0;
   badge.classList.toggle("has-rejected", rejected > 0);
   badge.textContent = rejected ? t("badge_rejected", { n: mine.length, r: rejected }) : t("badge_waiting", { n: waiting });
-  document.dispatchEvent(new CustomEvent("outbox:changed", { detail: { waiting, rejected } }));
+  Object.assign(badge.dataset, { outboxState: state, outboxWaiting: waiting });
+  document.dispatchEvent(new CustomEvent("outbox:changed", { detail: { waiting, rejected, state } }));
 }
 
+// Send what waits. Every send ends with "outbox:settled", whose detail is the summary
+// ({state, sent, rejected, results}), whoever started it: a button, the signal, a timer.
 async function syncNow(options = {}) {
   if (!Outbox || userId == null) return { state: "login" };
-  const summary = await Outbox.sync(options);
-  await refreshBadge();
+  sends += 1;
+  const badge = badgeElement();
+  if (badge) badge.dataset.outboxState = "sending";
+  let summary;
+  try {
+    summary = await Outbox.sync(options);
+  } finally {
+    sends -= 1;
+    await refreshBadge();
+  }
   if (summary.state === "login") showLoginNeeded();
+  document.dispatchEvent(new CustomEvent("outbox:settled", { detail: summary }));
   return summary;
 }
 
@@ -86,13 +108,17 @@ async function cacheShellPages() {
   const last = await Outbox.getMeta(key);
   if (last && Date.now() - last < SHELL_REFRESH_MS) return;
   const cache = await caches.open(PAGES_CACHE);
-  await Promise.all(
+  const cached = await Promise.all(
     SHELL_PAGES.map(async (path) => {
-      const response = await fetch(path, { credentials: "same-origin" });
-      if (response.ok && !response.redirected) await cache.put(path, response);
+      const response = await fetch(path, { credentials: "same-origin" }).catch(() => null);
+      if (!response?.ok || response.redirected) return false;
+      await cache.put(path, response);
+      return true;
     }),
   );
-  await Outbox.setMeta(key, Date.now());
+  // A page the server could not give this time (busy, a dropped line) is asked for again
+  // at the next start, not an hour later: without it that screen has no offline copy.
+  if (cached.every(Boolean)) await Outbox.setMeta(key, Date.now());
 }
 
 async function refreshHouseholds() {
@@ -176,10 +202,11 @@ async function start() {
       await caches.delete(PAGES_CACHE);
     }
   }
-  await refreshBadge();
+  // Listen before showing the outbox: signal that comes back while the page starts counts.
   // Signal is back: the backoff was for the network, not the server, so send at once.
   window.addEventListener("online", () => { syncNow({ force: true }); refreshHouseholds(); });
   setInterval(() => { if (navigator.onLine) syncNow(); }, RETRY_EVERY_MS);
+  await refreshBadge();
   if (userId != null) {
     await syncNow({ force: true }); // app start: try at once, whatever the backoff said
     await Promise.allSettled([cacheShellPages(), refreshHouseholds()]);

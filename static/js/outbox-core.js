@@ -171,61 +171,74 @@
     return { sent, rejected };
   }
 
-  let running = null;
+  let running = null; // the send under way
+  let queued = null; // one more send, asked for while that one ran
+  let queuedForce = false;
 
   // Send the waiting visits of the session's user, in batches. Returns a summary:
   // {state: "done" | "offline" | "login" | "busy", sent, rejected, results}
-  async function sync({ force = false } = {}) {
-    if (running) return running;
-    running = (async () => {
-      const summary = { state: "done", sent: 0, rejected: 0, results: {} };
-      let { user_id: userId, csrf } = await session();
-      if (userId == null) return { ...summary, state: "login" };
-      const now = new Date().toISOString();
-      const waiting = (await entries(userId)).filter(
-        (entry) => entry.status === "waiting" && (force || !entry.next_attempt_at || entry.next_attempt_at <= now),
-      );
-      for (let start = 0; start < waiting.length; start += BATCH_SIZE) {
-        const batch = waiting.slice(start, start + BATCH_SIZE);
-        let response;
-        try {
-          response = await post(batch, csrf);
-          if (response.status === 400) {
-            const body = await response.clone().json().catch(() => ({}));
-            if (body.error === "csrf_failed") {
-              const me = await renewToken();
-              if (!me || me.id !== userId) return { ...summary, state: "login" };
-              csrf = me.csrf_token;
-              response = await post(batch, csrf);
-            }
-          }
-        } catch (error) {
-          // No signal: this batch and the ones after it wait for the next try.
-          await postponeAll(waiting.slice(start), "offline");
-          return { ...summary, state: "offline" };
-        }
-        if (response.status === 401) {
-          await setMeta("login_needed", true);
-          return { ...summary, state: "login" };
-        }
-        if (!response.ok) {
-          await postponeAll(waiting.slice(start), `http_${response.status}`, retryAfter(response));
-          return { ...summary, state: "busy" };
-        }
-        const body = await response.json();
-        const counted = await applyResults(batch, body.results || []);
-        summary.sent += counted.sent;
-        summary.rejected += counted.rejected;
-        for (const result of body.results || []) summary.results[result.client_uuid] = result;
-      }
-      await setMeta("login_needed", false);
-      return summary;
-    })();
-    try {
-      return await running;
-    } finally {
-      running = null;
+  // Asked while a send runs, it sends once more after it: the running one may have read the
+  // outbox before this visit was added, or failed just before the signal came back.
+  // Everyone who asks meanwhile shares that one extra send.
+  function sync({ force = false } = {}) {
+    if (!running) {
+      running = sendWaiting(force).finally(() => { running = null; });
+      return running;
     }
+    queuedForce = queuedForce || force;
+    queued = queued || running.catch(() => ({})).then(async (before) => {
+      const again = queuedForce;
+      queued = null;
+      queuedForce = false;
+      const after = await sync({ force: again });
+      return { ...after, results: { ...before.results, ...after.results } }; // every visit's answer
+    });
+    return queued;
+  }
+
+  async function sendWaiting(force) {
+    const summary = { state: "done", sent: 0, rejected: 0, results: {} };
+    let { user_id: userId, csrf } = await session();
+    if (userId == null) return { ...summary, state: "login" };
+    const now = new Date().toISOString();
+    const waiting = (await entries(userId)).filter(
+      (entry) => entry.status === "waiting" && (force || !entry.next_attempt_at || entry.next_attempt_at <= now),
+    );
+    for (let start = 0; start < waiting.length; start += BATCH_SIZE) {
+      const batch = waiting.slice(start, start + BATCH_SIZE);
+      let response;
+      try {
+        response = await post(batch, csrf);
+        if (response.status === 400) {
+          const body = await response.clone().json().catch(() => ({}));
+          if (body.error === "csrf_failed") {
+            const me = await renewToken();
+            if (!me || me.id !== userId) return { ...summary, state: "login" };
+            csrf = me.csrf_token;
+            response = await post(batch, csrf);
+          }
+        }
+      } catch (error) {
+        // No signal: this batch and the ones after it wait for the next try.
+        await postponeAll(waiting.slice(start), "offline");
+        return { ...summary, state: "offline" };
+      }
+      if (response.status === 401) {
+        await setMeta("login_needed", true);
+        return { ...summary, state: "login" };
+      }
+      if (!response.ok) {
+        await postponeAll(waiting.slice(start), `http_${response.status}`, retryAfter(response));
+        return { ...summary, state: "busy" };
+      }
+      const body = await response.json();
+      const counted = await applyResults(batch, body.results || []);
+      summary.sent += counted.sent;
+      summary.rejected += counted.rejected;
+      for (const result of body.results || []) summary.results[result.client_uuid] = result;
+    }
+    await setMeta("login_needed", false);
+    return summary;
   }
 
   async function saveHouseholds(userId, households) {

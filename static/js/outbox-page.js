@@ -76,14 +76,25 @@ async function render() {
   lastSent.textContent = when(await app.Outbox.getMeta("last_success")) || app.t("never");
 }
 
+function say(summary) {
+  status.textContent = app.t(`sync_${summary.state}`, { n: summary.sent });
+}
+
+// The button stays disabled until its own send has an answer, and then says that answer.
 sendButton.addEventListener("click", async () => {
   sendButton.disabled = true;
   status.textContent = app.t("sending");
-  const summary = await app.syncNow({ force: true });
-  status.textContent = app.t(`sync_${summary.state}`, { n: summary.sent });
-  sendButton.disabled = false;
+  try {
+    say(await app.syncNow({ force: true }));
+  } finally {
+    sendButton.disabled = false;
+  }
 });
 
-// app.js announces every change of the outbox (a send, a discard): show it.
+// app.js announces every change of the outbox (a send, a discard): show it. A send that
+// started by itself (signal back, the timer) says how it went if it sent or failed.
 document.addEventListener("outbox:changed", render);
+document.addEventListener("outbox:settled", ({ detail }) => {
+  if (!sendButton.disabled && (detail.sent || detail.state !== "done")) say(detail);
+});
 app.ready.then(render);

@@ -4,6 +4,7 @@ import os
 import threading
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -16,6 +17,18 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Every wait in this suite waits for a sign from the app (a page, an element, an attribute
+# the outbox sets), never for a stretch of time. This ceiling only ends a hang: on a busy
+# machine the suite gets slower, not red.
+HANG_MS = 90_000
+expect.set_options(timeout=HANG_MS)
+
+
+def new_context(browser, **options):
+    """Open a browser context whose waits give up only on a hang."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(HANG_MS)
+    return context
 
 
 def pytest_collection_modifyitems(items):
@@ -48,7 +61,9 @@ def playwright():
 @pytest.fixture(scope="session")
 def browser(playwright):
     """Launch headless Chromium once for the suite."""
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    chromium = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=HANG_MS
+    )
     yield chromium
     chromium.close()
 
@@ -60,7 +75,10 @@ def launch_browser(playwright):
 
     def launch(*extra_args):
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + list(extra_args)
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS + list(extra_args),
+            timeout=HANG_MS,
         )
         launched.append(chromium)
         return chromium
@@ -117,7 +135,8 @@ def live_server(live):
 @pytest.fixture
 def page(browser):
     """Open a phone-sized page that records console errors and CSP violations."""
-    context = browser.new_context(
+    context = new_context(
+        browser,
         viewport={"width": 360, "height": 740},
         locale="th-TH",
         timezone_id="Asia/Bangkok",

@@ -3,19 +3,27 @@
 import socket
 import threading
 
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from pwa_app.extensions import db
 from pwa_app.models import Visit
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, HANG_MS, new_context
 from tests.conftest import PASSWORD
 
+# Ready for a day without signal: the service worker controls the page, every page of the
+# app shell is cached and the volunteer's household list is on the phone.
 READY = """async () => {
   await navigator.serviceWorker.ready;
   await window.PwaApp.ready;
-  const shell = await caches.match('/visits/new?shell=1');
-  return Boolean(shell && navigator.serviceWorker.controller);
+  const pages = await caches.open('pages-v1');
+  const shell = await Promise.all(['/', '/scan', '/outbox', '/visits/new?shell=1'].map(
+    (path) => pages.match(path)));
+  const households = await window.PwaOutbox.getMeta(`households:${window.PwaApp.userId}`);
+  return Boolean(navigator.serviceWorker.controller && shell.every(Boolean)
+    && households && households.checked_at);
 }"""
+EMPTY = "ไม่มีรายการรอส่ง"
 
 
 def visits_in_db():
@@ -30,11 +38,11 @@ def log_in_and_prime(page, url, user):
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{url}/")
-    for _ in range(40):
+    for _ in range(40):  # each start of the app fetches what the phone still lacks
         if page.evaluate(READY):
             break
         page.reload()
-    assert page.evaluate(READY), "the service worker never took control"
+    assert page.evaluate(READY), "the app never got ready to work offline"
 
 
 def go_offline(page, live):
@@ -50,23 +58,47 @@ def go_online(page, live, wsgi=None):
     page.context.set_offline(False)
 
 
-def send_until_empty(page, url, tries=6):
-    """Press "send now" until nothing waits (each press is one more retry)."""
+def open_outbox(page, url):
+    """Open the outbox page once the app has started (its own first send has an answer)."""
     page.goto(f"{url}/outbox")
-    empty = page.locator("[data-outbox-list]").filter(has_text="ไม่มีรายการรอส่ง")
+    page.evaluate("window.PwaApp.ready")
+
+
+def outbox_state(page):
+    """The badge's data-outbox-state: "sending", "waiting" (for a later try) or "idle"."""
+    return page.locator("[data-outbox-badge]").get_attribute("data-outbox-state")
+
+
+def expect_outbox_state(page, state):
+    expect(page.locator("[data-outbox-badge]")).to_have_attribute("data-outbox-state", state)
+
+
+def press_send_now(page):
+    """Press "send now" and wait for the answer to that send: the button is disabled until
+    it has one, and the status line then says it."""
+    button = page.locator("[data-send-now]")
+    button.click()
+    expect(button).to_be_enabled()
+
+
+def expect_outbox_empty(page):
+    """Wait until the outbox page shows nothing waiting and nothing is being sent."""
+    expect(page.locator("[data-outbox-list]")).to_contain_text(EMPTY)
+    expect_outbox_state(page, "idle")
+
+
+def send_until_empty(page, url, tries=6):
+    """Press "send now" until nothing waits (each press is one more try, seen to its answer)."""
+    open_outbox(page, url)
     for _ in range(tries):
-        if empty.is_visible():
-            return
-        page.click("[data-send-now]")
-        try:
-            empty.wait_for(timeout=3_000)
-        except Exception:  # noqa: BLE001 (not yet: press again)
-            continue
-    empty.wait_for(timeout=1_000)
+        if outbox_state(page) == "idle":
+            break
+        press_send_now(page)
+    expect_outbox_empty(page)
 
 
 def wait_for_badge(page, text):
-    page.locator("[data-outbox-badge]").filter(has_text=text).wait_for(timeout=10_000)
+    expect(page.locator("[data-outbox-badge]")).to_contain_text(text)
 
 
 def log_visit_offline(page, url, code, notes):
@@ -83,8 +115,13 @@ def log_visit_offline(page, url, code, notes):
 
 def test_chromium_finds_the_app_installable(playwright, live_server, tmp_path):
     context = playwright.chromium.launch_persistent_context(
-        str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        timeout=HANG_MS,
     )
+    context.set_default_timeout(HANG_MS)
     page = context.new_page()
     page.goto(f"{live_server}/login")
     page.evaluate("async () => { await navigator.serviceWorker.ready; }")
@@ -110,18 +147,18 @@ def test_visits_logged_offline_wait_and_arrive_exactly_once(page, live, create_u
     log_visit_offline(page, live.url, household.code, "ครั้งที่สอง")
     page.reload()
     wait_for_badge(page, "รอส่ง 2")
-    page.goto(f"{live.url}/outbox")
-    page.locator(".outbox-entry").nth(1).wait_for()
-    assert page.locator(".outbox-entry").count() == 2
+    open_outbox(page, live.url)  # its first send found no signal
+    expect(page.locator(".outbox-entry")).to_have_count(2)
+    expect_outbox_state(page, "waiting")
     assert visits_in_db() == 0
 
-    go_online(page, live)
-    page.locator("[data-outbox-list]").filter(has_text="ไม่มีรายการรอส่ง").wait_for(timeout=15_000)
+    go_online(page, live)  # the app hears the signal come back and sends by itself
+    expect_outbox_empty(page)
     assert visits_in_db() == 2
     notes = set(db.session.scalars(select(Visit.notes)))
     assert notes == {"ครั้งที่หนึ่ง", "ครั้งที่สอง"}
-    page.click("[data-send-now]")
-    page.locator("[data-send-status]").filter(has_text="ส่งแล้ว").wait_for()
+    press_send_now(page)
+    expect(page.locator("[data-send-status]")).to_contain_text("ส่งแล้ว")
     assert visits_in_db() == 2
 
 
@@ -136,16 +173,19 @@ def test_a_server_that_dies_during_a_send_still_ends_with_one_row_each(page, liv
     assert visits_in_db() == 0
 
     # Back up, but the first sync dies after the server committed, before it answered.
-    lost_answers, once = [], threading.Lock()
+    lost_answers, one_at_a_time = [], threading.Lock()
 
     def dies_after_commit(environ, start_response):
-        # The page, its timer and Background Sync may send at the same moment: only one dies.
-        if environ["PATH_INFO"] == "/api/v1/visits/sync" and once.acquire(blocking=False):
-            body = b"".join(live.app(environ, lambda *args: None))
-            lost_answers.append(body)
-            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)  # gone without a word
-            raise ConnectionAbortedError("server died before answering")
-        return live.app(environ, start_response)
+        if environ["PATH_INFO"] != "/api/v1/visits/sync":
+            return live.app(environ, start_response)
+        # The page, its timer and Background Sync may send at the same moment: the syncs
+        # are served one at a time, so the first one, which dies, also commits first.
+        with one_at_a_time:
+            if not lost_answers:
+                lost_answers.append(b"".join(live.app(environ, lambda *args: None)))
+                environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)  # gone without a word
+                raise ConnectionAbortedError("server died before answering")
+            return live.app(environ, start_response)
 
     go_online(page, live, dies_after_commit)
     send_until_empty(page, live.url)
@@ -161,10 +201,10 @@ def test_a_rejected_visit_is_shown_and_can_be_fixed(page, live, create_user, cre
     log_visit_offline(page, live.url, household.code, "ยาว" * 3000)
     go_online(page, live)
 
-    page.goto(f"{live.url}/outbox")
-    page.click("[data-send-now]")
+    open_outbox(page, live.url)
+    press_send_now(page)
     rejected = page.locator(".outbox-entry.status-rejected")
-    rejected.wait_for(timeout=15_000)
+    rejected.wait_for()
     assert "บันทึกยาวได้ไม่เกิน 4000 ตัวอักษร" in rejected.inner_text()
     wait_for_badge(page, "ต้องแก้ 1")
     assert visits_in_db() == 0
@@ -177,8 +217,8 @@ def test_a_rejected_visit_is_shown_and_can_be_fixed(page, live, create_user, cre
     page.click("button[data-save]")
     page.wait_for_url(f"{live.url}/households/{household.code}")
     assert visits_in_db() == 1
-    page.goto(f"{live.url}/outbox")
-    page.locator("[data-outbox-list]").filter(has_text="ไม่มีรายการรอส่ง").wait_for()
+    open_outbox(page, live.url)
+    expect_outbox_empty(page)
 
 
 def test_another_user_on_the_phone_does_not_send_the_first_users_visits(
@@ -187,7 +227,7 @@ def test_another_user_on_the_phone_does_not_send_the_first_users_visits(
     first = create_user("volunteer", areas=["NI-04"])
     second = create_user("volunteer", areas=["NI-04"])
     household = create_household("NI-04")
-    context = browser.new_context(locale="th-TH", timezone_id="Asia/Bangkok")
+    context = new_context(browser, locale="th-TH", timezone_id="Asia/Bangkok")
     page = context.new_page()
     log_in_and_prime(page, live.url, first)
     go_offline(page, live)
@@ -212,10 +252,10 @@ def test_another_user_on_the_phone_does_not_send_the_first_users_visits(
     page.click("button[type=submit]")
     page.wait_for_url(f"{live.url}/")
     page.evaluate("window.PwaApp.ready")
-    page.goto(f"{live.url}/outbox")
+    open_outbox(page, live.url)
     page.locator("[data-outbox-others]").filter(has_text="ของบัญชีอื่น").wait_for()
-    page.click("[data-send-now]")
-    page.locator("[data-send-status]").filter(has_text="ส่งแล้ว: 0").wait_for()
+    press_send_now(page)
+    expect(page.locator("[data-send-status]")).to_contain_text("ส่งแล้ว: 0")
     assert visits_in_db() == 0
     context.close()
 
@@ -231,7 +271,7 @@ def test_an_expired_session_keeps_the_outbox_and_asks_to_log_in(page, live, crea
     go_online(page, live)
     state = page.evaluate("async () => (await window.PwaApp.syncNow({ force: true })).state")
     assert state == "login"  # the API answered 401
-    page.locator("[data-login-needed]").wait_for(timeout=10_000)
+    page.locator("[data-login-needed]").wait_for()
     assert page.evaluate("async () => (await window.PwaOutbox.entries(null)).length") == 1
     assert visits_in_db() == 0
 
@@ -241,7 +281,7 @@ def test_an_expired_session_keeps_the_outbox_and_asks_to_log_in(page, live, crea
     assert "รอส่ง" in page.locator("[data-waiting-notice]").inner_text()
     page.click("button[type=submit]")
     page.wait_for_url(f"{live.url}/outbox")
-    page.locator("[data-outbox-list]").filter(has_text="ไม่มีรายการรอส่ง").wait_for(timeout=15_000)
+    expect_outbox_empty(page)
     assert visits_in_db() == 1
 
 

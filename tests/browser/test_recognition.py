@@ -1,5 +1,6 @@
 """Staff thank a visit and award a badge; the volunteer sees both at home and can share it."""
 
+from tests.browser.conftest import new_context
 from tests.browser.test_field_flow import log_in
 
 
@@ -9,7 +10,9 @@ def test_staff_thank_and_award_and_the_volunteer_sees_both(browser, live_server,
     staff = create_user("staff")
     create_visit(create_household("NI-01", volunteer=volunteer), volunteer)
 
-    staff_page = browser.new_context(locale="th-TH", viewport={"width": 1024, "height": 900}).new_page()
+    staff_page = new_context(
+        browser, locale="th-TH", viewport={"width": 1024, "height": 900}
+    ).new_page()
     log_in(staff_page, live_server, staff)
     staff_page.goto(f"{live_server}/dashboard")
     staff_page.click("button:has-text('ขอบคุณ')")
@@ -22,7 +25,7 @@ def test_staff_thank_and_award_and_the_volunteer_sees_both(browser, live_server,
     verify_url = staff_page.url
     staff_page.context.close()
 
-    page = browser.new_context(locale="th-TH", viewport={"width": 360, "height": 740}).new_page()
+    page = new_context(browser, locale="th-TH", viewport={"width": 360, "height": 740}).new_page()
     log_in(page, live_server, volunteer)
     feed = page.locator(".recognition").inner_text()
     assert "เครื่องหมาย: Smile มีความสุข" in feed
@@ -31,7 +34,7 @@ def test_staff_thank_and_award_and_the_volunteer_sees_both(browser, live_server,
     assert page.url == verify_url
     page.context.close()
 
-    anyone = browser.new_context(locale="th-TH").new_page()
+    anyone = new_context(browser, locale="th-TH").new_page()
     anyone.goto(verify_url)
     assert "สมพร แก้วมณี" in anyone.content()
     assert "ตรวจสอบแล้ว" in anyone.locator(".verified").inner_text()
