@@ -5,7 +5,8 @@
   "use strict";
 
   const DB_NAME = "pwa_app";
-  const DB_VERSION = 1;
+  // 2: households are found by the hash of their card (qr_hash), never by the card's token.
+  const DB_VERSION = 2;
   const SYNC_URL = "/api/v1/visits/sync";
   const ME_URL = "/api/v1/me";
   const BATCH_SIZE = 20;
@@ -24,17 +25,22 @@
     if (!dbPromise) {
       dbPromise = new Promise((resolve, reject) => {
         const open = indexedDB.open(DB_NAME, DB_VERSION);
-        open.onupgradeneeded = () => {
+        open.onupgradeneeded = (event) => {
           const db = open.result;
           if (!db.objectStoreNames.contains("outbox")) {
             db.createObjectStore("outbox", { keyPath: "client_uuid" }).createIndex("user_id", "user_id");
           }
+          if (!db.objectStoreNames.contains("meta")) db.createObjectStore("meta", { keyPath: "key" });
+          if (event.oldVersion < 2 && db.objectStoreNames.contains("households")) {
+            // The old list held card tokens: drop it, and its ETags, so it is fetched anew.
+            db.deleteObjectStore("households");
+            forgetListVersions(open.transaction.objectStore("meta"));
+          }
           if (!db.objectStoreNames.contains("households")) {
             const store = db.createObjectStore("households", { keyPath: ["user_id", "code"] });
-            store.createIndex("token", ["user_id", "qr_token"]);
+            store.createIndex("qr_hash", ["user_id", "qr_hash"]);
             store.createIndex("user_id", "user_id");
           }
-          if (!db.objectStoreNames.contains("meta")) db.createObjectStore("meta", { keyPath: "key" });
         };
         open.onsuccess = () => resolve(open.result);
         open.onerror = () => reject(open.error);
@@ -249,13 +255,29 @@
     await done(table);
   }
 
+  function forgetListVersions(meta) {
+    meta.openCursor().onsuccess = (event) => {
+      const cursor = event.target.result;
+      if (!cursor) return;
+      if (String(cursor.key).startsWith("households:")) cursor.delete();
+      cursor.continue();
+    };
+  }
+
+  // The phone keeps each card's SHA-256, not the card itself (a volunteer's phone must not be
+  // able to stand in for a household's card): a scanned token is hashed to be recognised.
+  async function cardHash(token) {
+    if (!global.crypto?.subtle || !token) return null;
+    const digest = await global.crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+    return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  }
+
   async function findHousehold(userId, codeOrToken) {
-    const table = await store("households");
-    const code = String(codeOrToken || "").trim().toUpperCase();
-    return (
-      (await request(table.get([userId, code]))) ||
-      (await request(table.index("token").get([userId, String(codeOrToken || "").trim()])))
-    );
+    const reference = String(codeOrToken || "").trim();
+    const byCode = await request((await store("households")).get([userId, reference.toUpperCase()]));
+    if (byCode) return byCode;
+    const hash = await cardHash(reference);
+    return hash ? request((await store("households")).index("qr_hash").get([userId, hash])) : undefined;
   }
 
   async function forgetHouseholds(userId) {

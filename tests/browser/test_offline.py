@@ -162,6 +162,30 @@ def test_visits_logged_offline_wait_and_arrive_exactly_once(page, live, create_u
     assert visits_in_db() == 2
 
 
+def test_a_scanned_card_is_recognised_offline_by_its_hash_alone(page, live, create_user,
+                                                                create_household):
+    volunteer = create_user("volunteer", areas=["NI-01"])
+    household = create_household("NI-01", volunteer=volunteer)
+    log_in_and_prime(page, live.url, volunteer)
+    go_offline(page, live)
+    page.goto(f"{live.url}/scan")
+    found = page.evaluate(
+        "async (token) => (await window.PwaOutbox.findHousehold(window.PwaApp.userId, token))",
+        household.qr_token,
+    )
+    assert found["code"] == household.code
+    stored = page.evaluate(
+        "async () => JSON.stringify(await new Promise((resolve) => {"
+        "  const open = indexedDB.open('pwa_app');"
+        "  open.onsuccess = () => {"
+        "    const all = open.result.transaction('households').objectStore('households').getAll();"
+        "    all.onsuccess = () => resolve(all.result);"
+        "  };"
+        "}))"
+    )
+    assert household.qr_token not in stored  # the phone holds the card's hash, not the card
+
+
 def test_a_server_that_dies_during_a_send_still_ends_with_one_row_each(page, live, create_user,
                                                                        create_household):
     volunteer = create_user("volunteer", areas=["NI-02"])
