@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from pwa_app.database import writes_first
 from pwa_app.extensions import db
 from pwa_app.models import User
 from pwa_app.services import accounts, backup, demo, imports, recognition
@@ -27,6 +28,7 @@ badges_cli = AppGroup("badges", help="Recognition badges.")
 @click.option("--name", required=True, help="Display name.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--area", "areas", multiple=True, help="A subdistrict (NI) or village (NI-03) code.")
+@writes_first
 def create_user(role, phone, name, password_stdin, areas):
     """Create a user; the password comes from standard input."""
     if not password_stdin:
@@ -50,6 +52,7 @@ def create_user(role, phone, name, password_stdin, areas):
 
 @households_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@writes_first
 def import_households(path):
     """Import households from a CSV file; report the rows left out.
 
@@ -114,6 +117,7 @@ def show_logins():
 
 
 @badges_cli.command("evaluate")
+@writes_first
 def evaluate_badges():
     """Award every automatic badge that volunteers have earned (never one twice)."""
     awards = recognition.evaluate_all()
@@ -129,6 +133,7 @@ privacy_cli = AppGroup("privacy", help="Personal data duties (PDPA).")
 @privacy_cli.command("purge")
 @click.option("--days", type=int, default=None, help="Default: the RETENTION_DAYS setting.")
 @click.option("--dry-run", is_flag=True, help="Only count what would be cleared.")
+@writes_first
 def purge_command(days, dry_run):
     """Clear visit notes and locations, and help-request messages, older than the retention."""
     from flask import current_app

@@ -11,7 +11,7 @@ import sqlite3
 from functools import wraps
 
 import psycopg
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_app_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
@@ -66,11 +66,12 @@ def _begin_sqlite(connection):
     In a request that may write, every transaction takes the write lock at once (BEGIN
     IMMEDIATE): a transaction that reads and later writes would otherwise fail outright
     ("database is locked") when another request wrote in between, instead of queueing on
-    the busy timeout. Views marked read_only (web/access.py) read without the lock.
+    the busy timeout. Views marked read_only (web/access.py) read without the lock; CLI
+    commands that write take it too (`writes_first`).
     """
     if connection.dialect.name != "sqlite":
         return
-    immediate = has_request_context() and g.get("sqlite_immediate", False)
+    immediate = has_app_context() and g.get("sqlite_immediate", False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
@@ -127,6 +128,25 @@ def mark_request_writes():
     if request.endpoint in (None, "static"):
         return
     g.sqlite_immediate = not _is_read_only()
+
+
+def writes_first(command):
+    """Make a CLI command's transactions take SQLite's write lock when they begin.
+
+    As in a request: a command that reads and then writes (an import checking codes, a badge
+    evaluation) would otherwise fail outright when a sync wrote in between.
+    """
+
+    @wraps(command)
+    def run(*args, **kwargs):
+        before = g.get("sqlite_immediate", False)
+        g.sqlite_immediate = True
+        try:
+            return command(*args, **kwargs)
+        finally:
+            g.sqlite_immediate = before
+
+    return run
 
 
 def discard():

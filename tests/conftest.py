@@ -134,8 +134,9 @@ class FreshRequestClient(FlaskClient):
         g._get_current_object().__dict__.clear()
         response = super().open(*args, **kwargs)
         # As at the end of a real request: nothing of the request's transaction (nor its
-        # SQLite write lock) outlives it.
+        # SQLite write lock, nor its wish to take it) outlives it.
         db.session.rollback()
+        g._get_current_object().__dict__.clear()
         return response
 
 

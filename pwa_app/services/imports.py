@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from pwa_app.extensions import db
@@ -141,7 +141,6 @@ def import_chunk(chunk, report, by):
     A row whose household is already there with the same details counts as already imported,
     so importing a file again adds only what is missing.
     """
-    _take_write_lock()
     imported, rejected = len(report.imported), len(report.rejected)
     rows = [(line, _household_input(row), _hidden_characters(row)) for line, row in chunk]
     # Found before any query: PostgreSQL refuses a NUL even in a WHERE clause.
@@ -163,17 +162,6 @@ def import_chunk(chunk, report, by):
             rejected=len(report.rejected) - rejected,
             lines=f"{chunk[0][0]}-{chunk[-1][0]}",
         )
-
-
-def _take_write_lock():
-    """Begin the chunk with SQLite's write lock, as a request's BEGIN IMMEDIATE does.
-
-    From the CLI the transaction would begin as a reader, and its first insert would then fail
-    outright ("database is locked") if a sync wrote while the chunk was being checked. An
-    update of no row takes the lock and writes nothing.
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(update(Household).where(false()).values(code=Household.code))
 
 
 def _existing(codes):
