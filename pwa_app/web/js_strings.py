@@ -19,7 +19,13 @@ def js_strings():
             "{n} visits on this phone are not sent yet. They stay here and are sent when you "
             "log in again. Log out anyway?"
         ),
-        "storage_full": _("This phone's storage is full: the visit was not saved. Free some space and try again."),
+        "storage_full": _(
+            "This phone's storage is full: the visit was not saved. Free some space and try again."
+        ),
+        "storage_blocked": _(
+            "The visit was not saved yet: another window of the app is open with an older "
+            "version. Close the app's other windows and tabs, then save again."
+        ),
         "saved_sent": _("Visit saved and sent. Thank you!"),
         "saved_offline": _("Visit saved on this phone. It will be sent when there is signal."),
         "saved_login": _("Visit saved on this phone. Log in again to send it."),

@@ -10,6 +10,7 @@
   const SYNC_URL = "/api/v1/visits/sync";
   const ME_URL = "/api/v1/me";
   const BATCH_SIZE = 20;
+  const BLOCKED_MS = 5000;
   const BACKOFF_MS = [5e3, 15e3, 30e3, 60e3, 120e3, 300e3];
 
   let dbPromise = null;
@@ -31,19 +32,36 @@
             db.createObjectStore("outbox", { keyPath: "client_uuid" }).createIndex("user_id", "user_id");
           }
           if (!db.objectStoreNames.contains("meta")) db.createObjectStore("meta", { keyPath: "key" });
-          if (event.oldVersion < 2 && db.objectStoreNames.contains("households")) {
-            // The old list held card tokens: drop it, and its ETags, so it is fetched anew.
-            db.deleteObjectStore("households");
-            forgetListVersions(open.transaction.objectStore("meta"));
-          }
           if (!db.objectStoreNames.contains("households")) {
             const store = db.createObjectStore("households", { keyPath: ["user_id", "code"] });
             store.createIndex("qr_hash", ["user_id", "qr_hash"]);
             store.createIndex("user_id", "user_id");
+          } else if (event.oldVersion < 2) {
+            upgradeHouseholds(open.transaction);
           }
         };
-        open.onsuccess = () => resolve(open.result);
-        open.onerror = () => reject(open.error);
+        // Another window still runs an older version of the app and holds the database open:
+        // say so instead of waiting for ever (the visit form then keeps what was typed).
+        const blocked = setTimeout(() => {
+          dbPromise = null;
+          reject(new Error("blocked"));
+        }, BLOCKED_MS);
+        open.onblocked = () => global.dispatchEvent?.(new Event("outbox:blocked"));
+        open.onsuccess = () => {
+          clearTimeout(blocked);
+          const db = open.result;
+          // A newer version of the app, in another window, needs the database: let it go.
+          db.onversionchange = () => {
+            db.close();
+            dbPromise = null;
+          };
+          resolve(db);
+        };
+        open.onerror = () => {
+          clearTimeout(blocked);
+          dbPromise = null;
+          reject(open.error);
+        };
       });
     }
     return dbPromise;
@@ -255,8 +273,20 @@
     await done(table);
   }
 
-  function forgetListVersions(meta) {
-    meta.openCursor().onsuccess = (event) => {
+  // Version 1 kept each card's token on the phone. Keep the list (found by code offline) but
+  // take the tokens out, and forget its ETags so the next refresh brings each card's hash.
+  function upgradeHouseholds(transaction) {
+    const store = transaction.objectStore("households");
+    if (store.indexNames.contains("token")) store.deleteIndex("token");
+    store.createIndex("qr_hash", ["user_id", "qr_hash"]);
+    store.openCursor().onsuccess = (event) => {
+      const cursor = event.target.result;
+      if (!cursor) return;
+      const { qr_token: _token, ...household } = cursor.value;
+      cursor.update(household);
+      cursor.continue();
+    };
+    transaction.objectStore("meta").openCursor().onsuccess = (event) => {
       const cursor = event.target.result;
       if (!cursor) return;
       if (String(cursor.key).startsWith("households:")) cursor.delete();

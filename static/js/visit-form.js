@@ -178,7 +178,8 @@ async function save(event) {
     await app.Outbox.add({ userId: app.userId, payload, label });
   } catch (error) {
     button.disabled = false;
-    showErrors({ message: app.t("storage_full"), fields: {} }, positions);
+    const message = error?.message === "blocked" ? "storage_blocked" : "storage_full";
+    showErrors({ message: app.t(message), fields: {} }, positions);
     return;
   }
   navigator.storage?.persist?.();
@@ -233,7 +234,9 @@ async function start() {
   if (form.dataset.mode !== "new") return;
   // A fresh form's time is "now" on this phone's clock, whatever time zone it is set to.
   if (form.dataset.fresh !== undefined) form.elements.visited_at.value = localInput(new Date().toISOString());
-  await window.PwaApp?.ready;
+  // Saving goes to the outbox even if the app's start is still waiting on something.
+  form.addEventListener("submit", save);
+  await window.PwaApp?.ready.catch(() => null);
   if (form.dataset.shell !== undefined) await fillShell();
   const fix = new URLSearchParams(window.location.search).get("outbox");
   if (fix) {
@@ -243,7 +246,6 @@ async function start() {
       if (entry.status === "rejected") showErrors(entry, buildPayload().positions);
     }
   }
-  form.addEventListener("submit", save);
 }
 
 if (form) start();

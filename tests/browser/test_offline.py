@@ -174,16 +174,67 @@ def test_a_scanned_card_is_recognised_offline_by_its_hash_alone(page, live, crea
         household.qr_token,
     )
     assert found["code"] == household.code
-    stored = page.evaluate(
-        "async () => JSON.stringify(await new Promise((resolve) => {"
-        "  const open = indexedDB.open('pwa_app');"
-        "  open.onsuccess = () => {"
-        "    const all = open.result.transaction('households').objectStore('households').getAll();"
-        "    all.onsuccess = () => resolve(all.result);"
-        "  };"
-        "}))"
-    )
-    assert household.qr_token not in stored  # the phone holds the card's hash, not the card
+    assert household.qr_token not in page.evaluate(STORED_HOUSEHOLDS)  # the phone holds the card's hash, not the card
+
+
+# The phone as the previous version of the app left it: a visit waiting in the outbox and a
+# household list that held each card's token, with the ETag it was fetched with.
+VERSION_1 = """async ([userId, household, token, visit]) => {
+  await new Promise((resolve, reject) => {
+    const open = indexedDB.open('pwa_app', 1);
+    open.onupgradeneeded = () => {
+      const db = open.result;
+      db.createObjectStore('outbox', { keyPath: 'client_uuid' }).createIndex('user_id', 'user_id');
+      const store = db.createObjectStore('households', { keyPath: ['user_id', 'code'] });
+      store.createIndex('token', ['user_id', 'qr_token']);
+      store.createIndex('user_id', 'user_id');
+      db.createObjectStore('meta', { keyPath: 'key' });
+    };
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction(['outbox', 'households', 'meta'], 'readwrite');
+      tx.objectStore('outbox').put({ client_uuid: visit.client_uuid, user_id: userId,
+        payload: visit, label: household, status: 'waiting', created_at: new Date().toISOString(),
+        attempts: 0, next_attempt_at: null, error: null, fields: {}, message: null });
+      tx.objectStore('households').put({ user_id: userId, code: household, qr_token: token,
+        head_name: 'x', village: 'NI-01', tags: [], last_visit_at: null });
+      tx.objectStore('meta').put({ key: `households:${userId}`,
+        value: { etag: 'old', checked_at: 1, count: 1 } });
+      tx.oncomplete = () => { db.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+  });
+}"""
+STORED_HOUSEHOLDS = """async () => JSON.stringify(await new Promise((resolve) => {
+  const open = indexedDB.open('pwa_app');
+  open.onsuccess = () => {
+    const all = open.result.transaction('households').objectStore('households').getAll();
+    all.onsuccess = () => resolve(all.result);
+  };
+}))"""
+
+
+def test_the_upgrade_from_the_previous_version_keeps_waiting_visits_and_drops_card_tokens(
+    page, live, create_user, create_household
+):
+    import json
+    import uuid
+    from datetime import UTC, datetime
+
+    volunteer = create_user("volunteer", areas=["NI-01"])
+    household = create_household("NI-01", volunteer=volunteer)
+    visit = {"client_uuid": str(uuid.uuid4()), "household": household.code,
+             "visited_at": datetime.now(UTC).isoformat(), "kind": "routine",
+             "wellbeing": "green", "needs": [], "notes": "ก่อนอัปเดต", "location": None,
+             "assistance": []}
+    page.goto(f"{live.url}/healthz")  # the origin, before any of the app's scripts ran
+    page.evaluate(VERSION_1, [volunteer.id, household.code, household.qr_token, visit])
+    log_in_and_prime(page, live.url, volunteer)
+    expect_outbox_state(page, "idle")
+    assert visits_in_db() == 1  # the visit queued before the upgrade was delivered
+    stored = json.loads(page.evaluate(STORED_HOUSEHOLDS))
+    assert [h["code"] for h in stored] == [household.code]
+    assert "qr_token" not in stored[0] and len(stored[0]["qr_hash"]) == 64
 
 
 def test_a_server_that_dies_during_a_send_still_ends_with_one_row_each(page, live, create_user,
