@@ -64,14 +64,10 @@ def import_households(path):
     with open(path, "rb") as handle:
         raw = handle.read()
     try:
-        rows = imports.read_rows(raw)
+        report = imports.import_households(raw, by=None, after_chunk=db.session.commit)
     except ValidationError as error:
         click.echo(f"error: {error.message}", err=True)
         sys.exit(1)
-    report = imports.ImportReport()
-    for chunk in imports.chunks(rows):
-        imports.import_chunk(chunk, report, by=None)
-        db.session.commit()  # one transaction per chunk: other writers wait for a chunk at most
     click.echo(
         f"imported {len(report.imported)} households, {len(report.already)} already imported"
     )

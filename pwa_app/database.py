@@ -71,7 +71,7 @@ def _begin_sqlite(connection):
     """
     if connection.dialect.name != "sqlite":
         return
-    immediate = has_app_context() and g.get("sqlite_immediate", False)
+    immediate = has_app_context() and g.get("may_write", False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
@@ -124,10 +124,11 @@ def _first_text(value):
 
 
 def mark_request_writes():
-    """Note whether this request's transactions should take SQLite's write lock."""
+    """Note whether this request may write: its transactions then take SQLite's write lock,
+    and it commits at the end. A read_only view writes only a change of language."""
     if request.endpoint in (None, "static"):
         return
-    g.sqlite_immediate = not _is_read_only()
+    g.may_write = not _is_read_only() or "lang" in request.args
 
 
 def writes_first(command):
@@ -139,12 +140,12 @@ def writes_first(command):
 
     @wraps(command)
     def run(*args, **kwargs):
-        before = g.get("sqlite_immediate", False)
-        g.sqlite_immediate = True
+        before = g.get("may_write", False)
+        g.may_write = True
         try:
             return command(*args, **kwargs)
         finally:
-            g.sqlite_immediate = before
+            g.may_write = before
 
     return run
 
@@ -174,10 +175,13 @@ def transactional(view):
             db.session.rollback()
             raise
         succeeded = response.status_code < 400 or g.get("keep_on_error", False)
-        if succeeded and not g.get("discard_changes", False) and not _is_read_only():
+        if succeeded and not g.get("discard_changes", False) and g.get("may_write"):
             db.session.commit()
         else:
             db.session.rollback()
+        # What runs after this (a streamed export reading its rows) only reads: on SQLite it
+        # must not hold the write lock for the whole download.
+        g.may_write = False
         return response
 
     return owner

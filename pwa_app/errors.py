@@ -25,6 +25,7 @@ MESSAGES = {
     404: _l("We could not find that page. It may have moved, or the link is wrong."),
     405: _l("This page cannot be used that way."),
     409: _l("This was already recorded differently; the first version is kept."),
+    410: _l("This is no longer valid: it was withdrawn."),
     413: _l("What you sent is too large."),
     429: _l("Too many requests. Please wait a little and try again."),
     500: _l("Something went wrong on our side. What you saved before is safe; try again."),
@@ -36,6 +37,7 @@ TITLES = {
     404: _l("Not found"),
     405: _l("Not allowed"),
     409: _l("Already recorded"),
+    410: _l("Withdrawn"),
     413: _l("Too large"),
     429: _l("Too many requests"),
     500: _l("Server error"),
@@ -116,8 +118,7 @@ def handle_domain_error(error):
     """Answer a service's refusal that no view turned into a form error."""
     status = next((code for kind, code in DOMAIN_STATUS.items() if isinstance(error, kind)), 400)
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Throttled) else {}
-    message = error.message or " ".join(str(m) for m in error.fields.values()) or None
-    return failed(status, message, error.code, error.fields, headers)
+    return failed(status, error.describe() or None, error.code, error.fields, headers)
 
 
 def handle_csrf_error(_error):
@@ -130,7 +131,7 @@ def handle_csrf_error(_error):
 
 def busy_response():
     """Answer 503 with Retry-After: the phone keeps what it sent and tries again."""
-    g.sqlite_immediate = False  # the answer itself only reads, which WAL allows meanwhile
+    g.may_write = False  # the answer itself only reads, which WAL allows meanwhile
     return failed(503, headers={"Retry-After": str(BUSY_RETRY_AFTER)})
 
 

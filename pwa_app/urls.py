@@ -23,7 +23,7 @@ def host_is_trusted():
     """
     if current_app.config.get("TRUSTED_HOSTS"):
         return True
-    hostname = request.host.rsplit(":", 1)[0].strip("[]") if request.host else ""
+    hostname = _hostname(request.host or "")
     if hostname in LOOPBACK_NAMES:
         return True
     try:
@@ -32,10 +32,23 @@ def host_is_trusted():
         return False
 
 
-def absolute(path):
-    """Return the absolute URL of a path, on PUBLIC_BASE_URL when one is configured."""
+def _hostname(host):
+    """Return the name in a Host header: without its port, IPv6 without its brackets."""
+    if host.startswith("["):
+        return host[1 : host.find("]")]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def absolute(path, required=True):
+    """Return the absolute URL of a path, on PUBLIC_BASE_URL when one is configured.
+
+    With no trusted host to build it on, a link that only our own app reads (required=False)
+    stays a path; a printed card or a credential (required) cannot, and answers 400.
+    """
     base = current_app.config.get("PUBLIC_BASE_URL")
     if not base:
+        if not host_is_trusted() and not required:
+            return "/" + path.lstrip("/")
         if not host_is_trusted():
             current_app.logger.warning(
                 "refused to build a link for host %r: set PUBLIC_BASE_URL or TRUSTED_HOSTS",

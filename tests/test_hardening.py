@@ -395,3 +395,21 @@ def test_a_value_the_database_cannot_hold_is_a_400_not_a_crash(app, client, logi
     login_as("staff")
     monkeypatch.setattr(households_service, "search", overflowing)
     assert client.get("/households").status_code == 400
+
+
+def test_a_volunteer_logged_in_before_marks_began_gets_their_phone_marked(
+    client, sync, create_household, auth
+):
+    household = create_household("NI-01", volunteer=sync.user)
+    sync({"visits": [item(household)]})
+    client.delete_cookie("worker_device")  # as on a phone logged in before this release
+    client.get("/")
+    auth.logout()
+    assert _confirm(client, household).status_code == 403
+
+
+def test_a_language_chosen_on_a_read_only_page_is_remembered(client, login_as):
+    user = login_as("volunteer")
+    client.get("/privacy?lang=en")
+    db.session.expire_all()
+    assert db.session.get(type(user), user.id).preferred_language == "en"

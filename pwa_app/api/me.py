@@ -44,7 +44,7 @@ def me():
                 "code": award.badge.code,
                 "name": award.badge.name(current_language()),
                 "awarded_at": award.awarded_at.isoformat(),
-                "verify_url": absolute(f"/badges/verify/{award.public_id}"),
+                "verify_url": absolute(f"/badges/verify/{award.public_id}", required=False),
             }
             for award in awards
         ],

@@ -4,11 +4,13 @@ from flask import jsonify
 
 from pwa_app.api import bp
 from pwa_app.web.args import MAX_PAGE
-
-TEXT_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*\\S[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"
 from pwa_app.web.access import read_only
 
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+# Text with something in it and no control character (services/validation.py refuses those
+# with a 400; lone surrogates cannot travel in a URL at all).
+NO_CONTROL = "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
+TEXT_PATTERN = f"^{NO_CONTROL}*\\S{NO_CONTROL}*$"
 
 
 def ref(name):

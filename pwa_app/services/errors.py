@@ -11,6 +11,10 @@ class DomainError(Exception):
         self.message = message
         self.fields = fields or {}
 
+    def describe(self):
+        """Return what to tell the person: the fields' own messages, else the error's."""
+        return " ".join(str(text) for text in self.fields.values()) or str(self.message)
+
 
 class ValidationError(DomainError):
     """Input broke a rule; `fields` maps field names to messages."""

@@ -135,6 +135,21 @@ def chunks(rows):
         yield rows[start : start + CHUNK_ROWS]
 
 
+def import_households(raw, by, after_chunk):
+    """Import a whole CSV upload chunk by chunk; return the report.
+
+    The file is read and checked first (a ValidationError before anything is written). The
+    caller owns the transactions: `after_chunk()` (a commit) runs after each chunk, so other
+    writers wait for one chunk at most, never for the whole file.
+    """
+    rows = read_rows(raw)
+    report = ImportReport()
+    for chunk in chunks(rows):
+        import_chunk(chunk, report, by)
+        after_chunk()
+    return report
+
+
 def import_chunk(chunk, report, by):
     """Check a chunk's rows and add the new households; flush; the caller commits.
 

@@ -8,6 +8,7 @@ from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
+from pwa_app.database import keep_on_error
 from pwa_app.extensions import db
 from pwa_app.models import Badge, User
 from pwa_app.services import accounts, catalogue
@@ -223,6 +224,8 @@ def audit_log():
         errors = {}
     events, total = audit_service.search(query)
     audit_service.record("audit.view", current_user)
+    if errors:
+        keep_on_error()  # the trail is still shown (unfiltered by the bad dates): audit it
     return render_template(
         "admin/audit.html",
         events=events,

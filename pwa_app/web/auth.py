@@ -71,6 +71,7 @@ def login():
             keep_on_error()  # a failed attempt counts towards the throttle
             form.form_errors.append(str(error.message))
             status = 429 if isinstance(error, Throttled) else 401
+            retry_after = getattr(error, "retry_after", None)
         else:
             session.clear()
             login_user(user, remember=True)
@@ -80,7 +81,7 @@ def login():
     elif form.is_submitted():
         status = 400
     response = render_template("auth/login.html", form=form)
-    headers = {"Retry-After": "900"} if status == 429 else {}
+    headers = {"Retry-After": str(retry_after)} if status == 429 else {}
     return response, status, headers
 
 

@@ -7,7 +7,10 @@ this proves and what it cannot).
 """
 
 from flask import current_app, request
+from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
+
+from pwa_app.web.sessions import SESSIONLESS_ENDPOINTS
 
 COOKIE = "worker_device"
 SALT = "worker-device"
@@ -28,6 +31,15 @@ def mark_worker_device(response, user):
         samesite="Lax",
         secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
     )
+    return response
+
+
+def remember_worker_device(response):
+    """Mark the phone of anyone logged in who has no mark yet (logged in before marks began)."""
+    if request.endpoint in SESSIONLESS_ENDPOINTS or COOKIE in request.cookies:
+        return response
+    if current_user.is_authenticated:
+        mark_worker_device(response, current_user)
     return response
 
 

@@ -95,13 +95,8 @@ def choices_of(vocabulary):
     return [SelectChoice(code, label) for code, label in vocabulary.items()]
 
 
-def message_of(error):
-    """Return a domain error's text for a flash message: its fields' messages, else its own."""
-    return " ".join(str(m) for m in error.fields.values()) or str(error.message)
-
-
 def refuse(error, target):
     """Show a service's refusal as a warning and go to target; nothing of the request is kept."""
     discard()
-    flash(message_of(error), "warning")
+    flash(error.describe(), "warning")
     return redirect(target)

@@ -13,7 +13,7 @@ from pwa_app.extensions import db
 from pwa_app.models import Area, Household
 from pwa_app.services import audit, cards, cases, households, imports, privacy, visits
 from pwa_app.services.errors import ValidationError
-from pwa_app.services.scope import household_for
+from pwa_app.services.scope import household_for, sees_everything
 from pwa_app.vocab import HOUSEHOLD_TAGS, SEXES
 from pwa_app.web.access import staff_required
 from pwa_app.web.args import int_or_none, page_arg
@@ -157,7 +157,11 @@ def detail(code):
         member_form=fill_member_choices(MemberForm(formdata=None)),
         may_change=visits.may_change,
         next_step=cases.next_step,
-        card_svg=cards.qr_svg(card_url(household), household.code),
+        # Only staff see (and print) the card: a volunteer's page never carries its token.
+        card_svg=(
+            cards.qr_svg(card_url(household), household.code)
+            if sees_everything(current_user) else None
+        ),
     )
 
 
@@ -349,16 +353,13 @@ def import_csv():
             form.file.errors = [_("Choose a CSV file.")]
         else:
             try:
-                rows = imports.read_rows(upload.read())
+                # A long import commits chunk by chunk (the one exception to one commit per
+                # request): a sync waits for one chunk at most, not for the whole file.
+                report = imports.import_households(
+                    upload.read(), current_user, after_chunk=db.session.commit
+                )
             except ValidationError as error:
-                db.session.rollback()
                 form.file.errors = [str(error.message)]
-            else:
-                report = imports.ImportReport()
-                for chunk in imports.chunks(rows):
-                    imports.import_chunk(chunk, report, current_user)
-                    # One transaction per chunk: a sync waits for one chunk at most, not the file.
-                    db.session.commit()
     status = 400 if form.errors or (form.is_submitted() and report is None) else 200
     return render_template(
         "households/import.html", form=form, report=report, header=",".join(imports.HEADER)

@@ -12,6 +12,7 @@ from pwa_app.services.cases import today
 from pwa_app.services.errors import ValidationError
 from pwa_app.web.access import staff_required
 from pwa_app.web.choices import area_choices
+from pwa_app.database import keep_on_error
 from pwa_app.errors import render_error
 from pwa_app.web.templating import localized
 
@@ -48,19 +49,11 @@ def filename(period, area, extension):
     return f"visits_{where}_{period.start.isoformat()}_{period.end.isoformat()}.{extension}"
 
 
-def refuse(error):
-    """Explain a bad filter on an error page."""
-    return render_error(400, " ".join(str(m) for m in error.fields.values()) or str(error.message))
-
-
 @bp.route("/visits.csv")
 @staff_required
 def visits_csv():
     """Every visit of the period and area, one row each, as CSV (UTF-8 with BOM)."""
-    try:
-        period, area, villages = export_filters()
-    except ValidationError as error:
-        return refuse(error)
+    period, area, villages = export_filters()  # a bad filter: a 400 page saying which
     total = reports.count_visits(period, villages)
     audit.record("report.export", current_user, format="csv", rows=total,
                  start=period.start.isoformat(), end=period.end.isoformat(),
@@ -75,10 +68,7 @@ def visits_csv():
 @staff_required
 def visits_xlsx():
     """The same rows as an Excel workbook."""
-    try:
-        period, area, villages = export_filters()
-    except ValidationError as error:
-        return refuse(error)
+    period, area, villages = export_filters()  # a bad filter: a 400 page saying which
     total = reports.count_visits(period, villages)
     if total > reports.XLSX_MAX_ROWS:
         return render_error(
@@ -118,6 +108,8 @@ def monthly():
     rows = reports.monthly_summary(period, dashboard.village_ids(area))
     audit.record("report.monthly", current_user, month=period.start.isoformat()[:7],
                  area=area.code if area else None)
+    if errors:
+        keep_on_error()  # this month's figures are still shown: their reading is audited
     return render_template(
         "reports/monthly.html",
         period=period,

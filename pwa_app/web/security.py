@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from pwa_app.services.errors import ValidationError
 from pwa_app.services.validation import control_problem
+from pwa_app.web.devices import remember_worker_device
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -41,6 +42,7 @@ def register(app):
     app.before_request(refuse_unusable_address)
     app.before_request(switch_language)
     app.after_request(add_security_headers)
+    app.after_request(remember_worker_device)
 
 
 def refuse_unusable_address():
