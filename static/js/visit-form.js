@@ -233,6 +233,9 @@ async function start() {
   if (form.dataset.mode !== "new") return;
   // A fresh form's time is "now" on this phone's clock, whatever time zone it is set to.
   if (form.dataset.fresh !== undefined) form.elements.visited_at.value = localInput(new Date().toISOString());
+  // Until the app has started, a save posts the form to the server as without JavaScript;
+  // once PwaApp.ready resolves (and the shell or the visit to fix is filled in), it goes
+  // through the phone's outbox.
   await window.PwaApp?.ready;
   if (form.dataset.shell !== undefined) await fillShell();
   const fix = new URLSearchParams(window.location.search).get("outbox");
