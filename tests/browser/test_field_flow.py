@@ -30,6 +30,7 @@ def test_volunteer_logs_a_visit_with_two_welfare_entries(page, live_server, crea
     log_in(page, live_server, volunteer)
 
     page.goto(f"{live_server}/visits/new?household={household.code}")
+    page.evaluate("window.PwaApp.ready")  # from here the form saves through the phone's outbox
     page.click("label.radio-yellow")
     page.check("input[name=needs][value=health]")
     page.fill("textarea[name=notes]", "ยายความดันสูง")

@@ -365,6 +365,7 @@ def test_a_full_phone_says_so_and_keeps_the_form(page, live, create_user, create
     household = create_household("NI-06", volunteer=volunteer)
     log_in_and_prime(page, live.url, volunteer)
     page.goto(f"{live.url}/visits/new?household={household.code}")
+    page.evaluate("window.PwaApp.ready")  # from here the form saves through the phone's outbox
     page.evaluate("""() => {
       window.PwaOutbox.add = () => Promise.reject(new DOMException('full', 'QuotaExceededError'));
     }""")
