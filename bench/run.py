@@ -283,7 +283,8 @@ def section_weight(folder):
 Counted at the server after compression (Brotli), headers included, so the service worker's
 own downloads count too. The first load logs a volunteer in on an empty phone and waits until
 the app shell, the offline visit form and the household list are stored; the repeat load opens
-the home page again.
+the home page again. Not counted in the repeat load: Chromium's own check for a newer service
+worker after each navigation (sw.js again, and its imports when they are not in the HTTP cache).
 
 | load | requests | bytes | budget |
 |---|---|---|---|
