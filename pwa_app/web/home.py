@@ -4,11 +4,13 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from pwa_app.services import cases, help_requests, recognition, summaries
+from pwa_app.web.access import read_only
 
 bp = Blueprint("home", __name__)
 
 
 @bp.route("/")
+@read_only
 def index():
     """Send each role to its own start page; visitors to the login page."""
     if not current_user.is_authenticated:

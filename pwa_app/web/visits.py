@@ -23,6 +23,7 @@ from pwa_app.i18n import local_input_value
 from pwa_app.services import audit, cases, visits
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
 from pwa_app.vocab import ASSISTANCE_STATUSES, NEEDS, VISIT_KINDS, WELLBEING
+from pwa_app.web.access import read_only
 from pwa_app.web.forms import AppForm, attach_errors, choices_of, refuse
 from pwa_app.web.templating import localized
 
@@ -114,6 +115,7 @@ def visit_input(form, household):
 
 @bp.route("/scan")
 @login_required
+@read_only
 def scan():
     """Open the camera to scan a household card, or type its code."""
     return render_template("visits/scan.html", code="", error=None)
