@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app pwa_app
 STAMP  := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
+LINTED := pwa_app tests bench tools migrations
 
-.PHONY: install run test test-fast browser-deps messages bench clean
+.PHONY: install run test test-fast lint browser-deps messages bench clean
 
 install: $(STAMP)
 
@@ -23,10 +24,16 @@ run: install
 	$(FLASK) demo seed --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-# Everything: catalogue completeness, unit and integration tests, the browser suite.
-test: install browser-deps
+# Everything: catalogue completeness, lint and format, unit and integration tests, the
+# browser suite.
+test: install browser-deps lint
 	$(BIN)/python tools/catalogues.py check
 	$(BIN)/pytest
+
+# ruff: pyflakes, pycodestyle, import order and bugbear, and the code formatted as ruff does.
+lint: install
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 # The suite without the browser tests, for a quick loop while coding.
 test-fast: install

@@ -131,8 +131,9 @@ def flood_with_threads(base_url, card_token, cookie, csrf, seconds, connections)
     return requests, requests / (time.monotonic() - started), dict(statuses)
 
 
-def measure(base_url, card_token, phone, password, path="/", seconds=8, idle_seconds=4,
-            connections=8):
+def measure(
+    base_url, card_token, phone, password, path="/", seconds=8, idle_seconds=4, connections=8
+):
     """Time a volunteer's page idle and during a flood of one card; count the flood's answers.
 
     base_url: a running server (gunicorn); card_token: a live household's QR token (any

@@ -10,7 +10,9 @@ CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 def log_in(client, phone, password):
     """Log a test client in through the login form."""
     token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"phone": phone, "password": password, "csrf_token": token})
+    response = client.post(
+        "/login", data={"phone": phone, "password": password, "csrf_token": token}
+    )
     assert response.status_code == 302, response.status_code
 
 
@@ -51,9 +53,13 @@ def sync_cost(database_url, phone, password, codes, runs=300):
     headers = {"X-CSRFToken": csrf}
 
     def one_visit(n):
-        item = {"client_uuid": str(uuid.uuid4()), "household": codes[n % len(codes)],
-                "visited_at": datetime.now(UTC).isoformat(), "kind": "routine",
-                "wellbeing": "green"}
+        item = {
+            "client_uuid": str(uuid.uuid4()),
+            "household": codes[n % len(codes)],
+            "visited_at": datetime.now(UTC).isoformat(),
+            "kind": "routine",
+            "wellbeing": "green",
+        }
         answer = client.post("/api/v1/visits/sync", json={"visits": [item]}, headers=headers)
         assert answer.json["results"][0]["status"] == "created", answer.json
 

@@ -30,9 +30,19 @@ def start(database_url, workers):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench"}
     process = subprocess.Popen(
-        [str(GUNICORN), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "bench.wsgi:app"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [
+            str(GUNICORN),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "bench.wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -55,10 +65,14 @@ def session_for(base, phone, password):
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(base + "/login").read().decode()
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-    home = opener.open(
-        base + "/login",
-        urlencode({"phone": phone, "password": password, "csrf_token": token}).encode(),
-    ).read().decode()
+    home = (
+        opener.open(
+            base + "/login",
+            urlencode({"phone": phone, "password": password, "csrf_token": token}).encode(),
+        )
+        .read()
+        .decode()
+    )
     csrf = re.search(r'name="csrf-token" content="([^"]+)"', home).group(1)
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     return cookie, csrf
@@ -76,8 +90,12 @@ def wrk(url, script=None, env=None):
     result = {"rps": rate, "non2xx": 0}
     pattern = r"BENCH_RESULT .* non2xx=(\d+) rejected=(\d+) p50_us=(\d+) p95_us=(\d+)"
     if match := re.search(pattern, output):
-        result.update(non2xx=int(match.group(1)), rejected=int(match.group(2)),
-                      p50=int(match.group(3)) / 1000, p95=int(match.group(4)) / 1000)
+        result.update(
+            non2xx=int(match.group(1)),
+            rejected=int(match.group(2)),
+            p50=int(match.group(3)) / 1000,
+            p95=int(match.group(4)) / 1000,
+        )
     return result
 
 
@@ -93,8 +111,12 @@ def measure(database_url, households, phone, password):
             hello = wrk(base + "/bench/hello")
             rows.append((workers, "hello", 0, hello["rps"], 1.0, None, None))
             for batch in (0, 1, 20):
-                env = {"BENCH_COOKIE": cookie, "BENCH_CSRF": csrf, "BENCH_BATCH": str(batch),
-                       "BENCH_HOUSEHOLDS": ",".join(households)}
+                env = {
+                    "BENCH_COOKIE": cookie,
+                    "BENCH_CSRF": csrf,
+                    "BENCH_BATCH": str(batch),
+                    "BENCH_HOUSEHOLDS": ",".join(households),
+                }
                 result = wrk(base + "/api/v1/visits/sync", ROOT / "bench" / "sync.lua", env)
                 if "rejected" not in result:
                     raise RuntimeError("wrk's sync script reported no result")
@@ -103,11 +125,22 @@ def measure(database_url, households, phone, password):
                         f"{result['non2xx']} sync requests failed and "
                         f"{result.get('rejected')} were rejected"
                     )
-                what = (f"sync, {batch} visit{'s' if batch > 1 else ''} per request" if batch
-                        else "sync, empty (authenticated, records nothing)")
-                rows.append((workers, what,
-                             batch, result["rps"], result["rps"] / hello["rps"], result["p50"],
-                             result["p95"]))
+                what = (
+                    f"sync, {batch} visit{'s' if batch > 1 else ''} per request"
+                    if batch
+                    else "sync, empty (authenticated, records nothing)"
+                )
+                rows.append(
+                    (
+                        workers,
+                        what,
+                        batch,
+                        result["rps"],
+                        result["rps"] / hello["rps"],
+                        result["p50"],
+                        result["p95"],
+                    )
+                )
         finally:
             stop(process)
     return rows

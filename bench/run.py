@@ -31,7 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "benchmarks.md"
 HOUSEHOLDS = int(os.environ.get("BENCH_HOUSEHOLDS", 100_000))
 VISITS = int(os.environ.get("BENCH_VISITS", 1_000_000))
-POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN = os.environ.get(
+    "BENCH_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 DASHBOARD_TARGET_MS = 300
 SYNC_RATIO_TARGET = 0.30
 FLOOD_CONNECTIONS = 8
@@ -83,7 +85,10 @@ def postgres_url(name):
             admin.execute(f'CREATE DATABASE "{name}"')
     except psycopg.OperationalError:
         return None
-    return POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    return (
+        POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+        + f"/{name}"
+    )
 
 
 def drop_postgres(name):
@@ -149,9 +154,7 @@ def measure_flood(database_url, token):
     """Time the volunteer's home idle and while one card is flooded, under gunicorn."""
     process, base = load.start(database_url, 2)
     try:
-        return flood.measure(
-            base, token, "0810000001", "demo-2569", connections=FLOOD_CONNECTIONS
-        )
+        return flood.measure(base, token, "0810000001", "demo-2569", connections=FLOOD_CONNECTIONS)
     finally:
         load.stop(process)
 
@@ -160,9 +163,11 @@ def flood_row(backend, result):
     """One table row: the volunteer's home idle and during the flood, and the flood's answers."""
     idle, busy = result["idle"], result["flood"]
     statuses = ", ".join(f"{n:,} × {code}" for code, n in sorted(result["flood_statuses"].items()))
-    return (f"| {backend} | {idle['p50_ms']:.0f} / {idle['p95_ms']:.0f} | "
-            f"{busy['p50_ms']:.0f} / {busy['p95_ms']:.0f} | {sum(busy['failures'].values())} | "
-            f"{result['flood_rps']:,.0f} | {statuses} |")
+    return (
+        f"| {backend} | {idle['p50_ms']:.0f} / {idle['p95_ms']:.0f} | "
+        f"{busy['p50_ms']:.0f} / {busy['p95_ms']:.0f} | {sum(busy['failures'].values())} | "
+        f"{result['flood_rps']:,.0f} | {statuses} |"
+    )
 
 
 def section_dashboard(folder):
@@ -174,7 +179,10 @@ def section_dashboard(folder):
     if pg:
         backends.append(("PostgreSQL", pg))
     for backend, url in backends:
-        print(f"bench: seeding {HOUSEHOLDS:,} households and {VISITS:,} visits on {backend} …", flush=True)
+        print(
+            f"bench: seeding {HOUSEHOLDS:,} households and {VISITS:,} visits on {backend} …",
+            flush=True,
+        )
         app, seconds = demo_app(folder, url, households=HOUSEHOLDS, visits=VISITS)
         seeds.append(f"| {backend} | {seconds:.0f} s |")
         codes = sync_households(app)
@@ -186,8 +194,10 @@ def section_dashboard(folder):
             rows.append(f"| {backend} | {page} | {p50:.0f} | {p95:.0f} | {verdict} |")
         spent = latency.sync_cost(database_url, "0810000001", "demo-2569", codes)
         hello_ms = spent["hello"]
-        costs += [f"| {backend} | {what} | {ms:.2f} | {ms / hello_ms:.1f}× |"
-                  for what, ms in spent.items()]
+        costs += [
+            f"| {backend} | {what} | {ms:.2f} | {ms / hello_ms:.1f}× |"
+            for what, ms in spent.items()
+        ]
         print(f"bench: sync load with wrk on {backend} …", flush=True)
         for workers, what, batch, rps, ratio, p50, p95 in load.measure(
             database_url, codes, "0810000001", "demo-2569"
@@ -195,8 +205,10 @@ def section_dashboard(folder):
             latency_cells = f"{p50:.0f} | {p95:.0f}" if p50 is not None else "– | –"
             target = "" if not batch else ("yes" if ratio >= SYNC_RATIO_TARGET else "NO")
             visits = f"{rps * batch:,.0f}" if batch else "–"
-            cells = (f"{backend} | {workers} | {what} | {rps:,.0f} | {visits} | {ratio:.0%} | "
-                     f"{latency_cells}")
+            cells = (
+                f"{backend} | {workers} | {what} | {rps:,.0f} | {visits} | {ratio:.0%} | "
+                f"{latency_cells}"
+            )
             loads.append(f"| {cells} | {target} |")
         print(f"bench: flooding a household card on {backend} …", flush=True)
         floods.append(flood_row(backend, measure_flood(database_url, card_token(app))))
@@ -309,15 +321,22 @@ def section_import(folder):
     load = os.getloadavg()[0]
     rows = []
     for run, chunk_rows in enumerate((IMPORT_ROWS, chosen * 2, chosen, chosen // 2)):
-        print(f"bench: importing {IMPORT_ROWS:,} households, {chunk_rows:,} per chunk …", flush=True)
+        print(
+            f"bench: importing {IMPORT_ROWS:,} households, {chunk_rows:,} per chunk …", flush=True
+        )
         result = household_import.measure(
             app, database_url, IMPORT_ROWS, chunk_rows, first_number=100_000 + run * IMPORT_ROWS
         )
-        what = "one transaction (as before chunks)" if chunk_rows >= IMPORT_ROWS else (
-            f"{chunk_rows:,} rows" + (" (`CHUNK_ROWS`)" if chunk_rows == chosen else ""))
+        what = (
+            "one transaction (as before chunks)"
+            if chunk_rows >= IMPORT_ROWS
+            else (f"{chunk_rows:,} rows" + (" (`CHUNK_ROWS`)" if chunk_rows == chosen else ""))
+        )
         answers = ", ".join(f"{n} × {code}" for code, n in sorted(result["statuses"].items()))
-        rows.append(f"| {what} | {result['seconds']:.1f} | {result['syncs']} | "
-                    f"{result['p50_ms']:,.0f} | {result['max_ms']:,.0f} | {answers} |")
+        rows.append(
+            f"| {what} | {result['seconds']:.1f} | {result['syncs']} | "
+            f"{result['p50_ms']:,.0f} | {result['max_ms']:,.0f} | {answers} |"
+        )
     imports.CHUNK_ROWS = chosen
     table = "\n".join(rows)
     return f"""## A large household import beside syncs (SQLite)
@@ -372,10 +391,13 @@ def main(names):
     if set(names) != set(SECTIONS) and REPORT.exists():
         report = merge(REPORT.read_text("utf-8"), parts)
         first_mark = report.find(SECTION_START)
-        header = re.sub(rf"Rerun alone since: `{re.escape(command)}` .*\n\n", "",
-                        report[:first_mark])
-        note = (f"Rerun alone since: `{command}` on {when}, in "
-                f"{time.perf_counter() - started:.0f} s.\n\n")
+        header = re.sub(
+            rf"Rerun alone since: `{re.escape(command)}` .*\n\n", "", report[:first_mark]
+        )
+        note = (
+            f"Rerun alone since: `{command}` on {when}, in "
+            f"{time.perf_counter() - started:.0f} s.\n\n"
+        )
         REPORT.write_text(header + note + report[first_mark:], "utf-8")
     else:
         header = f"""# Benchmarks

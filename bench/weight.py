@@ -10,8 +10,13 @@ from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 BUDGET_BYTES = 100 * 1024
 # A load ends when the app says it is ready; this ceiling only ends a hang.
@@ -68,7 +73,9 @@ def measure_volunteer_load(playwright, url, meter, phone, password):
         executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=HANG_MS
     )
     context = browser.new_context(
-        viewport={"width": 360, "height": 740}, locale="th-TH", timezone_id="Asia/Bangkok",
+        viewport={"width": 360, "height": 740},
+        locale="th-TH",
+        timezone_id="Asia/Bangkok",
         extra_http_headers={"Accept-Encoding": "br, gzip"},
     )
     context.set_default_timeout(HANG_MS)

@@ -13,7 +13,12 @@ from pwa_app.extensions import babel, compress, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_SETTINGS = (
-    "SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL", "TRUSTED_HOSTS", "PREFER_HTTPS", "PROXY_FIX",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "PUBLIC_BASE_URL",
+    "TRUSTED_HOSTS",
+    "PREFER_HTTPS",
+    "PROXY_FIX",
 )
 
 
@@ -94,11 +99,11 @@ def instance_secret_key(instance_path):
 def register_extensions(app):
     """Bind the unbound extensions to this app."""
     from pwa_app import models  # noqa: F401  (registers the tables with the metadata)
+    from pwa_app.i18n import compile_catalogues, select_locale, select_timezone
     from pwa_app.json_provider import StrictJSONProvider
+    from pwa_app.services import accounts
     from pwa_app.web.args import IdConverter
     from pwa_app.web.sessions import AppSessionInterface
-    from pwa_app.i18n import compile_catalogues, select_locale, select_timezone
-    from pwa_app.services import accounts
 
     app.session_interface = AppSessionInterface()
     app.json = StrictJSONProvider(app)

@@ -119,7 +119,9 @@ def evaluate_badges():
     awards = recognition.evaluate_all()
     db.session.commit()
     for award in awards:
-        click.echo(f"awarded {award.badge.code} to {award.volunteer.display_name} ({award.public_id})")
+        click.echo(
+            f"awarded {award.badge.code} to {award.volunteer.display_name} ({award.public_id})"
+        )
     click.echo(f"{len(awards)} new awards")
 
 

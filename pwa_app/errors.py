@@ -81,8 +81,11 @@ def render_error(status, message=None, code=None, fields=None, headers=None):
         return error_response(status, code, message, fields, headers)
     if request_ctx.url_adapter is None:
         # The request named a host this server does not answer for: no links can be made.
-        return str(message or MESSAGES.get(status, MESSAGES[400])), status, {
-            **(headers or {}), "Content-Type": "text/plain; charset=utf-8"}
+        return (
+            str(message or MESSAGES.get(status, MESSAGES[400])),
+            status,
+            {**(headers or {}), "Content-Type": "text/plain; charset=utf-8"},
+        )
     page = render_template(
         "errors/error.html",
         status=status,

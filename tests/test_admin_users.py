@@ -79,8 +79,12 @@ def test_admin_changes_role_and_areas(auth, login_as, create_user):
     login_as("admin")
     response = auth.post(
         f"/admin/users/{target.id}",
-        {"display_name": target.display_name, "phone": target.phone, "role": "volunteer",
-         "areas": ["BL-02", "BL-03"]},
+        {
+            "display_name": target.display_name,
+            "phone": target.phone,
+            "role": "volunteer",
+            "areas": ["BL-02", "BL-03"],
+        },
     )
     assert response.status_code == 302
     assert [a.code for a in db.session.get(User, target.id).areas] == ["BL-02", "BL-03"]

@@ -5,8 +5,9 @@ import hashlib
 from pwa_app.models.base import utcnow
 
 
-def test_households_are_the_callers_own_with_cache_fields(client, login_as, create_user,
-                                                          create_household, create_visit):
+def test_households_are_the_callers_own_with_cache_fields(
+    client, login_as, create_user, create_household, create_visit
+):
     volunteer = login_as("volunteer", areas=["NI-01"])
     mine = create_household("NI-01", tags=["elderly"], head_name="สมศรี ใจดี")
     create_household("BL-01")
@@ -23,8 +24,9 @@ def test_households_are_the_callers_own_with_cache_fields(client, login_as, crea
     assert body["next"] is None
 
 
-def test_visits_volunteers_see_their_own_staff_see_all(client, auth, login_as, create_user,
-                                                       create_household, create_visit):
+def test_visits_volunteers_see_their_own_staff_see_all(
+    client, auth, login_as, create_user, create_household, create_visit
+):
     me = create_user("volunteer", areas=["NI-01"])
     other = create_user("volunteer", areas=["NI-01"])
     household = create_household("NI-01")

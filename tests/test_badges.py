@@ -7,7 +7,15 @@ import pytest
 from sqlalchemy import delete, func, select, update
 
 from pwa_app.extensions import db
-from pwa_app.models import Assistance, AssistanceEvent, AuditEvent, Award, Badge, Visit, WelfareProgram
+from pwa_app.models import (
+    Assistance,
+    AssistanceEvent,
+    AuditEvent,
+    Award,
+    Badge,
+    Visit,
+    WelfareProgram,
+)
 from pwa_app.models.base import utcnow
 from pwa_app.services import recognition
 from pwa_app.services.cases import today
@@ -47,8 +55,11 @@ def test_nine_visits_are_not_ten(app, create_visit, household, volunteer):
 
 def test_deleted_visits_do_not_count(app, create_visit, household, volunteer):
     visits(create_visit, household, volunteer, [0] * 10)
-    db.session.execute(update(Visit).where(Visit.id == db.session.scalar(select(func.min(Visit.id))))
-                       .values(deleted_at=utcnow()))
+    db.session.execute(
+        update(Visit)
+        .where(Visit.id == db.session.scalar(select(func.min(Visit.id))))
+        .values(deleted_at=utcnow())
+    )
     recognition.evaluate(volunteer)
     assert "visits_10" not in held(volunteer)
 
@@ -75,8 +86,9 @@ def close_case(household, volunteer, program_code, status="received"):
     program = db.session.scalar(select(WelfareProgram).where(WelfareProgram.code == program_code))
     case = Assistance(household=household, program=program, status=status)
     case.events.append(AssistanceEvent(to_status="identified", by_user_id=volunteer.id))
-    case.events.append(AssistanceEvent(from_status="identified", to_status=status,
-                                       by_user_id=volunteer.id))
+    case.events.append(
+        AssistanceEvent(from_status="identified", to_status=status, by_user_id=volunteer.id)
+    )
     db.session.add(case)
     db.session.commit()
 
@@ -93,8 +105,9 @@ def test_welfare_and_referral_badges(app, household, volunteer):
     assert "referral_closed_1" in held(volunteer)
 
 
-def test_full_coverage_needs_every_assigned_household(app, create_household, create_visit,
-                                                      household, volunteer):
+def test_full_coverage_needs_every_assigned_household(
+    app, create_household, create_visit, household, volunteer
+):
     other = create_household("NI-01", volunteer=volunteer)
     create_visit(household, volunteer, days_ago=3)
     create_visit(other, volunteer, days_ago=31)
@@ -120,12 +133,17 @@ def test_evaluating_again_awards_nothing_twice(app, runner, create_visit, househ
     again = runner.invoke(args=["badges", "evaluate"])
     assert "0 new awards" in again.output
     assert db.session.scalar(select(func.count(Award.id))) == 3
-    assert db.session.scalar(select(func.count(AuditEvent.id)).where(
-        AuditEvent.action == "badge.award")) == 3
+    assert (
+        db.session.scalar(
+            select(func.count(AuditEvent.id)).where(AuditEvent.action == "badge.award")
+        )
+        == 3
+    )
 
 
-def test_concurrent_syncs_award_each_badge_once(migrated_app, app, create_visit, household,
-                                               volunteer):
+def test_concurrent_syncs_award_each_badge_once(
+    migrated_app, app, create_visit, household, volunteer
+):
     """Six phones of one volunteer sync at the same moment; each sync evaluates the badges."""
     from tests.conftest import AuthActions, csrf_from
     from tests.test_sync_api import item
@@ -142,13 +160,15 @@ def test_concurrent_syncs_award_each_badge_once(migrated_app, app, create_visit,
     def sync(client, token, batch):
         with migrated_app.app_context():
             barrier.wait()
-            response = client.post("/api/v1/visits/sync", json=batch,
-                                   headers={"X-CSRFToken": token})
+            response = client.post(
+                "/api/v1/visits/sync", json=batch, headers={"X-CSRFToken": token}
+            )
             statuses.append(response.status_code)
             db.session.remove()
 
     threads = [
-        threading.Thread(target=sync, args=(*pair, batch)) for pair, batch in zip(clients, batches)
+        threading.Thread(target=sync, args=(*pair, batch))
+        for pair, batch in zip(clients, batches, strict=True)
     ]
     for thread in threads:
         thread.start()
@@ -229,7 +249,9 @@ def test_verification_page_is_public_with_share_links_and_open_graph(client, log
     assert 'property="og:image"' in html and "/static/badges/sufficiency.png" in html
     assert "facebook.com/sharer" in html and "social-plugins.line.me" in html
     certificate = client.get(f"/badges/verify/{given.public_id}/certificate")
-    assert certificate.status_code == 200 and '<svg class="qr"' in certificate.get_data(as_text=True)
+    assert certificate.status_code == 200 and '<svg class="qr"' in certificate.get_data(
+        as_text=True
+    )
     assert client.get("/badges/verify/not-an-award").status_code == 404
 
 
@@ -251,28 +273,58 @@ def test_progress_toward_the_next_badge(app, create_visit, household, volunteer)
 def test_admin_edits_the_catalogue(auth, login_as):
     login_as("admin")
     smile = badge("smile")
-    response = auth.post(f"/admin/badges/{smile.id}", {
-        "name_th": "Smile ยิ้มสู้", "name_en": "Smile", "description_th": "", "description_en": "",
-        "image": "badges/smile.svg", "active": "1"})
+    response = auth.post(
+        f"/admin/badges/{smile.id}",
+        {
+            "name_th": "Smile ยิ้มสู้",
+            "name_en": "Smile",
+            "description_th": "",
+            "description_en": "",
+            "image": "badges/smile.svg",
+            "active": "1",
+        },
+    )
     assert response.status_code == 302
     assert db.session.get(Badge, smile.id).name_th == "Smile ยิ้มสู้"
-    bad = auth.post(f"/admin/badges/{badge('visits_10').id}", {
-        "name_th": "", "name_en": "x", "image": "../../etc/passwd", "threshold": "zero", "active": "1"})
+    bad = auth.post(
+        f"/admin/badges/{badge('visits_10').id}",
+        {
+            "name_th": "",
+            "name_en": "x",
+            "image": "../../etc/passwd",
+            "threshold": "zero",
+            "active": "1",
+        },
+    )
     page = bad.get_data(as_text=True)
     assert bad.status_code == 400
     assert "เลือกภาพจากรายการ" in page and "กรอกจำนวนเต็มตั้งแต่ 1 ขึ้นไป" in page
-    new = auth.post("/admin/badges/new", {
-        "name_th": "จิตอาสาดีเด่น", "name_en": "Outstanding volunteer", "image": "badges/smart.svg",
-        "active": "1"})
+    new = auth.post(
+        "/admin/badges/new",
+        {
+            "name_th": "จิตอาสาดีเด่น",
+            "name_en": "Outstanding volunteer",
+            "image": "badges/smart.svg",
+            "active": "1",
+        },
+    )
     assert new.status_code == 302
     assert badge("outstanding_volunteer").kind == "staff"
 
 
-def test_a_long_streak_is_seen_after_a_visit_beside_a_shorter_one(app, create_visit, household,
-                                                                  volunteer):
-    long_streak = Badge(code="streak_12w_test", kind="auto", rule="weekly_streak", threshold=12,
-                        name_th="เยี่ยมต่อเนื่อง 12 สัปดาห์", name_en="Twelve-week streak",
-                        image="streak.svg", sort_order=999)
+def test_a_long_streak_is_seen_after_a_visit_beside_a_shorter_one(
+    app, create_visit, household, volunteer
+):
+    long_streak = Badge(
+        code="streak_12w_test",
+        kind="auto",
+        rule="weekly_streak",
+        threshold=12,
+        name_th="เยี่ยมต่อเนื่อง 12 สัปดาห์",
+        name_en="Twelve-week streak",
+        image="streak.svg",
+        sort_order=999,
+    )
     db.session.add(long_streak)
     db.session.commit()
     try:
@@ -298,12 +350,20 @@ def test_a_visit_sent_again_after_a_cut_off_answer_still_earns_its_badge(
 
     volunteer = login_as("volunteer", areas=["NI-01"])
     household = create_household("NI-01", volunteer=volunteer)
-    item = {"client_uuid": str(uuid.uuid4()), "household": household.code,
-            "visited_at": datetime.now(UTC).isoformat(), "kind": "routine", "wellbeing": "green"}
+    item = {
+        "client_uuid": str(uuid.uuid4()),
+        "household": household.code,
+        "visited_at": datetime.now(UTC).isoformat(),
+        "kind": "routine",
+        "wellbeing": "green",
+    }
     visit_service.log_visit(visit_service.VisitInput(**item), volunteer)
     db.session.commit()
     assert "first_visit" not in held(volunteer)
-    answer = client.post("/api/v1/visits/sync", json={"visits": [item]},
-                         headers={"X-CSRFToken": csrf_from(client.get("/"))})
+    answer = client.post(
+        "/api/v1/visits/sync",
+        json={"visits": [item]},
+        headers={"X-CSRFToken": csrf_from(client.get("/"))},
+    )
     assert answer.json["results"][0]["status"] == "duplicate"
     assert "first_visit" in held(volunteer)

@@ -9,8 +9,21 @@ from pwa_app.services import demo
 
 def test_users_create_reads_the_password_from_stdin(runner, client, auth):
     result = runner.invoke(
-        args=["users", "create", "--role", "volunteer", "--phone", "0871112222",
-              "--name", "คำแก้ว พรมมา", "--password-stdin", "--area", "NI", "--area", "BL-02"],
+        args=[
+            "users",
+            "create",
+            "--role",
+            "volunteer",
+            "--phone",
+            "0871112222",
+            "--name",
+            "คำแก้ว พรมมา",
+            "--password-stdin",
+            "--area",
+            "NI",
+            "--area",
+            "BL-02",
+        ],
         input="kwamsuk-2569\n",
     )
     assert result.exit_code == 0, result.output
@@ -21,8 +34,19 @@ def test_users_create_reads_the_password_from_stdin(runner, client, auth):
 
 def test_users_create_reports_every_problem_and_saves_nothing(runner):
     result = runner.invoke(
-        args=["users", "create", "--role", "volunteer", "--phone", "abc", "--name", "x",
-              "--password-stdin", "--area", "ZZ"],
+        args=[
+            "users",
+            "create",
+            "--role",
+            "volunteer",
+            "--phone",
+            "abc",
+            "--name",
+            "x",
+            "--password-stdin",
+            "--area",
+            "ZZ",
+        ],
         input="123\n",
     )
     assert result.exit_code == 1
@@ -54,7 +78,14 @@ def test_demo_seed_is_realistic_and_idempotent(runner):
     assert after_first["Visit"] == 720
     assert after_first["Member"] > 120
     statuses = set(db.session.scalars(select(Assistance.status).distinct()))
-    assert statuses == {"identified", "applied", "referred", "received", "not_eligible", "withdrawn"}
+    assert statuses == {
+        "identified",
+        "applied",
+        "referred",
+        "received",
+        "not_eligible",
+        "withdrawn",
+    }
     roles = set(db.session.scalars(select(User.role).distinct()))
     assert roles == {"volunteer", "staff", "admin"}
     assert runner.invoke(args=["demo", "seed"]).exit_code == 0
@@ -63,7 +94,9 @@ def test_demo_seed_is_realistic_and_idempotent(runner):
 
 def test_demo_seed_tops_up_to_larger_counts(runner):
     runner.invoke(args=["demo", "seed"])
-    result = runner.invoke(args=["demo", "seed", "--households", "400", "--visits", "3000", "--quiet"])
+    result = runner.invoke(
+        args=["demo", "seed", "--households", "400", "--visits", "3000", "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     assert counts()["Household"] == 400
     assert counts()["Visit"] == 3000

@@ -5,8 +5,9 @@ import threading
 from tests.conftest import AuthActions
 
 
-def test_concurrent_page_views_that_audit_all_succeed(migrated_app, app, create_user,
-                                                      create_household):
+def test_concurrent_page_views_that_audit_all_succeed(
+    migrated_app, app, create_user, create_household
+):
     household = create_household("NI-01")
     users = [create_user("volunteer", areas=["NI-01"]) for _ in range(6)]
     clients = []
@@ -20,8 +21,13 @@ def test_concurrent_page_views_that_audit_all_succeed(migrated_app, app, create_
     def browse(client):
         with migrated_app.app_context():
             barrier.wait()
-            for path in (f"/households/{code}", "/households", "/api/v1/households",
-                         f"/visits/new?household={code}", "/"):
+            for path in (
+                f"/households/{code}",
+                "/households",
+                "/api/v1/households",
+                f"/visits/new?household={code}",
+                "/",
+            ):
                 statuses.append(client.get(path).status_code)
 
     threads = [threading.Thread(target=browse, args=(client,)) for client in clients]

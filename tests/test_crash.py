@@ -42,9 +42,18 @@ class Server:
 
     def start(self):
         self.process = subprocess.Popen(
-            [str(GUNICORN), "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
-             "--log-level", "warning", "pwa_app:create_app()"],
-            env=self.env, start_new_session=True,
+            [
+                str(GUNICORN),
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                "pwa_app:create_app()",
+            ],
+            env=self.env,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -90,8 +99,9 @@ class Phone:
             return json.loads(response.read())["results"][0]["status"]
 
 
-def test_three_sigkills_during_300_syncs_leave_exactly_300_visits(app, create_user,
-                                                                  create_household):
+def test_three_sigkills_during_300_syncs_leave_exactly_300_visits(
+    app, create_user, create_household
+):
     volunteer = create_user("volunteer", areas=["NI-01"])
     household = create_household("NI-01", volunteer=volunteer)
     phone_number, code = volunteer.phone, household.code
@@ -102,9 +112,14 @@ def test_three_sigkills_during_300_syncs_leave_exactly_300_visits(app, create_us
     phone.log_in(phone_number)
 
     items = [
-        {"client_uuid": str(uuid.uuid4()), "household": code,
-         "visited_at": datetime.now(UTC).isoformat(), "kind": "routine", "wellbeing": "green",
-         "notes": f"visit {n}"}
+        {
+            "client_uuid": str(uuid.uuid4()),
+            "household": code,
+            "visited_at": datetime.now(UTC).isoformat(),
+            "kind": "routine",
+            "wellbeing": "green",
+            "notes": f"visit {n}",
+        }
         for n in range(300)
     ]
     acknowledged, kills, failures = [], [], []

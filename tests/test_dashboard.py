@@ -3,14 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from pwa_app.extensions import db
 from pwa_app.models import Assistance, AssistanceEvent, HelpRequest, WelfareProgram
 from pwa_app.models.base import utcnow
 from pwa_app.services import dashboard
 from pwa_app.services.cases import today
-from sqlalchemy import select
 
 
 @pytest.fixture
@@ -20,8 +19,12 @@ def village_life(create_user, create_household, create_visit):
     a, b, c = (create_household("NI-01", volunteer=v1) for _ in range(3))
     d = create_household("BL-01", volunteer=v3)
     for household, volunteer, days in (
-        (a, v1, 1), (a, v1, 2), (b, v2, 5), (d, v3, 3),  # this period: the last 10 days
-        (c, v1, 12), (a, v1, 15),  # the 10 days before
+        (a, v1, 1),
+        (a, v1, 2),
+        (b, v2, 5),
+        (d, v3, 3),  # this period: the last 10 days
+        (c, v1, 12),
+        (a, v1, 15),  # the 10 days before
         (b, v2, 40),  # long ago
     ):
         create_visit(household, volunteer, days_ago=days)
@@ -29,32 +32,45 @@ def village_life(create_user, create_household, create_visit):
 
     def case(household, code, status, opened_days_ago, follow_up_days=None, received_days_ago=None):
         opened = utcnow() - timedelta(days=opened_days_ago)
-        item = Assistance(household=household, program=programs[code], status=status,
-                          opened_at=opened,
-                          next_follow_up=(today() + timedelta(days=follow_up_days))
-                          if follow_up_days is not None else None)
+        item = Assistance(
+            household=household,
+            program=programs[code],
+            status=status,
+            opened_at=opened,
+            next_follow_up=(today() + timedelta(days=follow_up_days))
+            if follow_up_days is not None
+            else None,
+        )
         item.events.append(AssistanceEvent(to_status="identified", at=opened))
         if received_days_ago is not None:
-            item.events.append(AssistanceEvent(from_status="identified", to_status="received",
-                                               at=utcnow() - timedelta(days=received_days_ago)))
+            item.events.append(
+                AssistanceEvent(
+                    from_status="identified",
+                    to_status="received",
+                    at=utcnow() - timedelta(days=received_days_ago),
+                )
+            )
         db.session.add(item)
 
     case(a, "old_age_allowance", "received", 4, received_days_ago=1)
     case(b, "refer_health", "referred", 2, follow_up_days=-1)  # an overdue referral
     case(d, "refer_shelter", "referred", 12, follow_up_days=5)
     case(c, "state_welfare_card", "applied", 14)
-    db.session.add_all([
-        HelpRequest(household=a, category="visit", status="new"),
-        HelpRequest(household=d, category="food", status="seen"),
-        HelpRequest(household=b, category="health", status="resolved"),
-    ])
+    db.session.add_all(
+        [
+            HelpRequest(household=a, category="visit", status="new"),
+            HelpRequest(household=d, category="food", status="seen"),
+            HelpRequest(household=b, category="health", status="resolved"),
+        ]
+    )
     db.session.commit()
     return {"a": a, "b": b, "c": c, "d": d}
 
 
 def last_ten_days():
-    return dashboard.parse_period("custom", (today() - timedelta(days=9)).isoformat(),
-                                  today().isoformat())
+    return dashboard.parse_period(
+        "custom", (today() - timedelta(days=9)).isoformat(), today().isoformat()
+    )
 
 
 def values(figures):
@@ -88,7 +104,10 @@ def test_figures_for_one_village(app, village_life):
 
 def test_subdistrict_covers_its_villages(app, village_life):
     area = dashboard.parse_area("NI")
-    assert values(dashboard.figures(last_ten_days(), dashboard.village_ids(area)))["visits"] == (3, 2)
+    assert values(dashboard.figures(last_ten_days(), dashboard.village_ids(area)))["visits"] == (
+        3,
+        2,
+    )
 
 
 def test_pictures_count_the_same_visits(app, village_life):
@@ -127,8 +146,11 @@ def test_lists_show_what_needs_attention(app, village_life, login_as):
 
 def test_the_page_shows_figures_and_pictures(client, login_as, village_life):
     login_as("staff")
-    page = client.get("/dashboard?period=custom&from={}&to={}".format(
-        (today() - timedelta(days=9)).isoformat(), today().isoformat())).get_data(as_text=True)
+    page = client.get(
+        "/dashboard?period=custom&from={}&to={}".format(
+            (today() - timedelta(days=9)).isoformat(), today().isoformat()
+        )
+    ).get_data(as_text=True)
     assert 'data-figure="visits"' in page
     assert page.count("<svg") >= 3
     assert "▲ +2" in page  # 4 visits against 2
@@ -177,15 +199,22 @@ def test_the_visits_per_day_table_follows_every_change(app, login_as, create_hou
         )
         made.append(visit)
     db.session.commit()
-    moved = visits.VisitInput(household=household.code, visited_at=utcnow() - timedelta(days=2),
-                              kind="routine", wellbeing="green")
+    moved = visits.VisitInput(
+        household=household.code,
+        visited_at=utcnow() - timedelta(days=2),
+        kind="routine",
+        wellbeing="green",
+    )
     visits.update_visit(made[1], moved, volunteer)
     visits.delete_visit(made[3], volunteer)
     db.session.commit()
 
     def table():
-        return {(row.day, row.village_id): row.visits for row in db.session.scalars(select(VisitDay))
-                if row.visits}
+        return {
+            (row.day, row.village_id): row.visits
+            for row in db.session.scalars(select(VisitDay))
+            if row.visits
+        }
 
     kept = table()
     visit_days.rebuild()
@@ -199,7 +228,9 @@ def test_a_late_visit_changes_the_kept_figures_of_the_past(app, login_as, create
     volunteer = login_as("volunteer", areas=["NI-01"])
     household = create_household("NI-01")
     last_week = dashboard.parse_period(
-        "custom", (today() - timedelta(days=13)).isoformat(), (today() - timedelta(days=7)).isoformat()
+        "custom",
+        (today() - timedelta(days=13)).isoformat(),
+        (today() - timedelta(days=7)).isoformat(),
     )
     assert dashboard.visit_counts(last_week, None)[0] == 0  # now kept for that past week
     visits.log_visit(

@@ -91,7 +91,11 @@ def test_the_writers_survive_a_lone_surrogate_and_a_nul():
     text = "".join(csv_stream(["h"] * 5, [row]))
     text.encode("utf-8")
     assert list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1] == [
-        "2026-11-30", "30/11/2569", "09:30", "ab", "cd",
+        "2026-11-30",
+        "30/11/2569",
+        "09:30",
+        "ab",
+        "cd",
     ]
     sheet = load_workbook(io.BytesIO(xlsx_bytes(["h"] * 5, [row], "Visits"))).active
     assert [c.value for c in sheet[2]][3:] == ["ab", "cd"]
@@ -101,16 +105,18 @@ def test_the_writers_survive_a_lone_surrogate_and_a_nul():
 
 
 @pytest.mark.parametrize("prefix", DANGEROUS_PREFIXES)
-def test_a_formula_in_notes_stays_text_in_the_csv(prefix, client, login_as, create_user,
-                                                   create_household, create_visit):
+def test_a_formula_in_notes_stays_text_in_the_csv(
+    prefix, client, login_as, create_user, create_household, create_visit
+):
     visit_with_notes(create_user, create_household, create_visit, prefix + FORMULA)
     login_as("staff")
     assert exported_csv(client)[1][NOTES] == "'" + prefix + FORMULA
 
 
 @pytest.mark.parametrize("prefix", DANGEROUS_PREFIXES)
-def test_a_formula_in_notes_stays_text_in_excel(prefix, client, login_as, create_user,
-                                                 create_household, create_visit):
+def test_a_formula_in_notes_stays_text_in_excel(
+    prefix, client, login_as, create_user, create_household, create_visit
+):
     visit_with_notes(create_user, create_household, create_visit, prefix + FORMULA)
     login_as("staff")
     sheet = exported_xlsx(client)
@@ -121,10 +127,12 @@ def test_a_formula_in_notes_stays_text_in_excel(prefix, client, login_as, create
     assert_no_formula(sheet)
 
 
-def test_every_text_column_is_neutralised_not_only_notes(client, login_as, create_user,
-                                                         create_household, create_visit):
-    visit_with_notes(create_user, create_household, create_visit, "#N/A",
-                     volunteer_name="@SUM(1+1)")
+def test_every_text_column_is_neutralised_not_only_notes(
+    client, login_as, create_user, create_household, create_visit
+):
+    visit_with_notes(
+        create_user, create_household, create_visit, "#N/A", volunteer_name="@SUM(1+1)"
+    )
     login_as("staff")
     assert exported_csv(client)[1][VOLUNTEER] == "'@SUM(1+1)"
     sheet = exported_xlsx(client)
@@ -134,8 +142,9 @@ def test_every_text_column_is_neutralised_not_only_notes(client, login_as, creat
     assert_no_formula(sheet)
 
 
-def test_dates_stay_dates_and_times_stay_times(client, login_as, create_user, create_household,
-                                               create_visit):
+def test_dates_stay_dates_and_times_stay_times(
+    client, login_as, create_user, create_household, create_visit
+):
     visit = visit_with_notes(create_user, create_household, create_visit, "ปกติ")
     local = visit.visited_at.astimezone(LOCAL_TZ)
     login_as("staff")

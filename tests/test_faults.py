@@ -11,10 +11,17 @@ from tests.locks import write_lock_held_elsewhere
 def sync_one_visit(client, code, token):
     return client.post(
         "/api/v1/visits/sync",
-        json={"visits": [{
-            "client_uuid": str(uuid.uuid4()), "household": code,
-            "visited_at": datetime.now(UTC).isoformat(), "kind": "routine",
-            "wellbeing": "green"}]},
+        json={
+            "visits": [
+                {
+                    "client_uuid": str(uuid.uuid4()),
+                    "household": code,
+                    "visited_at": datetime.now(UTC).isoformat(),
+                    "kind": "routine",
+                    "wellbeing": "green",
+                }
+            ]
+        },
         headers={"X-CSRFToken": token},
     )
 

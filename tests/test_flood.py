@@ -147,9 +147,14 @@ def test_a_flood_on_one_card_is_refused_cheaply_and_locks_out_nobody_else(
         assert name in volunteer_phone.page("/")
         visit_uuid = str(uuid.uuid4())
         synced = volunteer_phone.sync(
-            {"client_uuid": visit_uuid, "household": code,
-             "visited_at": datetime.now(UTC).isoformat(), "kind": "routine",
-             "wellbeing": "green", "notes": "during the flood"}
+            {
+                "client_uuid": visit_uuid,
+                "household": code,
+                "visited_at": datetime.now(UTC).isoformat(),
+                "kind": "routine",
+                "wellbeing": "green",
+                "notes": "during the flood",
+            }
         )
         still_flooding = len(answers) > during
     finally:

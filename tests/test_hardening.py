@@ -57,13 +57,15 @@ def test_a_synced_note_with_a_control_character_is_rejected_alone(sync, create_h
 
 
 @pytest.mark.parametrize("where", ["notes", "assistance"])
-def test_a_lone_surrogate_rejects_its_item_and_saves_the_one_beside_it(sync, create_household,
-                                                                        where):
+def test_a_lone_surrogate_rejects_its_item_and_saves_the_one_beside_it(
+    sync, create_household, where
+):
     household = create_household("NI-01")
     wrong = item(household, notes="\ud800" if where == "notes" else "")
     if where == "assistance":
-        wrong["assistance"] = [{"program": "old_age_allowance", "status": "identified",
-                                "note": "\ud800"}]
+        wrong["assistance"] = [
+            {"program": "old_age_allowance", "status": "identified", "note": "\ud800"}
+        ]
     # The raw body carries the escape as JSON allows; Python's json writes it the same way.
     body = json.dumps({"visits": [wrong, item(household)]})
     assert "\\ud800" in body
@@ -93,15 +95,15 @@ def test_a_form_note_with_a_control_character_is_refused_and_shown_without_it(
     page = client.get(f"/visits/new?household={household.code}")
     form = {
         "csrf_token": csrf_from(page),
-        "client_uuid": re.search(r'name="client_uuid"[^>]*value="([^"]+)"',
-                                 page.get_data(as_text=True)).group(1),
+        "client_uuid": re.search(
+            r'name="client_uuid"[^>]*value="([^"]+)"', page.get_data(as_text=True)
+        ).group(1),
         "visited_at": utcnow().astimezone().strftime("%Y-%m-%dT%H:%M"),
         "kind": "routine",
         "wellbeing": "green",
         "notes": "ป้ายาย\x0bสบายดี",
     }
-    response = client.post(f"/visits/new?household={household.code}", data=form,
-                           headers=ENGLISH)
+    response = client.post(f"/visits/new?household={household.code}", data=form, headers=ENGLISH)
     text = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "hidden control character (U+000B)" in text
@@ -114,8 +116,12 @@ def test_a_household_form_with_a_nul_saves_nothing(client, login_as, create_hous
     household = create_household("NI-01")
     response = client.post(
         f"/households/{household.code}/edit",
-        data={"csrf_token": csrf_from(client.get(f"/households/{household.code}/edit")),
-              "village": "NI-01", "house_no": "1", "head_name": "สม\x00ศรี"},
+        data={
+            "csrf_token": csrf_from(client.get(f"/households/{household.code}/edit")),
+            "village": "NI-01",
+            "house_no": "1",
+            "head_name": "สม\x00ศรี",
+        },
         headers=ENGLISH,
     )
     assert response.status_code == 400
@@ -126,8 +132,12 @@ def test_a_household_form_with_a_nul_saves_nothing(client, login_as, create_hous
 
 def test_a_control_character_in_the_address_is_a_clear_400(client, login_as):
     login_as("staff")
-    for url in ("/households?q=%00", "/households?q=a%0Bb", "/households/NI-01%00",
-                "/reports/monthly?month=%01"):
+    for url in (
+        "/households?q=%00",
+        "/households?q=a%0Bb",
+        "/households/NI-01%00",
+        "/reports/monthly?month=%01",
+    ):
         response = client.get(url, headers=ENGLISH)
         assert response.status_code == 400, url
         assert "hidden control character" in response.get_data(as_text=True)
@@ -146,17 +156,21 @@ def test_nothing_that_forgot_to_check_can_store_a_nul(app, create_household):
 # --- Numbers: finite, not booleans ------------------------------------------------------
 
 
-@pytest.mark.parametrize("location", [
-    '{"lat": 16.5, "lon": 104.7, "accuracy": 1e400}',
-    '{"lat": 16.5, "lon": 104.7, "accuracy": "inf"}',
-    '{"lat": "nan", "lon": 104.7}',
-    '{"lat": true, "lon": 104.7}',
-    '{"lat": 16.5, "lon": false}',
-])
+@pytest.mark.parametrize(
+    "location",
+    [
+        '{"lat": 16.5, "lon": 104.7, "accuracy": 1e400}',
+        '{"lat": 16.5, "lon": 104.7, "accuracy": "inf"}',
+        '{"lat": "nan", "lon": 104.7}',
+        '{"lat": true, "lon": 104.7}',
+        '{"lat": 16.5, "lon": false}',
+    ],
+)
 def test_a_location_that_is_not_a_finite_number_is_rejected(sync, create_household, location):
     household = create_household("NI-01")
-    body = json.dumps({"visits": [item(household)]}).replace('"location": null',
-                                                            f'"location": {location}')
+    body = json.dumps({"visits": [item(household)]}).replace(
+        '"location": null', f'"location": {location}'
+    )
     result = sync(body, raw=True).json["results"][0]
     assert result["status"] == "rejected" and "location" in result["fields"]
     assert visit_count() == 0
@@ -165,8 +179,9 @@ def test_a_location_that_is_not_a_finite_number_is_rejected(sync, create_househo
 @pytest.mark.parametrize("literal", ["Infinity", "-Infinity", "NaN"])
 def test_json_that_is_not_json_is_refused_as_a_whole(sync, create_household, literal):
     household = create_household("NI-01")
-    body = json.dumps({"visits": [item(household)]}).replace('"location": null',
-                                                            f'"location": {{"lat": {literal}}}')
+    body = json.dumps({"visits": [item(household)]}).replace(
+        '"location": null', f'"location": {{"lat": {literal}}}'
+    )
     response = sync(body, raw=True)
     assert response.status_code == 400 and response.json["error"] == "invalid_json"
 
@@ -187,28 +202,46 @@ def test_a_case_id_of_true_is_not_case_one(sync, create_household):
 # --- Ids and pages the database cannot hold ----------------------------------------------
 
 
-@pytest.mark.parametrize("url", [
-    f"/volunteers/{HUGE}", f"/visits/{HUGE}/edit", f"/admin/users/{HUGE}",
-    f"/admin/badges/{HUGE}", f"/households/NI-01-0001/members/{HUGE}",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/volunteers/{HUGE}",
+        f"/visits/{HUGE}/edit",
+        f"/admin/users/{HUGE}",
+        f"/admin/badges/{HUGE}",
+        f"/households/NI-01-0001/members/{HUGE}",
+    ],
+)
 def test_an_id_that_cannot_exist_is_404(client, login_as, url):
     login_as("admin")
     assert client.get(url).status_code == 404
 
 
-@pytest.mark.parametrize("url", [
-    f"/visits/{HUGE}/thank", f"/help-requests/{HUGE}/status", f"/visits/{HUGE}/delete",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/visits/{HUGE}/thank",
+        f"/help-requests/{HUGE}/status",
+        f"/visits/{HUGE}/delete",
+    ],
+)
 def test_posting_to_an_id_that_cannot_exist_is_404(client, login_as, auth, url):
     login_as("staff")
     assert auth.post(url).status_code == 404
 
 
-@pytest.mark.parametrize("url", [
-    f"/households?page={HUGE}", f"/volunteers?page={HUGE}", f"/admin/audit?page={HUGE}",
-    f"/api/v1/households?page={HUGE}", "/households?page=-5", f"/households?stale={HUGE}",
-    f"/households/cards?page={HUGE}",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/households?page={HUGE}",
+        f"/volunteers?page={HUGE}",
+        f"/admin/audit?page={HUGE}",
+        f"/api/v1/households?page={HUGE}",
+        "/households?page=-5",
+        f"/households?stale={HUGE}",
+        f"/households/cards?page={HUGE}",
+    ],
+)
 def test_a_page_number_past_any_list_shows_an_empty_page(client, login_as, url):
     login_as("admin")
     assert client.get(url).status_code in (200, 304)
@@ -217,8 +250,9 @@ def test_a_page_number_past_any_list_shows_an_empty_page(client, login_as, url):
 # --- A volunteer cannot confirm their own visits ------------------------------------------
 
 
-def test_volunteers_get_a_hash_of_the_card_and_staff_the_card_itself(client, login_as,
-                                                                      create_household, auth):
+def test_volunteers_get_a_hash_of_the_card_and_staff_the_card_itself(
+    client, login_as, create_household, auth
+):
     household = create_household("NI-01")
     digest = hashlib.sha256(household.qr_token.encode()).hexdigest()
     login_as("volunteer", areas=["NI-01"])
@@ -234,8 +268,9 @@ def test_volunteers_get_a_hash_of_the_card_and_staff_the_card_itself(client, log
 def _confirm(client, household):
     page = client.get(f"/h/{household.qr_token}")
     token = csrf_from(page) if page.status_code == 200 else AuthActions(client).token()
-    return client.post(f"/h/{household.qr_token}/confirm", data={"csrf_token": token},
-                       headers=ENGLISH)
+    return client.post(
+        f"/h/{household.qr_token}/confirm", data={"csrf_token": token}, headers=ENGLISH
+    )
 
 
 def test_a_logged_in_volunteer_cannot_confirm_a_visit(client, sync, create_household):
@@ -245,13 +280,15 @@ def test_a_logged_in_volunteer_cannot_confirm_a_visit(client, sync, create_house
     assert response.status_code == 403
     assert "on its own phone" in response.get_data(as_text=True)
     assert db.session.scalar(select(Visit.confirmed_by_household_at)) is None
-    refused = db.session.scalar(select(AuditEvent).where(
-        AuditEvent.action == "visit.confirm_refused"))
+    refused = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "visit.confirm_refused")
+    )
     assert refused.detail["session_user"] == sync.user.id
 
 
-def test_the_volunteers_phone_cannot_confirm_after_logging_out(client, sync, create_household,
-                                                              auth):
+def test_the_volunteers_phone_cannot_confirm_after_logging_out(
+    client, sync, create_household, auth
+):
     household = create_household("NI-01", volunteer=sync.user)
     sync({"visits": [item(household)]})
     auth.logout()
@@ -266,14 +303,15 @@ def test_the_households_own_phone_confirms(app, sync, create_household):
     sync({"visits": [item(household)]})
     household_phone = app.test_client()
     assert "Yes, a volunteer visited" in household_phone.get(
-        f"/h/{household.qr_token}", headers=ENGLISH).get_data(as_text=True)
+        f"/h/{household.qr_token}", headers=ENGLISH
+    ).get_data(as_text=True)
     assert _confirm(household_phone, household).status_code == 302
     assert db.session.scalar(select(Visit.confirmed_by_household_at)) is not None
 
 
-def test_a_visit_that_reached_us_over_a_day_ago_cannot_be_confirmed(app, create_user,
-                                                                   create_household,
-                                                                   create_visit):
+def test_a_visit_that_reached_us_over_a_day_ago_cannot_be_confirmed(
+    app, create_user, create_household, create_visit
+):
     volunteer = create_user("volunteer")
     household = create_household("NI-01", volunteer=volunteer)
     visit = create_visit(household, volunteer)
@@ -288,8 +326,14 @@ def test_ten_self_confirmations_earn_no_badge(client, sync, create_household):
     sync({"visits": [item(h) for h in households]})
     for household in households:
         _confirm(client, household)
-    assert db.session.scalar(select(func.count(Award.id)).join(Award.badge).where(
-        Award.badge.has(code="household_confirmed_10"))) == 0
+    assert (
+        db.session.scalar(
+            select(func.count(Award.id))
+            .join(Award.badge)
+            .where(Award.badge.has(code="household_confirmed_10"))
+        )
+        == 0
+    )
 
 
 # --- Logins ------------------------------------------------------------------------------
@@ -313,13 +357,25 @@ def test_a_login_lasts_30_days_not_a_year(client, login_as):
 def test_guessing_the_current_password_is_throttled_like_logins(app, client, login_as, auth):
     user = login_as("volunteer")
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        response = auth.post("/account/password", data={
-            "current_password": "wrong-guess-1", "new_password": "another-pass-77",
-            "confirm_password": "another-pass-77"}, headers=ENGLISH)
+        response = auth.post(
+            "/account/password",
+            data={
+                "current_password": "wrong-guess-1",
+                "new_password": "another-pass-77",
+                "confirm_password": "another-pass-77",
+            },
+            headers=ENGLISH,
+        )
         assert response.status_code == 400
-    response = auth.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": "another-pass-77",
-        "confirm_password": "another-pass-77"}, headers=ENGLISH)
+    response = auth.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "another-pass-77",
+            "confirm_password": "another-pass-77",
+        },
+        headers=ENGLISH,
+    )
     assert response.status_code == 429 and "Retry-After" in response.headers
     assert "Too many failed attempts" in response.get_data(as_text=True)
     assert passwords.verify_password(db.session.get(type(user), user.id).password_hash, PASSWORD)
@@ -336,10 +392,16 @@ def test_personal_data_is_sent_with_no_store(client, login_as, create_household,
     staff = login_as("staff")
     household = create_household("NI-01")
     create_visit(household, staff)
-    for url in ("/api/v1/me", f"/api/v1/visits?household={household.code}",
-                "/api/v1/households", f"/households/{household.code}/data.json",
-                "/reports/visits.csv", "/reports/visits.xlsx", f"/households/{household.code}",
-                f"/h/{household.qr_token}"):
+    for url in (
+        "/api/v1/me",
+        f"/api/v1/visits?household={household.code}",
+        "/api/v1/households",
+        f"/households/{household.code}/data.json",
+        "/reports/visits.csv",
+        "/reports/visits.xlsx",
+        f"/households/{household.code}",
+        f"/h/{household.qr_token}",
+    ):
         response = client.get(url)
         assert response.headers["Cache-Control"] == "no-store", url
 
@@ -366,8 +428,7 @@ def test_trusted_hosts_refuse_any_other_host(app, client):
     app.config["TRUSTED_HOSTS"] = ["visits.example.go.th"]
     try:
         assert client.get("/privacy", headers={"Host": "evil.example"}).status_code == 400
-        assert client.get("/privacy",
-                          headers={"Host": "visits.example.go.th"}).status_code == 200
+        assert client.get("/privacy", headers={"Host": "visits.example.go.th"}).status_code == 200
     finally:
         app.config["TRUSTED_HOSTS"] = None
 
@@ -376,16 +437,22 @@ def test_a_form_visit_id_that_is_not_a_uuid_is_refused(client, login_as, create_
     login_as("volunteer", areas=["NI-01"])
     household = create_household("NI-01")
     page = client.get(f"/visits/new?household={household.code}")
-    response = client.post(f"/visits/new?household={household.code}", headers=ENGLISH, data={
-        "csrf_token": csrf_from(page), "client_uuid": "9223372036854775808",
-        "visited_at": utcnow().astimezone().strftime("%Y-%m-%dT%H:%M"),
-        "kind": "routine", "wellbeing": "green"})
+    response = client.post(
+        f"/visits/new?household={household.code}",
+        headers=ENGLISH,
+        data={
+            "csrf_token": csrf_from(page),
+            "client_uuid": "9223372036854775808",
+            "visited_at": utcnow().astimezone().strftime("%Y-%m-%dT%H:%M"),
+            "kind": "routine",
+            "wellbeing": "green",
+        },
+    )
     assert response.status_code == 400
     assert visit_count() == 0
 
 
-def test_a_value_the_database_cannot_hold_is_a_400_not_a_crash(app, client, login_as,
-                                                              monkeypatch):
+def test_a_value_the_database_cannot_hold_is_a_400_not_a_crash(app, client, login_as, monkeypatch):
     """The net under every input check: whatever slips through is the caller's input."""
     from pwa_app.services import households as households_service
 

@@ -24,7 +24,10 @@ def test_staff_see_new_requests_and_resolve_them(client, auth, login_as, create_
     auth.post(f"/help-requests/{request.id}/status", {"status": "resolved", "note": "โทรแล้ว"})
     db.session.expire_all()
     assert (request.status, request.resolved_by_id, request.resolution_note) == (
-        "resolved", staff.id, "โทรแล้ว")
+        "resolved",
+        staff.id,
+        "โทรแล้ว",
+    )
     page = client.get("/help-requests?status=resolved").get_data(as_text=True)
     assert "โทรแล้ว" in page
 
@@ -50,6 +53,7 @@ def test_a_bad_status_is_refused_with_a_message(client, auth, login_as, create_h
 def test_the_return_address_cannot_leave_the_site(auth, login_as, create_household):
     request = make_request(create_household("NI-01"))
     login_as("staff")
-    response = auth.post(f"/help-requests/{request.id}/status",
-                         {"status": "seen", "next": "https://evil.example/"})
+    response = auth.post(
+        f"/help-requests/{request.id}/status", {"status": "seen", "next": "https://evil.example/"}
+    )
     assert response.headers["Location"] == "/"

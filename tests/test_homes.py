@@ -3,8 +3,9 @@
 from pwa_app.services import summaries
 
 
-def test_volunteer_home_counts_only_their_areas(client, login_as, create_user, create_household,
-                                                create_visit):
+def test_volunteer_home_counts_only_their_areas(
+    client, login_as, create_user, create_household, create_visit
+):
     volunteer = login_as("volunteer", areas=["NI-01"])
     mine = create_household("NI-01", volunteer=volunteer)
     create_household("NI-01")

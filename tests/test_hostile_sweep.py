@@ -528,7 +528,8 @@ def intact(objects):
 
 @pytest.fixture
 def quiet_app_log(app):
-    """Route the app's log to the sweep alone: the report says what thousands of tracebacks would."""
+    """Route the app's log to the sweep alone: its report says what thousands of tracebacks
+    would."""
     handlers, propagate = app.logger.handlers[:], app.logger.propagate
     yield
     app.logger.handlers[:], app.logger.propagate = handlers, propagate

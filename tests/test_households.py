@@ -65,16 +65,16 @@ def test_a_code_from_another_village_or_taken_is_refused(auth, login_as, create_
 def test_assigned_volunteer_must_cover_the_village(auth, login_as, create_user):
     volunteer = create_user("volunteer", areas=["BL-01"])
     login_as("staff")
-    response = auth.post(
-        "/households/new", household_form(assigned_volunteer_id=str(volunteer.id))
-    )
+    response = auth.post("/households/new", household_form(assigned_volunteer_id=str(volunteer.id)))
     assert "อพม. คนนี้ไม่ได้รับผิดชอบหมู่บ้านนี้" in response.get_data(as_text=True)
 
 
 def test_staff_edit_a_household_and_a_failed_edit_changes_nothing(auth, login_as, create_household):
     household = create_household("NI-01", head_name="เดิม ชื่อ")
     login_as("staff")
-    bad = auth.post(f"/households/{household.code}/edit", household_form(village="NI-01", head_name=""))
+    bad = auth.post(
+        f"/households/{household.code}/edit", household_form(village="NI-01", head_name="")
+    )
     assert bad.status_code == 400
     db.session.expire_all()
     assert db.session.get(Household, household.id).head_name == "เดิม ชื่อ"
@@ -86,8 +86,9 @@ def test_staff_edit_a_household_and_a_failed_edit_changes_nothing(auth, login_as
     assert db.session.get(Household, household.id).head_name == "ใหม่ ชื่อ"
 
 
-def test_search_by_code_name_village_tag_and_staleness(client, login_as, create_user,
-                                                      create_household, create_visit):
+def test_search_by_code_name_village_tag_and_staleness(
+    client, login_as, create_user, create_household, create_visit
+):
     volunteer = create_user("volunteer", areas=["NI"])
     a = create_household("NI-01", head_name="สมศรี ใจงาม", tags=["elderly"])
     b = create_household("NI-02", head_name="ทองใบ พรมมา", tags=["child"])
@@ -187,8 +188,10 @@ def test_household_page_shows_open_cases_with_next_step(client, auth, login_as, 
     login_as("volunteer", areas=["NI-01"])
     from tests.test_visits import visit_form
 
-    auth.post(f"/visits/new?household={household.code}", visit_form(
-        **{"new_cases-0-program": "old_age_allowance", "new_cases-0-status": "applied"}))
+    auth.post(
+        f"/visits/new?household={household.code}",
+        visit_form(**{"new_cases-0-program": "old_age_allowance", "new_cases-0-status": "applied"}),
+    )
     page = client.get(f"/households/{household.code}").get_data(as_text=True)
     assert "เบี้ยยังชีพผู้สูงอายุ" in page
     assert "ติดตามคำร้องกับหน่วยงาน" in page
@@ -214,10 +217,12 @@ def test_a_household_moved_to_another_village_takes_its_cases_and_requests(
     household = create_household("NI-01", volunteer=volunteer)
     visit = create_visit(household, volunteer, days_ago=1)
     program = db.session.scalars(select(WelfareProgram)).first()
-    db.session.add_all([
-        Assistance(household=household, program=program, status="identified"),
-        HelpRequest(household=household, category="visit", status="new"),
-    ])
+    db.session.add_all(
+        [
+            Assistance(household=household, program=program, status="identified"),
+            HelpRequest(household=household, category="visit", status="new"),
+        ]
+    )
     db.session.commit()
     old_village = household.village_id
     login_as("staff")

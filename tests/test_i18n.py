@@ -20,7 +20,9 @@ def test_lang_parameter_switches_and_is_remembered(client):
 
 
 def test_browser_language_decides_when_nothing_was_chosen(client):
-    page = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    page = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(
+        as_text=True
+    )
     assert '<html lang="en">' in page
     page = client.get("/login", headers={"Accept-Language": "fr-FR"}).get_data(as_text=True)
     assert '<html lang="th">' in page
@@ -79,8 +81,10 @@ def test_every_template_yields_its_strings_to_the_extractor():
         _methods, options = parse_mapping_cfg(config)
     for path in Path("templates").rglob("*.html"):
         text = path.read_text("utf-8")
-        found = list(extract_from_file(
-            "jinja2", str(path), options={**options["**.html"], "silent": "false"}
-        ))
+        found = list(
+            extract_from_file(
+                "jinja2", str(path), options={**options["**.html"], "silent": "false"}
+            )
+        )
         if '_("' in text or "_('" in text:
             assert found, f"no strings extracted from {path}"

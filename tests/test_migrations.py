@@ -20,7 +20,12 @@ def test_reference_data_is_in_place(app):
     assert {"MDH", "MDH-KCI", "NI", "BL", "NI-01", "BL-06"} <= codes
     assert db.session.scalar(select(func.count(Area.id)).where(Area.level == "village")) == 13
     programs = set(db.session.scalars(select(WelfareProgram.code)))
-    assert {"old_age_allowance", "disability_allowance", "state_welfare_card", "refer_shelter"} <= programs
+    assert {
+        "old_age_allowance",
+        "disability_allowance",
+        "state_welfare_card",
+        "refer_shelter",
+    } <= programs
     badges = set(db.session.scalars(select(Badge.code)))
     assert {"safety", "smile", "smart", "sufficiency", "first_visit"} <= badges
 
@@ -53,8 +58,13 @@ def test_migrations_keep_the_rows_of_tables_they_rebuild(tmp_path):
 
     from pwa_app import create_app
 
-    app = create_app({"TESTING": True, "SECRET_KEY": "migrations",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.db"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "migrations",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.db",
+        }
+    )
 
     def add(connection, name, **given):
         """Insert a row, filling every other required column with a plain value."""
@@ -64,9 +74,14 @@ def test_migrations_keep_the_rows_of_tables_they_rebuild(tmp_path):
             if column.name in row or column.nullable or column.primary_key:
                 continue
             kind = column.type.python_type if not isinstance(column.type, sa.JSON) else dict
-            row[column.name] = {str: "x", int: 0, bool: False, dict: {},
-                                datetime: datetime.now(UTC).replace(tzinfo=None),
-                                date: date.today()}[kind]
+            row[column.name] = {
+                str: "x",
+                int: 0,
+                bool: False,
+                dict: {},
+                datetime: datetime.now(UTC).replace(tzinfo=None),
+                date: date.today(),
+            }[kind]
         return connection.execute(table.insert().values(row)).inserted_primary_key[0]
 
     def count(name):
@@ -76,25 +91,48 @@ def test_migrations_keep_the_rows_of_tables_they_rebuild(tmp_path):
     with app.app_context():
         upgrade(revision="0003")
         with db.engine.begin() as connection:
-            village = connection.execute(sa.text("SELECT id FROM areas WHERE code = 'NI-01'")).scalar()
+            village = connection.execute(
+                sa.text("SELECT id FROM areas WHERE code = 'NI-01'")
+            ).scalar()
             program = connection.execute(sa.text("SELECT id FROM welfare_programs")).first()[0]
             user = add(connection, "users", phone="0811111111", role="volunteer")
-            household = add(connection, "households", code="NI-01-0001", village_id=village,
-                            qr_token="t" * 22)
-            visit = add(connection, "visits", household_id=household, volunteer_id=user,
-                        client_uuid=str(uuid.uuid4()))
+            household = add(
+                connection, "households", code="NI-01-0001", village_id=village, qr_token="t" * 22
+            )
+            visit = add(
+                connection,
+                "visits",
+                household_id=household,
+                volunteer_id=user,
+                client_uuid=str(uuid.uuid4()),
+            )
             add(connection, "visit_needs", visit_id=visit, need="food")
-            case = add(connection, "assistances", household_id=household, program_id=program,
-                       status="received")
+            case = add(
+                connection,
+                "assistances",
+                household_id=household,
+                program_id=program,
+                status="received",
+            )
             add(connection, "assistance_events", assistance_id=case, to_status="received")
             add(connection, "help_requests", household_id=household, status="new")
         upgrade()
-        kept = {name: count(name) for name in
-                ("visit_needs", "assistance_events", "assistances", "help_requests", "visits")}
+        kept = {
+            name: count(name)
+            for name in (
+                "visit_needs",
+                "assistance_events",
+                "assistances",
+                "help_requests",
+                "visits",
+            )
+        }
         assert kept == dict.fromkeys(kept, 1)
         with db.engine.connect() as connection:
-            assert connection.execute(
-                sa.text("SELECT village_id FROM assistances")).scalar() == village
+            assert (
+                connection.execute(sa.text("SELECT village_id FROM assistances")).scalar()
+                == village
+            )
         downgrade(revision="0003")
         assert count("visit_needs") == count("assistance_events") == 1
         upgrade()
@@ -104,8 +142,7 @@ def test_migrations_keep_the_rows_of_tables_they_rebuild(tmp_path):
         db.engine.dispose()
 
 
-def test_locations_stored_as_infinity_are_cleared(app, create_user, create_household,
-                                                  create_visit):
+def test_locations_stored_as_infinity_are_cleared(app, create_user, create_household, create_visit):
     """Migration 0007: infinities stored before they were refused become "no location"."""
     import importlib.util
     from pathlib import Path
@@ -119,10 +156,16 @@ def test_locations_stored_as_infinity_are_cleared(app, create_user, create_house
     volunteer = create_user("volunteer")
     household = create_household("NI-01")
     broken, fine = create_visit(household, volunteer), create_visit(household, volunteer)
-    db.session.execute(sa.update(type(broken)).where(type(broken).id == broken.id).values(
-        lat=16.5, lon=104.7, accuracy_m=float("inf")))
-    db.session.execute(sa.update(type(fine)).where(type(fine).id == fine.id).values(
-        lat=16.5, lon=104.7, accuracy_m=12.0))
+    db.session.execute(
+        sa.update(type(broken))
+        .where(type(broken).id == broken.id)
+        .values(lat=16.5, lon=104.7, accuracy_m=float("inf"))
+    )
+    db.session.execute(
+        sa.update(type(fine))
+        .where(type(fine).id == fine.id)
+        .values(lat=16.5, lon=104.7, accuracy_m=12.0)
+    )
     db.session.execute(sa.update(type(household)).values(lat=float("-inf"), lon=104.7))
     for statement in migration.statements():
         db.session.execute(sa.text(statement))

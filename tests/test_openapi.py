@@ -19,7 +19,9 @@ def test_the_description_is_valid_openapi_3_1(client):
 
 def test_every_api_route_is_described(app):
     described = {
-        (method.upper(), path) for path, operations in SPEC["paths"].items() for method in operations
+        (method.upper(), path)
+        for path, operations in SPEC["paths"].items()
+        for method in operations
     }
     routes = {
         (method, rule.rule)
@@ -60,17 +62,25 @@ def test_real_answers_match_the_description(client, volunteer_with_data):
     check(client.get(f"/api/v1/visits?household={household.code}"), "/api/v1/visits")
     check(client.get("/api/v1/visits?household=NI-01-9999"), "/api/v1/visits")
     token = csrf_from(client.get("/"))
-    body = {"visits": [
-        {"client_uuid": str(uuid.uuid4()), "household": household.code,
-         "visited_at": datetime.now(UTC).isoformat(), "kind": "routine", "wellbeing": "green",
-         "assistance": [{"program": "home_repair", "status": "identified"}],
-         "location": {"lat": 16.5, "lon": 104.4, "accuracy": 12}},
-        {"client_uuid": "not-a-uuid"},
-    ]}
+    body = {
+        "visits": [
+            {
+                "client_uuid": str(uuid.uuid4()),
+                "household": household.code,
+                "visited_at": datetime.now(UTC).isoformat(),
+                "kind": "routine",
+                "wellbeing": "green",
+                "assistance": [{"program": "home_repair", "status": "identified"}],
+                "location": {"lat": 16.5, "lon": 104.4, "accuracy": 12},
+            },
+            {"client_uuid": "not-a-uuid"},
+        ]
+    }
     response = client.post("/api/v1/visits/sync", json=body, headers={"X-CSRFToken": token})
     check(response, "/api/v1/visits/sync", "post")
-    too_many = client.post("/api/v1/visits/sync", json={"visits": [{}] * 51},
-                           headers={"X-CSRFToken": token})
+    too_many = client.post(
+        "/api/v1/visits/sync", json={"visits": [{}] * 51}, headers={"X-CSRFToken": token}
+    )
     check(too_many, "/api/v1/visits/sync", "post")
 
 
@@ -81,12 +91,27 @@ def test_error_answers_match_the_description(client):
 
 def test_the_requests_the_client_sends_match_the_description():
     request_schema = SPEC["paths"]["/api/v1/visits/sync"]["post"]["requestBody"]["content"][
-        "application/json"]["schema"]
-    example = {"visits": [{
-        "client_uuid": str(uuid.uuid4()), "household": "NI-01-0001",
-        "visited_at": "2026-11-25T14:30:00+07:00", "kind": "routine", "wellbeing": "yellow",
-        "needs": ["food"], "notes": "", "location": None,
-        "assistance": [{"case_id": 3, "status": "received", "note": "", "next_follow_up": None}],
-    }]}
-    jsonschema.validate(example, {**request_schema, "components": SPEC["components"]},
-                        cls=jsonschema.Draft202012Validator)
+        "application/json"
+    ]["schema"]
+    example = {
+        "visits": [
+            {
+                "client_uuid": str(uuid.uuid4()),
+                "household": "NI-01-0001",
+                "visited_at": "2026-11-25T14:30:00+07:00",
+                "kind": "routine",
+                "wellbeing": "yellow",
+                "needs": ["food"],
+                "notes": "",
+                "location": None,
+                "assistance": [
+                    {"case_id": 3, "status": "received", "note": "", "next_follow_up": None}
+                ],
+            }
+        ]
+    }
+    jsonschema.validate(
+        example,
+        {**request_schema, "components": SPEC["components"]},
+        cls=jsonschema.Draft202012Validator,
+    )

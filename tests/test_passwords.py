@@ -7,7 +7,16 @@ from pwa_app.services import passwords
 
 @pytest.mark.parametrize(
     "password",
-    ["short", "12345678", "password1", "qwertyuiop", "aaaaaaaaaa", "23456789", "iloveyou", "PassWord123"],
+    [
+        "short",
+        "12345678",
+        "password1",
+        "qwertyuiop",
+        "aaaaaaaaaa",
+        "23456789",
+        "iloveyou",
+        "PassWord123",
+    ],
 )
 def test_weak_passwords_are_refused(app, password):
     assert passwords.problem(password) is not None

@@ -87,7 +87,9 @@ def restart_postgres(app):
     def pg_ctlcluster(action):
         return subprocess.run(
             ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action],
-            capture_output=True, text=True, timeout=120,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
     def restart():
@@ -119,9 +121,14 @@ def test_restarting_postgres_during_syncs_loses_nothing_acknowledged(
     phone = Phone(f"http://127.0.0.1:{server.port}")
 
     items = [
-        {"client_uuid": str(uuid.uuid4()), "household": code,
-         "visited_at": datetime.now(UTC).isoformat(), "kind": "routine", "wellbeing": "green",
-         "notes": f"visit {n}"}
+        {
+            "client_uuid": str(uuid.uuid4()),
+            "household": code,
+            "visited_at": datetime.now(UTC).isoformat(),
+            "kind": "routine",
+            "wellbeing": "green",
+            "notes": f"visit {n}",
+        }
         for n in range(SYNCS)
     ]
     acknowledged, failures, restarts, restart_errors = [], [], [], []

@@ -18,31 +18,51 @@ def test_the_privacy_notice_is_public_and_thai(client):
 def test_health_or_disability_needs_consent_first(auth, login_as, create_household):
     household = create_household("NI-01")
     login_as("staff")
-    refused = auth.post(f"/households/{household.code}/members",
-                        {"name": "คำปุน ใจดี", "tags": ["disability"]})
+    refused = auth.post(
+        f"/households/{household.code}/members", {"name": "คำปุน ใจดี", "tags": ["disability"]}
+    )
     assert refused.status_code == 400
     assert "บันทึกความยินยอม (PDPA) ของครัวเรือนก่อน" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Member.id))) == 0
-    assert auth.post(f"/households/{household.code}/members",
-                     {"name": "คำปุน ใจดี", "tags": ["elderly"]}).status_code == 302
+    assert (
+        auth.post(
+            f"/households/{household.code}/members", {"name": "คำปุน ใจดี", "tags": ["elderly"]}
+        ).status_code
+        == 302
+    )
     household.consent_at = utcnow().date()
     db.session.commit()
-    assert auth.post(f"/households/{household.code}/members",
-                     {"name": "บุญมี ใจดี", "tags": ["disability"]}).status_code == 302
+    assert (
+        auth.post(
+            f"/households/{household.code}/members", {"name": "บุญมี ใจดี", "tags": ["disability"]}
+        ).status_code
+        == 302
+    )
 
 
 def test_household_tags_of_health_need_consent_in_the_same_form(auth, login_as):
     login_as("staff")
-    form = {"village": "NI-02", "house_no": "3", "head_name": "ทองดี มีสุข", "tags": ["bedridden"],
-            "consent_at": "", "consent_scope": ""}
+    form = {
+        "village": "NI-02",
+        "house_no": "3",
+        "head_name": "ทองดี มีสุข",
+        "tags": ["bedridden"],
+        "consent_at": "",
+        "consent_scope": "",
+    }
     refused = auth.post("/households/new", form)
     assert refused.status_code == 400
-    assert auth.post("/households/new", {**form, "consent_at": utcnow().date().isoformat()}
-                     ).status_code == 302
+    assert (
+        auth.post(
+            "/households/new", {**form, "consent_at": utcnow().date().isoformat()}
+        ).status_code
+        == 302
+    )
 
 
-def test_everything_about_a_household_can_be_handed_over(client, login_as, create_user,
-                                                          create_household, create_visit):
+def test_everything_about_a_household_can_be_handed_over(
+    client, login_as, create_user, create_household, create_visit
+):
     volunteer = create_user("volunteer", areas=["NI-01"])
     household = create_household("NI-01", volunteer=volunteer, head_name="สมศรี ใจดี")
     visit = create_visit(household, volunteer)
@@ -56,21 +76,27 @@ def test_everything_about_a_household_can_be_handed_over(client, login_as, creat
     assert data["visits"][0]["notes"] == "ยายเดินได้"
     page = client.get(f"/households/{household.code}/data").get_data(as_text=True)
     assert "หลาน ใจดี" in page and "ยายเดินได้" in page
-    exports = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "household.export")).all()
+    exports = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "household.export")
+    ).all()
     assert len(exports) == 2 and {e.user_id for e in exports} == {staff.id}
 
 
-def test_erasure_removes_what_identifies_and_keeps_the_counts(client, auth, login_as, create_user,
-                                                               create_household, create_visit):
+def test_erasure_removes_what_identifies_and_keeps_the_counts(
+    client, auth, login_as, create_user, create_household, create_visit
+):
     volunteer = create_user("volunteer", areas=["NI-01"])
     household = create_household("NI-01", volunteer=volunteer, head_name="สมศรี ใจดี")
     visit = create_visit(household, volunteer)
     visit.notes, visit.lat, visit.lon = "ป่วย", 16.5, 104.4
     household.phone = "0812345678"
     old_token = household.qr_token
-    db.session.add_all([Member(household=household, name="หลาน ใจดี"),
-                        HelpRequest(household=household, category="food", message="ข้าวหมด",
-                                    phone="0811111111")])
+    db.session.add_all(
+        [
+            Member(household=household, name="หลาน ใจดี"),
+            HelpRequest(household=household, category="food", message="ข้าวหมด", phone="0811111111"),
+        ]
+    )
     db.session.commit()
     login_as("staff")
     wrong = auth.post(f"/households/{household.code}/anonymise", {"confirm": "NI-99-9999"})
@@ -82,7 +108,10 @@ def test_erasure_removes_what_identifies_and_keeps_the_counts(client, auth, logi
     assert "สมศรี" not in kept.head_name and kept.phone is None and kept.archived
     assert db.session.scalar(select(func.count(Member.id))) == 0
     assert db.session.scalar(select(func.count(Visit.id))) == 1
-    assert db.session.scalar(select(Visit.notes)) == "" and db.session.scalar(select(Visit.lat)) is None
+    assert (
+        db.session.scalar(select(Visit.notes)) == ""
+        and db.session.scalar(select(Visit.lat)) is None
+    )
     assert db.session.scalar(select(HelpRequest.message)) == ""
     assert client.get(f"/h/{old_token}").status_code == 404
 
@@ -90,7 +119,10 @@ def test_erasure_removes_what_identifies_and_keeps_the_counts(client, auth, logi
 def test_purge_clears_old_notes_and_locations(runner, create_user, create_household, create_visit):
     volunteer = create_user("volunteer", areas=["NI-01"])
     household = create_household("NI-01", volunteer=volunteer)
-    old, recent = create_visit(household, volunteer, days_ago=400), create_visit(household, volunteer)
+    old, recent = (
+        create_visit(household, volunteer, days_ago=400),
+        create_visit(household, volunteer),
+    )
     db.session.execute(update(Visit).values(notes="บันทึก", lat=16.5, lon=104.4))
     db.session.commit()
     dry = runner.invoke(args=["privacy", "purge", "--days", "365", "--dry-run"])
@@ -117,12 +149,17 @@ def test_the_audit_log_viewer_filters(client, login_as, create_household):
     assert "household.view" not in older.split("<tbody>")[1]
 
 
-def test_visits_can_only_be_erased_by_staff_from_the_wrong_side(client, auth, login_as,
-                                                                 create_household):
+def test_visits_can_only_be_erased_by_staff_from_the_wrong_side(
+    client, auth, login_as, create_household
+):
     household = create_household("NI-01")
     login_as("volunteer", areas=["NI-01"])
-    assert auth.post(f"/households/{household.code}/anonymise",
-                     {"confirm": household.code}).status_code == 403
+    assert (
+        auth.post(
+            f"/households/{household.code}/anonymise", {"confirm": household.code}
+        ).status_code
+        == 403
+    )
     assert client.get(f"/households/{household.code}/data.json").status_code == 403
     assert db.session.get(Household, household.id).archived is False
     assert timedelta(0) == timedelta(0)

@@ -11,12 +11,23 @@ from pwa_app.services.errors import ValidationError
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 field_names = st.sampled_from(
-    ["client_uuid", "household", "visited_at", "kind", "wellbeing", "needs", "notes", "location",
-     "assistance"]
+    [
+        "client_uuid",
+        "household",
+        "visited_at",
+        "kind",
+        "wellbeing",
+        "needs",
+        "notes",
+        "location",
+        "assistance",
+    ]
 )
 items = st.one_of(
     json_values,
@@ -30,8 +41,11 @@ items = st.one_of(
             "kind": st.sampled_from(["routine", "urgent", "nonsense", ""]),
             "wellbeing": st.sampled_from(["green", "red", "blue"]),
             "assistance": st.lists(
-                st.dictionaries(st.sampled_from(["program", "case_id", "status", "note"]),
-                                json_values, max_size=4),
+                st.dictionaries(
+                    st.sampled_from(["program", "case_id", "status", "note"]),
+                    json_values,
+                    max_size=4,
+                ),
                 max_size=3,
             ),
         }
@@ -39,7 +53,9 @@ items = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(item=items)
 def test_the_sync_parser_accepts_or_names_the_bad_fields(app, item):
     """Any JSON value is either a visit input or a ValidationError naming fields; never a crash."""
@@ -57,9 +73,14 @@ def test_the_sync_parser_accepts_or_names_the_bad_fields(app, item):
 csv_cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.lists(csv_cells, min_size=0, max_size=10), max_size=6),
-       header=st.booleans(), garbage=st.binary(max_size=40))
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(st.lists(csv_cells, min_size=0, max_size=10), max_size=6),
+    header=st.booleans(),
+    garbage=st.binary(max_size=40),
+)
 def test_the_csv_reader_reads_or_refuses_with_a_message(app, rows, header, garbage):
     """Any upload is rows to check, or a ValidationError with a message; never a crash."""
     import csv

@@ -14,8 +14,9 @@ def test_the_card_page_shows_how_to_reach_the_volunteer_and_nothing_private(
     client, create_user, create_household, create_visit
 ):
     volunteer = create_user("volunteer", name="จันทร์เพ็ญ ศรีวงษ์", phone="0891112222")
-    household = create_household("NI-01", volunteer=volunteer, head_name="สุดใจ ลับมาก",
-                                 tags=["disability"])
+    household = create_household(
+        "NI-01", volunteer=volunteer, head_name="สุดใจ ลับมาก", tags=["disability"]
+    )
     db.session.add(Member(household=household, name="ลูกสาว ลับมาก", birth_year=2010))
     visit = create_visit(household, volunteer, days_ago=2)
     visit.notes = "ป่วยเป็นโรคลับ"
@@ -42,8 +43,12 @@ def test_a_household_sends_a_help_request(client, create_household):
     page = client.get(f"/h/{household.qr_token}")
     response = client.post(
         f"/h/{household.qr_token}/help",
-        data={"category": "health", "message": "ยายไม่สบาย", "phone": "0812345678",
-              "csrf_token": csrf_from(page)},
+        data={
+            "category": "health",
+            "message": "ยายไม่สบาย",
+            "phone": "0812345678",
+            "csrf_token": csrf_from(page),
+        },
     )
     assert response.status_code == 302
     request = db.session.scalar(select(HelpRequest))
@@ -54,8 +59,10 @@ def test_a_household_sends_a_help_request(client, create_household):
 def test_a_help_request_needs_a_category_and_keeps_the_message(client, create_household):
     household = create_household("NI-01")
     token = csrf_from(client.get(f"/h/{household.qr_token}"))
-    response = client.post(f"/h/{household.qr_token}/help",
-                           data={"message": "ช่วยด้วย", "phone": "12", "csrf_token": token})
+    response = client.post(
+        f"/h/{household.qr_token}/help",
+        data={"message": "ช่วยด้วย", "phone": "12", "csrf_token": token},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "กรุณาเลือกเรื่องที่ต้องการความช่วยเหลือ" in page
@@ -89,8 +96,9 @@ def test_a_flood_from_one_card_is_stopped_and_keeps_the_text(client, create_hous
     assert db.session.scalar(select(func.count(HelpRequest.id))) == 5
 
 
-def test_the_household_confirms_a_visit_of_today(client, create_user, create_household,
-                                                 create_visit):
+def test_the_household_confirms_a_visit_of_today(
+    client, create_user, create_household, create_visit
+):
     volunteer = create_user("volunteer")
     household = create_household("NI-01", volunteer=volunteer)
     page = client.get(f"/h/{household.qr_token}").get_data(as_text=True)

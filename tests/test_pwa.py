@@ -41,7 +41,9 @@ def test_the_cache_version_changes_with_the_shell(app, client, tmp_path):
     first = client.get("/sw.js").get_data(as_text=True)
     pwa._static_hash.cache_clear()
     original = pwa._static_hash
-    pwa._static_hash = lambda folder, name: "changed" if name == "js/app.js" else original(folder, name)
+    pwa._static_hash = lambda folder, name: (
+        "changed" if name == "js/app.js" else original(folder, name)
+    )
     try:
         second = client.get("/sw.js").get_data(as_text=True)
     finally:
@@ -76,8 +78,9 @@ def test_the_offline_page_and_the_visit_shell_render(client, login_as):
     assert "data-shell" in page and 'name="new_cases-0-program"' in page
 
 
-def test_households_cache_answers_304_until_something_changes(client, login_as, create_household,
-                                                              create_visit):
+def test_households_cache_answers_304_until_something_changes(
+    client, login_as, create_household, create_visit
+):
     volunteer = login_as("volunteer", areas=["NI-01"])
     household = create_household("NI-01")
     first = client.get("/api/v1/households")

@@ -29,15 +29,16 @@ def sample(create_user, create_household, create_visit):
     a = create_household("NI-01", volunteer=volunteer)
     b = create_household("NI-02", volunteer=volunteer)
     first = create_visit(a, volunteer, days_ago=2, wellbeing="red")
-    first.notes = "ยายป่วย, ต้องการ \"ยา\""
+    first.notes = 'ยายป่วย, ต้องการ "ยา"'
     create_visit(b, volunteer, days_ago=5)
     create_visit(b, volunteer, days_ago=60)  # outside the period
     db.session.commit()
     return volunteer, a, b
 
 
-def test_csv_export_reads_back_as_the_visits(client, login_as, create_user, create_household,
-                                             create_visit):
+def test_csv_export_reads_back_as_the_visits(
+    client, login_as, create_user, create_household, create_visit
+):
     sample(create_user, create_household, create_visit)
     login_as("staff")
     response = client.get(f"/reports/visits.csv?{period_query()}")
@@ -60,8 +61,7 @@ def test_csv_export_reads_back_as_the_visits(client, login_as, create_user, crea
     assert "ต้องช่วยเหลือด่วน" in [r[7] for r in body]
 
 
-def test_excel_export_reads_back_too(client, login_as, create_user, create_household,
-                                     create_visit):
+def test_excel_export_reads_back_too(client, login_as, create_user, create_household, create_visit):
     sample(create_user, create_household, create_visit)
     login_as("staff")
     response = client.get(f"/reports/visits.xlsx?{period_query()}&lang=en")
@@ -76,11 +76,17 @@ def test_excel_export_reads_back_too(client, login_as, create_user, create_house
 def test_area_filter_and_audit(client, login_as, create_user, create_household, create_visit):
     _, a, _ = sample(create_user, create_household, create_visit)
     staff = login_as("staff")
-    body = client.get(f"/reports/visits.csv?{period_query(area='NI-01')}").get_data().decode("utf-8-sig")
+    body = (
+        client.get(f"/reports/visits.csv?{period_query(area='NI-01')}")
+        .get_data()
+        .decode("utf-8-sig")
+    )
     rows = list(csv.reader(io.StringIO(body)))[1:]
     assert [r[3] for r in rows] == [a.code]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report.export"))
-    assert event.user_id == staff.id and event.detail["rows"] == 1 and event.detail["area"] == "NI-01"
+    assert (
+        event.user_id == staff.id and event.detail["rows"] == 1 and event.detail["area"] == "NI-01"
+    )
 
 
 def test_bad_export_filters_are_refused_with_a_message(client, login_as):
@@ -105,10 +111,12 @@ def test_monthly_summary_adds_up(client, login_as, create_user, create_household
     assert "NI-01" in table and "NI-07" in table and "BL-01" not in table
     from pwa_app.services import dashboard, reports
 
-    rows = reports.monthly_summary(reports.month_period(month),
-                                   dashboard.village_ids(dashboard.parse_area("NI")))
+    rows = reports.monthly_summary(
+        reports.month_period(month), dashboard.village_ids(dashboard.parse_area("NI"))
+    )
     in_month = [
-        v for v in db.session.scalars(select(Visit))
+        v
+        for v in db.session.scalars(select(Visit))
         if v.visited_at.astimezone(LOCAL_TZ).strftime("%Y-%m") == month
     ]
     assert sum(r.visits for r in rows) == len(in_month)

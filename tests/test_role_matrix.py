@@ -1,7 +1,6 @@
 """Every route, asked by every role: the expected answer, never a 500 or a leak."""
 
 import pytest
-
 from sqlalchemy import select
 
 from pwa_app.extensions import db

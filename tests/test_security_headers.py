@@ -47,7 +47,12 @@ def test_session_cookie_is_httponly_and_samesite_lax(auth, create_user):
 
 def test_cookies_are_secure_when_https_is_preferred(tmp_path):
     app = create_app(
-        {"TESTING": True, "PREFER_HTTPS": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+        {
+            "TESTING": True,
+            "PREFER_HTTPS": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        }
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
@@ -72,6 +77,9 @@ def test_behind_a_proxy_the_phone_address_counts(monkeypatch):
         seen["addr"] = request.remote_addr
         return "ok"
 
-    app.test_client().get("/whoami-test", headers={"X-Forwarded-For": "203.0.113.9"},
-                          environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    app.test_client().get(
+        "/whoami-test",
+        headers={"X-Forwarded-For": "203.0.113.9"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )
     assert seen["addr"] == "203.0.113.9"

@@ -90,7 +90,11 @@ def test_the_same_uuid_with_other_content_is_a_conflict_and_the_first_stays(api,
 def test_token_or_code_and_any_offset_are_the_same_visit(api, create_household):
     household = create_household("NI-01")
     by_code = item(household, visited_at="2026-11-25T07:00:00+00:00")
-    by_token = {**by_code, "household": household.qr_token, "visited_at": "2026-11-25T14:00:00+07:00"}
+    by_token = {
+        **by_code,
+        "household": household.qr_token,
+        "visited_at": "2026-11-25T14:00:00+07:00",
+    }
     now = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
     if datetime.now(UTC) - now > timedelta(days=29) or datetime.now(UTC) < now:
         by_code["visited_at"] = datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -143,11 +147,18 @@ def test_a_household_the_volunteer_may_not_log_is_rejected(api, create_household
 def test_welfare_entries_travel_with_the_visit(api, create_household):
     household = create_household("NI-01")
     follow_up = (cases.today() + timedelta(days=10)).isoformat()
-    visit = item(household, assistance=[
-        {"program": "state_welfare_card", "status": "applied", "note": "ยื่นแล้ว",
-         "next_follow_up": follow_up},
-        {"program": "refer_shelter", "status": "referred"},
-    ])
+    visit = item(
+        household,
+        assistance=[
+            {
+                "program": "state_welfare_card",
+                "status": "applied",
+                "note": "ยื่นแล้ว",
+                "next_follow_up": follow_up,
+            },
+            {"program": "refer_shelter", "status": "referred"},
+        ],
+    )
     assert api({"visits": [visit]}).json["results"][0]["status"] == "created"
     assert sorted(db.session.scalars(select(Assistance.status))) == ["applied", "referred"]
     case = db.session.scalar(select(Assistance).where(Assistance.status == "applied"))
@@ -159,16 +170,24 @@ def test_welfare_entries_travel_with_the_visit(api, create_household):
 
 def test_bad_welfare_entries_name_their_place_in_the_item(api, create_household):
     household = create_household("NI-01")
-    visit = item(household, assistance=[
-        {"program": "state_welfare_card", "status": "applied"},
-        {"program": "nothing_like_it", "status": "applied",
-         "next_follow_up": (cases.today() - timedelta(days=1)).isoformat()},
-        {"case_id": 99999, "status": "received"},
-    ])
+    visit = item(
+        household,
+        assistance=[
+            {"program": "state_welfare_card", "status": "applied"},
+            {
+                "program": "nothing_like_it",
+                "status": "applied",
+                "next_follow_up": (cases.today() - timedelta(days=1)).isoformat(),
+            },
+            {"case_id": 99999, "status": "received"},
+        ],
+    )
     result = api({"visits": [visit]}).json["results"][0]
     assert result["status"] == "rejected"
     assert set(result["fields"]) == {
-        "assistance.1.program", "assistance.1.next_follow_up", "assistance.2.status"
+        "assistance.1.program",
+        "assistance.1.next_follow_up",
+        "assistance.2.status",
     }
     assert db.session.scalar(select(func.count(Assistance.id))) == 0
 
@@ -210,8 +229,9 @@ def test_without_a_csrf_token_the_answer_is_400_json(api, create_household):
     assert visits_count() == 0
 
 
-def test_a_token_from_api_me_renews_the_csrf_after_a_new_session(app, client, create_user,
-                                                                create_household):
+def test_a_token_from_api_me_renews_the_csrf_after_a_new_session(
+    app, client, create_user, create_household
+):
     """Days offline: the session cookie is gone but the remember cookie logs back in."""
     user = create_user("volunteer", areas=["NI-01"])
     household = create_household("NI-01")
@@ -220,29 +240,36 @@ def test_a_token_from_api_me_renews_the_csrf_after_a_new_session(app, client, cr
     AuthActions(client).login(user.phone)
     old_token = csrf_from(client.get("/"))
     client.delete_cookie("session")  # the browser dropped the session; "remember me" stays
-    stale = client.post("/api/v1/visits/sync", json={"visits": [item(household)]},
-                        headers={"X-CSRFToken": old_token})
+    stale = client.post(
+        "/api/v1/visits/sync",
+        json={"visits": [item(household)]},
+        headers={"X-CSRFToken": old_token},
+    )
     assert stale.status_code == 400 and stale.json["error"] == "csrf_failed"
     fresh = client.get("/api/v1/me").json["csrf_token"]
-    response = client.post("/api/v1/visits/sync", json={"visits": [item(household)]},
-                           headers={"X-CSRFToken": fresh})
+    response = client.post(
+        "/api/v1/visits/sync", json={"visits": [item(household)]}, headers={"X-CSRFToken": fresh}
+    )
     assert response.json["results"][0]["status"] == "created"
 
 
-def test_another_user_on_the_same_phone_sends_as_themselves(app, client, auth, create_user,
-                                                           create_household):
+def test_another_user_on_the_same_phone_sends_as_themselves(
+    app, client, auth, create_user, create_household
+):
     first = create_user("volunteer", areas=["NI-01"])
     second = create_user("volunteer", areas=["NI-01"])
     household = create_household("NI-01")
     auth.login(second.phone)
     token = csrf_from(client.get("/"))
-    client.post("/api/v1/visits/sync", json={"visits": [item(household)]},
-                headers={"X-CSRFToken": token})
+    client.post(
+        "/api/v1/visits/sync", json={"visits": [item(household)]}, headers={"X-CSRFToken": token}
+    )
     assert db.session.scalar(select(Visit.volunteer_id)) == second.id != first.id
 
 
-def test_eight_racing_requests_with_the_same_visit_make_one_row(migrated_app, app, create_user,
-                                                              create_household):
+def test_eight_racing_requests_with_the_same_visit_make_one_row(
+    migrated_app, app, create_user, create_household
+):
     user = create_user("volunteer", areas=["NI-01"])
     household = create_household("NI-01")
     payload = {"visits": [item(household)]}
@@ -258,8 +285,9 @@ def test_eight_racing_requests_with_the_same_visit_make_one_row(migrated_app, ap
     def send(client, token):
         with migrated_app.app_context():
             barrier.wait()
-            response = client.post("/api/v1/visits/sync", json=payload,
-                                   headers={"X-CSRFToken": token})
+            response = client.post(
+                "/api/v1/visits/sync", json=payload, headers={"X-CSRFToken": token}
+            )
             statuses.append((response.status_code, response.json["results"][0]["status"]))
             db.session.remove()
 
@@ -290,8 +318,7 @@ def test_a_busy_database_answers_503_with_retry_after(api, create_household, mon
     assert response.json["error"] == "unavailable"
 
 
-def test_a_database_error_that_is_not_busy_is_a_500_not_a_retry(api, create_household,
-                                                               monkeypatch):
+def test_a_database_error_that_is_not_busy_is_a_500_not_a_retry(api, create_household, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
     from pwa_app.services import visits as visits_service
@@ -350,16 +377,21 @@ def test_a_batch_keeps_the_running_figures_equal_to_a_recount(api, create_househ
 
     here, there = create_household("NI-01"), create_household("NI-01")
     now = datetime.now(UTC)
-    batch = [item(household, visited_at=(now - timedelta(days=days)).isoformat())
-             for household, days in ((here, 0), (here, 2), (here, 2), (there, 1))]
+    batch = [
+        item(household, visited_at=(now - timedelta(days=days)).isoformat())
+        for household, days in ((here, 0), (here, 2), (here, 2), (there, 1))
+    ]
     rejected = item(here, wellbeing="purple")
     results = api({"visits": [*batch, rejected]}).json["results"]
     assert [r["status"] for r in results] == ["created"] * 4 + ["rejected"]
     db.session.expire_all()
 
     def table():
-        return {(row.day, row.village_id): row.visits
-                for row in db.session.scalars(select(VisitDay)) if row.visits}
+        return {
+            (row.day, row.village_id): row.visits
+            for row in db.session.scalars(select(VisitDay))
+            if row.visits
+        }
 
     kept = table()
     visit_days.rebuild()
@@ -369,4 +401,5 @@ def test_a_batch_keeps_the_running_figures_equal_to_a_recount(api, create_househ
     assert db.session.get(User, api.user.id).last_visit_at == newest
     for household in (here, there):
         assert db.session.get(Household, household.id).last_visit_at == db.session.scalar(
-            select(func.max(Visit.visited_at)).where(Visit.household_id == household.id))
+            select(func.max(Visit.visited_at)).where(Visit.household_id == household.id)
+        )

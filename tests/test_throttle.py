@@ -39,7 +39,9 @@ def test_eleventh_attempt_for_a_phone_is_refused_with_429_in_thai(auth, create_u
 def test_one_address_trying_many_phones_is_refused(auth, create_user):
     user = create_user("volunteer")
     for n in range(10):
-        assert login_from(auth, f"08100000{n:02d}", "wrong-password-1", "10.9.9.9").status_code == 401
+        assert (
+            login_from(auth, f"08100000{n:02d}", "wrong-password-1", "10.9.9.9").status_code == 401
+        )
     assert login_from(auth, user.phone, PASSWORD, "10.9.9.9").status_code == 429
     assert login_from(auth, user.phone, PASSWORD, "10.9.9.10").status_code == 302
 

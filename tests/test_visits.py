@@ -64,8 +64,10 @@ def test_volunteer_logs_a_visit_with_two_welfare_entries(auth, login_as, create_
 def test_blank_welfare_rows_are_ignored(auth, login_as, create_household):
     household = create_household("NI-01")
     login_as("volunteer", areas=["NI-01"])
-    auth.post(f"/visits/new?household={household.code}",
-              visit_form(**{"new_cases-0-program": "", "new_cases-0-status": "identified"}))
+    auth.post(
+        f"/visits/new?household={household.code}",
+        visit_form(**{"new_cases-0-program": "", "new_cases-0-status": "identified"}),
+    )
     assert db.session.scalar(select(func.count(Assistance.id))) == 0
     assert db.session.scalar(select(func.count(Visit.id))) == 1
 
@@ -143,8 +145,10 @@ def test_the_form_adds_a_welfare_row_without_javascript(auth, login_as, create_h
 
 
 def open_case(auth, household, status="identified", program="state_welfare_card"):
-    auth.post(f"/visits/new?household={household.code}", visit_form(
-        **{"new_cases-0-program": program, "new_cases-0-status": status}))
+    auth.post(
+        f"/visits/new?household={household.code}",
+        visit_form(**{"new_cases-0-program": program, "new_cases-0-status": status}),
+    )
     return db.session.scalar(select(Assistance).order_by(Assistance.id.desc()))
 
 
@@ -155,8 +159,10 @@ def test_a_later_visit_moves_a_case_along_and_keeps_its_history(auth, login_as, 
     page = auth.client.get(f"/visits/new?household={household.code}").get_data(as_text=True)
     assert "ติดตามคำร้องกับหน่วยงาน" in page  # the next step of the model process
 
-    response = auth.post(f"/visits/new?household={household.code}", visit_form(
-        **{f"case-{case.id}-status": "received", f"case-{case.id}-note": "ได้รับบัตรแล้ว"}))
+    response = auth.post(
+        f"/visits/new?household={household.code}",
+        visit_form(**{f"case-{case.id}-status": "received", f"case-{case.id}-note": "ได้รับบัตรแล้ว"}),
+    )
     assert response.status_code == 302
     db.session.expire_all()
     case = db.session.get(Assistance, case.id)
@@ -172,10 +178,14 @@ def test_a_closed_case_cannot_jump_back(auth, login_as, create_household):
     household = create_household("NI-01")
     login_as("volunteer", areas=["NI-01"])
     case = open_case(auth, household, "applied")
-    auth.post(f"/visits/new?household={household.code}", visit_form(
-        **{f"case-{case.id}-status": "withdrawn"}))
-    response = auth.post(f"/visits/new?household={household.code}", visit_form(
-        **{f"case-{case.id}-status": "applied"}))
+    auth.post(
+        f"/visits/new?household={household.code}",
+        visit_form(**{f"case-{case.id}-status": "withdrawn"}),
+    )
+    response = auth.post(
+        f"/visits/new?household={household.code}",
+        visit_form(**{f"case-{case.id}-status": "applied"}),
+    )
     # The withdrawn case is no longer open, so the form ignores it and logs a plain visit.
     assert response.status_code == 302
     assert db.session.get(Assistance, case.id).status == "withdrawn"
@@ -188,16 +198,22 @@ def test_an_impossible_transition_is_refused(app, login_as, create_household):
     household = create_household("NI-01")
     volunteer = login_as("volunteer", areas=["NI-01"])
     visit, _ = visits.log_visit(
-        visits.VisitInput(household=household.code, visited_at=utcnow(),
-                          new_cases=[cases.NewCase(program="home_repair", status="applied")]),
+        visits.VisitInput(
+            household=household.code,
+            visited_at=utcnow(),
+            new_cases=[cases.NewCase(program="home_repair", status="applied")],
+        ),
         volunteer,
     )
     db.session.commit()
     case = db.session.scalar(select(Assistance))
     try:
         visits.log_visit(
-            visits.VisitInput(household=household.code, visited_at=utcnow(),
-                              case_changes=[cases.CaseChange(case.id, "identified")]),
+            visits.VisitInput(
+                household=household.code,
+                visited_at=utcnow(),
+                case_changes=[cases.CaseChange(case.id, "identified")],
+            ),
             volunteer,
         )
     except ValidationError as error:
@@ -211,7 +227,9 @@ def test_volunteer_edits_own_visit_within_24_hours_only(auth, login_as, create_h
     login_as("volunteer", areas=["NI-01"])
     auth.post(f"/visits/new?household={household.code}", visit_form())
     visit = db.session.scalar(select(Visit))
-    edit = visit_form(wellbeing="red", notes="แก้ไขแล้ว", visited_at=local_input_value(visit.visited_at))
+    edit = visit_form(
+        wellbeing="red", notes="แก้ไขแล้ว", visited_at=local_input_value(visit.visited_at)
+    )
     assert auth.post(f"/visits/{visit.id}/edit", edit).status_code == 302
     db.session.expire_all()
     assert db.session.get(Visit, visit.id).notes == "แก้ไขแล้ว"
@@ -226,7 +244,9 @@ def test_volunteer_edits_own_visit_within_24_hours_only(auth, login_as, create_h
     assert db.session.get(Visit, visit.id).deleted_at is None
 
 
-def test_staff_can_correct_an_old_visit(auth, login_as, create_user, create_household, create_visit):
+def test_staff_can_correct_an_old_visit(
+    auth, login_as, create_user, create_household, create_visit
+):
     volunteer = create_user("volunteer", areas=["NI-01"])
     household = create_household("NI-01")
     visit = create_visit(household, volunteer, days_ago=10)
@@ -244,10 +264,16 @@ def test_volunteer_home_lists_follow_ups_overdue_first(client, auth, login_as, c
     volunteer = login_as("volunteer", areas=["NI-01"])
     later = open_case(auth, a, "applied")
     sooner = open_case(auth, b, "applied")
-    db.session.execute(update(Assistance).where(Assistance.id == later.id)
-                       .values(next_follow_up=cases.today() + timedelta(days=3)))
-    db.session.execute(update(Assistance).where(Assistance.id == sooner.id)
-                       .values(next_follow_up=cases.today() - timedelta(days=2)))
+    db.session.execute(
+        update(Assistance)
+        .where(Assistance.id == later.id)
+        .values(next_follow_up=cases.today() + timedelta(days=3))
+    )
+    db.session.execute(
+        update(Assistance)
+        .where(Assistance.id == sooner.id)
+        .values(next_follow_up=cases.today() - timedelta(days=2))
+    )
     db.session.commit()
     due = cases.follow_ups_due(volunteer)
     assert [c.id for c in due] == [sooner.id, later.id]
@@ -269,22 +295,31 @@ def test_a_late_visit_never_moves_the_last_visit_back(app, create_user, create_h
     now = datetime.now(UTC)
 
     def log(days_ago):
-        visits.log_visit(visits.VisitInput(household=household.code, kind="routine",
-                                           wellbeing="green",
-                                           visited_at=now - timedelta(days=days_ago)), volunteer)
+        visits.log_visit(
+            visits.VisitInput(
+                household=household.code,
+                kind="routine",
+                wellbeing="green",
+                visited_at=now - timedelta(days=days_ago),
+            ),
+            volunteer,
+        )
         db.session.commit()
 
     log(3)
     newer = (now - timedelta(hours=1)).replace(tzinfo=None, microsecond=0)
     with db.engine.begin() as other:  # another request, meanwhile
         for table, key in (("households", household.id), ("users", volunteer.id)):
-            other.execute(text(f"UPDATE {table} SET last_visit_at = :at WHERE id = :id"),
-                          {"at": newer, "id": key})
+            other.execute(
+                text(f"UPDATE {table} SET last_visit_at = :at WHERE id = :id"),
+                {"at": newer, "id": key},
+            )
     log(2)
     with db.engine.connect() as fresh:
         for table, key in (("households", household.id), ("users", volunteer.id)):
-            stored = fresh.execute(text(f"SELECT last_visit_at FROM {table} WHERE id = :id"),
-                                   {"id": key}).scalar()
+            stored = fresh.execute(
+                text(f"SELECT last_visit_at FROM {table} WHERE id = :id"), {"id": key}
+            ).scalar()
             if isinstance(stored, str):
                 stored = datetime.fromisoformat(stored)
             assert stored.replace(microsecond=0) == newer, table

@@ -6,8 +6,9 @@ from pwa_app.extensions import db
 from pwa_app.models import Acknowledgement, Award
 
 
-def test_staff_see_the_volunteer_list_and_a_profile(client, login_as, create_user,
-                                                    create_household, create_visit):
+def test_staff_see_the_volunteer_list_and_a_profile(
+    client, login_as, create_user, create_household, create_visit
+):
     volunteer = create_user("volunteer", areas=["NI-01"], name="มาลี ไชยสิทธิ์")
     create_visit(create_household("NI-01", volunteer=volunteer), volunteer, days_ago=1)
     login_as("staff")
@@ -45,8 +46,12 @@ def test_thanks_on_a_visit_is_sent_once_and_shows_on_the_volunteer_home(
 def test_thanks_with_a_message_and_its_limit(client, auth, login_as, create_user):
     volunteer = create_user("volunteer")
     login_as("staff")
-    assert auth.post(f"/volunteers/{volunteer.id}/thank",
-                     {"message": "ขอบคุณที่ดูแลยายเป็นอย่างดี"}).status_code == 302
+    assert (
+        auth.post(
+            f"/volunteers/{volunteer.id}/thank", {"message": "ขอบคุณที่ดูแลยายเป็นอย่างดี"}
+        ).status_code
+        == 302
+    )
     too_long = auth.post(f"/volunteers/{volunteer.id}/thank", {"message": "ก" * 600})
     assert too_long.status_code == 400
     assert "ใส่ได้ไม่เกิน 500 ตัวอักษร" in too_long.get_data(as_text=True)
@@ -56,12 +61,12 @@ def test_thanks_with_a_message_and_its_limit(client, auth, login_as, create_user
 def test_staff_award_a_badge_through_the_profile(client, auth, login_as, create_user):
     volunteer = create_user("volunteer")
     login_as("staff")
-    response = auth.post(f"/volunteers/{volunteer.id}/awards",
-                         {"badge": "smile", "citation": "ยิ้มให้ทุกบ้าน"})
+    response = auth.post(
+        f"/volunteers/{volunteer.id}/awards", {"badge": "smile", "citation": "ยิ้มให้ทุกบ้าน"}
+    )
     award = db.session.scalar(select(Award))
     assert response.headers["Location"] == f"/badges/verify/{award.public_id}"
-    again = auth.post(f"/volunteers/{volunteer.id}/awards",
-                      {"badge": "smile", "citation": "อีกครั้ง"})
+    again = auth.post(f"/volunteers/{volunteer.id}/awards", {"badge": "smile", "citation": "อีกครั้ง"})
     assert again.status_code == 400
     assert "ได้รับเครื่องหมายนี้แล้ว" in again.get_data(as_text=True)
     missing = auth.post(f"/volunteers/{volunteer.id}/awards", {"badge": "smile"})

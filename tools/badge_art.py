@@ -60,10 +60,16 @@ def main():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
+        )
         page = browser.new_page(viewport={"width": 600, "height": 600})
         for code in BADGES:
-            markup = (OUT / f"{code}.svg").read_text("utf-8").replace("<svg ", '<svg width="600" height="600" ', 1)
+            markup = (
+                (OUT / f"{code}.svg")
+                .read_text("utf-8")
+                .replace("<svg ", '<svg width="600" height="600" ', 1)
+            )
             page.set_content(f'<body style="margin:0;background:#fff">{markup}</body>')
             page.screenshot(path=str(OUT / f"{code}.png"))
         browser.close()

@@ -24,14 +24,29 @@ def po_path(language):
 
 def pybabel(*args):
     """Run pybabel from the same environment as this script."""
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", *args], check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "-q", *args], check=True, cwd=ROOT
+    )
 
 
 def extract(output=TEMPLATE):
     """Extract every translatable string of the Python code and templates into a .pot file."""
-    pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
-            "--no-location", "--omit-header", "--sort-output", "-o", str(output),
-            "pwa_app", "templates")
+    pybabel(
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "_l",
+        "-k",
+        "lazy_gettext",
+        "--no-location",
+        "--omit-header",
+        "--sort-output",
+        "-o",
+        str(output),
+        "pwa_app",
+        "templates",
+    )
 
 
 def update():
@@ -39,8 +54,16 @@ def update():
     extract()
     for language in LANGUAGES:
         command = "update" if po_path(language).exists() else "init"
-        pybabel(command, "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), "-l", language,
-                *(["--no-fuzzy-matching", "--ignore-obsolete"] if command == "update" else []))
+        pybabel(
+            command,
+            "-i",
+            str(TEMPLATE),
+            "-d",
+            str(TRANSLATIONS),
+            "-l",
+            language,
+            *(["--no-fuzzy-matching", "--ignore-obsolete"] if command == "update" else []),
+        )
     fill_english()
 
 

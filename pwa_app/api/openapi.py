@@ -3,8 +3,8 @@
 from flask import jsonify
 
 from pwa_app.api import bp
-from pwa_app.web.args import MAX_PAGE
 from pwa_app.web.access import read_only
+from pwa_app.web.args import MAX_PAGE
 
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 # Text with something in it and no control character (services/validation.py refuses those
@@ -47,14 +47,23 @@ SCHEMAS = {
         },
     },
     "AssistanceEntry": {
-        "description": "A new welfare case (with `program`) or progress on an open one (with `case_id`).",
+        "description": (
+            "A new welfare case (with `program`) or progress on an open one (with `case_id`)."
+        ),
         "type": "object",
         "required": ["status"],
         "properties": {
             "program": {"type": "string", "examples": ["old_age_allowance"]},
             "case_id": {"type": "integer"},
             "status": {
-                "enum": ["identified", "applied", "referred", "received", "not_eligible", "withdrawn"]
+                "enum": [
+                    "identified",
+                    "applied",
+                    "referred",
+                    "received",
+                    "not_eligible",
+                    "withdrawn",
+                ]
             },
             "note": {"type": "string", "maxLength": 2000},
             "next_follow_up": {"type": ["string", "null"], "format": "date"},
@@ -107,8 +116,19 @@ SCHEMAS = {
     "Visit": {
         "type": "object",
         "required": [
-            "id", "client_uuid", "household", "volunteer", "visited_at", "received_at", "kind",
-            "wellbeing", "needs", "notes", "location", "confirmed_by_household_at", "assistance",
+            "id",
+            "client_uuid",
+            "household",
+            "volunteer",
+            "visited_at",
+            "received_at",
+            "kind",
+            "wellbeing",
+            "needs",
+            "notes",
+            "location",
+            "confirmed_by_household_at",
+            "assistance",
         ],
         "properties": {
             "id": {"type": "integer"},
@@ -145,7 +165,16 @@ SCHEMAS = {
     },
     "Me": {
         "type": "object",
-        "required": ["id", "display_name", "role", "language", "areas", "csrf_token", "counts", "badges"],
+        "required": [
+            "id",
+            "display_name",
+            "role",
+            "language",
+            "areas",
+            "csrf_token",
+            "counts",
+            "badges",
+        ],
         "properties": {
             "id": {"type": "integer"},
             "display_name": {"type": "string"},
@@ -251,7 +280,12 @@ PATHS = {
                 "rejected with error conflict."
             ),
             "parameters": [
-                {"name": "X-CSRFToken", "in": "header", "required": True, "schema": {"type": "string"}}
+                {
+                    "name": "X-CSRFToken",
+                    "in": "header",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
             ],
             "requestBody": {
                 "required": True,
@@ -261,7 +295,11 @@ PATHS = {
                             "type": "object",
                             "required": ["visits"],
                             "properties": {
-                                "visits": {"type": "array", "maxItems": 50, "items": ref("VisitItem")}
+                                "visits": {
+                                    "type": "array",
+                                    "maxItems": 50,
+                                    "items": ref("VisitItem"),
+                                }
                             },
                         }
                     }
@@ -277,7 +315,9 @@ PATHS = {
                     },
                 ),
                 "413": json_response("Too many items or too large", ref("Error")),
-                "503": json_response("Database busy; retry after Retry-After seconds", ref("Error")),
+                "503": json_response(
+                    "Database busy; retry after Retry-After seconds", ref("Error")
+                ),
                 **ERROR_RESPONSES,
             },
         }

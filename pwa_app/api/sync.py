@@ -198,7 +198,7 @@ def sync_visits():
         return error_response(400, "invalid_json", _l("The body must be JSON."))
     if not isinstance(body, dict) or not isinstance(body.get("visits"), list):
         return error_response(
-            400, "validation_failed", fields={"visits": _l("Send {\"visits\": [ ... ]}.")}
+            400, "validation_failed", fields={"visits": _l('Send {"visits": [ ... ]}.')}
         )
     if len(body["visits"]) > MAX_ITEMS:
         return error_response(

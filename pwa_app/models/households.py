@@ -18,6 +18,7 @@ from pwa_app.extensions import db
 from pwa_app.models.base import UTCDateTime, utcnow, village_follows_household
 from pwa_app.models.people import Area, User
 
+
 class Household(db.Model):
     """A home a volunteer visits, identified by a human code and a secret QR token."""
 

@@ -69,7 +69,9 @@ class AuditQuery:
 
 def actions():
     """Return the actions the trail holds, for the filter."""
-    return db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    return db.session.scalars(
+        select(AuditEvent.action).distinct().order_by(AuditEvent.action)
+    ).all()
 
 
 def search(query):
@@ -83,11 +85,15 @@ def search(query):
         stmt = stmt.where(AuditEvent.action == query.action)
     if query.phone:
         stmt = stmt.where(
-            AuditEvent.user_id.in_(select(User.id).where(User.phone == normalize_phone(query.phone)))
+            AuditEvent.user_id.in_(
+                select(User.id).where(User.phone == normalize_phone(query.phone))
+            )
         )
     if query.household:
         stmt = stmt.where(
-            AuditEvent.household_id.in_(select(Household.id).where(Household.code == query.household))
+            AuditEvent.household_id.in_(
+                select(Household.id).where(Household.code == query.household)
+            )
         )
     if query.start:
         stmt = stmt.where(AuditEvent.at >= datetime.combine(query.start, time(), LOCAL_TZ))

@@ -25,5 +25,7 @@ def qr_svg(data, label=""):
     code.make(fit=True)
     svg = code.make_image().to_string(encoding="unicode")
     svg = SIZE_ATTRIBUTES.sub("", svg.split("?>", 1)[-1], count=2)
-    svg = svg.replace("<svg ", f'<svg class="qr" role="img" aria-label="{Markup.escape(label)}" ', 1)
+    svg = svg.replace(
+        "<svg ", f'<svg class="qr" role="img" aria-label="{Markup.escape(label)}" ', 1
+    )
     return Markup(svg)

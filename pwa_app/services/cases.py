@@ -33,7 +33,9 @@ def today():
 def active_programs():
     """Return the welfare programmes a volunteer can choose, in catalogue order."""
     return db.session.scalars(
-        select(WelfareProgram).where(WelfareProgram.active.is_(True)).order_by(WelfareProgram.sort_order)
+        select(WelfareProgram)
+        .where(WelfareProgram.active.is_(True))
+        .order_by(WelfareProgram.sort_order)
     ).all()
 
 

@@ -34,7 +34,10 @@ def achievement(badge):
         "name": badge.name_th,
         "description": badge.description_th or badge.name_th,
         "criteria": {"narrative": f"{badge.description_th} / {badge.description_en}"},
-        "image": {"id": absolute("/static/" + badge.image.removesuffix(".svg") + ".png"), "type": "Image"},
+        "image": {
+            "id": absolute("/static/" + badge.image.removesuffix(".svg") + ".png"),
+            "type": "Image",
+        },
         "inLanguage": "th",
         "alignment": [],
         "creator": issuer_profile(),

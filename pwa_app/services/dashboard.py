@@ -24,8 +24,8 @@ from pwa_app.models import (
     VisitDay,
     WelfareProgram,
 )
-from pwa_app.services.cases import today
 from pwa_app.services import memo
+from pwa_app.services.cases import today
 from pwa_app.services.errors import ValidationError
 from pwa_app.services.sqltime import as_date
 from pwa_app.services.summaries import LOCAL_TZ
@@ -51,7 +51,9 @@ class Period:
 
     def previous(self):
         """Return the period of the same length just before this one."""
-        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1), self.preset)
+        return Period(
+            self.start - timedelta(days=self.days), self.start - timedelta(days=1), self.preset
+        )
 
     def bounds(self):
         """Return the period as aware datetimes [from, to)."""
@@ -219,7 +221,9 @@ def visit_counts(period, villages):
         )
     )
     if villages is None:
-        volunteers = db.session.scalar(select(func.count(User.id)).where(User.last_visit_at >= start))
+        volunteers = db.session.scalar(
+            select(func.count(User.id)).where(User.last_visit_at >= start)
+        )
     else:
         volunteers = db.session.scalar(
             select(func.count(distinct(Visit.volunteer_id))).where(
@@ -266,14 +270,14 @@ def coverage(at_end, days, villages, total):
     return round(100 * visited / total, 1)
 
 
-
-
 def new_cases(period, villages):
     """Return how many welfare cases were opened in the period."""
     start, end = period.bounds()
     return db.session.scalar(
         select(func.count(Assistance.id)).where(
-            Assistance.opened_at >= start, Assistance.opened_at < end, in_villages(Assistance.village_id, villages)
+            Assistance.opened_at >= start,
+            Assistance.opened_at < end,
+            in_villages(Assistance.village_id, villages),
         )
     )
 
@@ -282,7 +286,9 @@ def cases_received(period, villages):
     """Return how many cases reached "received" in the period."""
     start, end = period.bounds()
     stmt = select(func.count(AssistanceEvent.id)).where(
-        AssistanceEvent.to_status == "received", AssistanceEvent.at >= start, AssistanceEvent.at < end
+        AssistanceEvent.to_status == "received",
+        AssistanceEvent.at >= start,
+        AssistanceEvent.at < end,
     )
     if villages is not None:
         stmt = stmt.join(Assistance, Assistance.id == AssistanceEvent.assistance_id).where(
@@ -300,7 +306,9 @@ def open_referrals(villages):
             func.count(Assistance.id),
             func.count(Assistance.id).filter(Assistance.next_follow_up < today()),
         ).where(
-            Assistance.status.in_(OPEN_ASSISTANCE_STATUSES), referral, in_villages(Assistance.village_id, villages)
+            Assistance.status.in_(OPEN_ASSISTANCE_STATUSES),
+            referral,
+            in_villages(Assistance.village_id, villages),
         )
     ).one()
     return row[0], row[1]
@@ -339,10 +347,18 @@ def figures(period, villages):
             coverage(previous.end, 90, villages, total),
             "%",
         ),
-        Figure("new_cases", _l("New welfare cases"), new_cases(period, villages),
-               new_cases(previous, villages)),
-        Figure("cases_received", _l("Cases received"), cases_received(period, villages),
-               cases_received(previous, villages)),
+        Figure(
+            "new_cases",
+            _l("New welfare cases"),
+            new_cases(period, villages),
+            new_cases(previous, villages),
+        ),
+        Figure(
+            "cases_received",
+            _l("Cases received"),
+            cases_received(period, villages),
+            cases_received(previous, villages),
+        ),
         Figure("referrals_open", _l("Referrals open"), referrals),
         Figure("referrals_overdue", _l("Referrals overdue"), overdue),
         Figure("help_waiting", _l("Help requests waiting"), waiting_help_requests(villages)),
@@ -391,7 +407,9 @@ def visits_per_village(period, villages):
         ).all()
     )
     areas = db.session.scalars(
-        select(Area).where(Area.level == "village", in_villages(Area.id, villages)).order_by(Area.code)
+        select(Area)
+        .where(Area.level == "village", in_villages(Area.id, villages))
+        .order_by(Area.code)
     )
     return [(area, counts.get(area.id, 0)) for area in areas]
 
@@ -402,7 +420,9 @@ def case_funnel(period, villages):
     rows = db.session.execute(
         select(Assistance.program_id, Assistance.status, func.count(Assistance.id))
         .where(
-            Assistance.opened_at >= start, Assistance.opened_at < end, in_villages(Assistance.village_id, villages)
+            Assistance.opened_at >= start,
+            Assistance.opened_at < end,
+            in_villages(Assistance.village_id, villages),
         )
         .group_by(Assistance.program_id, Assistance.status)
     ).all()

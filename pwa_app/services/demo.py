@@ -153,7 +153,9 @@ def _volunteers_by_village(rng, words, need_per_village):
             select(User.id)
             .distinct()
             .join(User.areas)
-            .where(User.role == "volunteer", (Area.id == village.id) | (Area.id == village.parent_id))
+            .where(
+                User.role == "volunteer", (Area.id == village.id) | (Area.id == village.parent_id)
+            )
             .order_by(User.id)
         ).all()
         by_village[village.id] = list(ids)
@@ -240,7 +242,8 @@ def _household_row(rng, words, household_id, village, sequence, volunteers):
         "id": household_id,
         "code": f"{subdistrict}-{village_no}-{sequence:04d}",
         "qr_token": secrets.token_urlsafe(16),
-        "house_no": f"{rng.randint(1, 250)}" + (f"/{rng.randint(1, 9)}" if rng.random() < 0.1 else ""),
+        "house_no": f"{rng.randint(1, 250)}"
+        + (f"/{rng.randint(1, 9)}" if rng.random() < 0.1 else ""),
         "village_id": village.id,
         "lat": round(16.55 + rng.uniform(-0.05, 0.05), 6),
         "lon": round(104.45 + rng.uniform(-0.05, 0.05), 6),
@@ -300,15 +303,18 @@ def _top_up_visits(rng, words, target, now):
     if not households:
         return 0, 0
     tags = {}
-    for household_id, tag in db.session.execute(select(HouseholdTag.household_id, HouseholdTag.tag)):
+    for household_id, tag in db.session.execute(
+        select(HouseholdTag.household_id, HouseholdTag.tag)
+    ):
         tags.setdefault(household_id, []).append(tag)
     programs = dict(db.session.execute(select(WelfareProgram.code, WelfareProgram.id)).all())
     visit_id, case_id = _next_id(Visit), _next_id(Assistance)
     added_cases = 0
     bulk = missing >= BULK and missing >= existing
     with _indexes_built_after(Visit, VisitNeed, Assistance, AssistanceEvent, when=bulk):
-        added_cases = _add_visits(rng, words, missing, now, households, tags, programs,
-                                  visit_id, case_id)
+        added_cases = _add_visits(
+            rng, words, missing, now, households, tags, programs, visit_id, case_id
+        )
     refresh_last_visits()
     visit_days.rebuild()
     memo.forget_all()
@@ -535,9 +541,10 @@ def _insert(model, rows):
         columns = list(rows[0])
         names = ", ".join(model.__table__.c[name].name for name in columns)
         raw = db.session.connection().connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(
-            f"COPY {model.__tablename__} ({names}) FROM STDIN"
-        ) as copy:
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {model.__tablename__} ({names}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row([naive_utc(row[name]) for name in columns])
         return

@@ -77,12 +77,9 @@ def inbox(user, status=None, limit=100):
 
 def counts(user):
     """Return {status: count} of the help requests the user handles."""
-    stmt = (
-        scope_villages(
-            select(HelpRequest.status, func.count(HelpRequest.id)), user, HelpRequest.village_id
-        )
-        .group_by(HelpRequest.status)
-    )
+    stmt = scope_villages(
+        select(HelpRequest.status, func.count(HelpRequest.id)), user, HelpRequest.village_id
+    ).group_by(HelpRequest.status)
     return {status: 0 for status in HELP_STATUSES} | dict(db.session.execute(stmt).all())
 
 

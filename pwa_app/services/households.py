@@ -66,7 +66,10 @@ def search(user, query):
     if query.text:
         pattern = f"%{query.text.strip().lower()}%"
         stmt = stmt.where(
-            or_(func.lower(Household.code).like(pattern), func.lower(Household.head_name).like(pattern))
+            or_(
+                func.lower(Household.code).like(pattern),
+                func.lower(Household.head_name).like(pattern),
+            )
         )
     if query.village:
         stmt = stmt.join(Area, Household.village_id == Area.id).where(
@@ -123,7 +126,9 @@ def check(data, household=None):
     """Validate a household's fields; return (village, lat, lon) or raise ValidationError."""
     errors = {}
     village = db.session.scalar(
-        select(Area).where(Area.code == (data.village or "").strip().upper(), Area.level == "village")
+        select(Area).where(
+            Area.code == (data.village or "").strip().upper(), Area.level == "village"
+        )
     )
     if village is None:
         errors["village"] = _l("Choose a village (e.g. NI-03).")
@@ -162,7 +167,9 @@ def check(data, household=None):
         if not match:
             errors["code"] = _l("Use a code like NI-03-0042 (subdistrict, village, number).")
         elif village is not None and f"{match.group(1)}-{match.group(2)}" != village.code:
-            errors["code"] = _l("The code must start with the village code %(code)s.", code=village.code)
+            errors["code"] = _l(
+                "The code must start with the village code %(code)s.", code=village.code
+            )
         elif _code_taken(code, household):
             errors["code"] = _l("Another household already has the code %(code)s.", code=code)
     if errors:
@@ -209,7 +216,10 @@ def apply_fields(household, data, village, lat, lon, by):
     household.phone = normalize_phone(data.phone) if data.phone else None
     household.lat, household.lon = lat, lon
     household.assigned_volunteer_id = data.assigned_volunteer_id or None
-    if data.consent_at != household.consent_at or (data.consent_scope or None) != household.consent_scope:
+    if (
+        data.consent_at != household.consent_at
+        or (data.consent_scope or None) != household.consent_scope
+    ):
         household.consent_at = data.consent_at
         household.consent_scope = (data.consent_scope or "").strip() or None
         household.consent_recorded_by_id = by.id if data.consent_at else None
@@ -246,7 +256,9 @@ def set_archived(household, archived, by):
     """Archive a household (its card stops working) or bring it back."""
     household.archived = archived
     household.updated_at = utcnow()
-    audit.record("household.archive" if archived else "household.unarchive", by, household, household)
+    audit.record(
+        "household.archive" if archived else "household.unarchive", by, household, household
+    )
 
 
 def rotate_token(household, by):
@@ -328,5 +340,7 @@ def member_of(household, member_id):
 def volunteers_for_choice():
     """Return the active volunteers, for assigning a household."""
     return db.session.scalars(
-        select(User).where(User.role == "volunteer", User.active.is_(True)).order_by(User.display_name)
+        select(User)
+        .where(User.role == "volunteer", User.active.is_(True))
+        .order_by(User.display_name)
     ).all()

@@ -37,5 +37,3 @@ def forget_since(day):
 def forget_all():
     """Forget every kept figure (after bulk changes)."""
     db.session.execute(delete(DashboardCache))
-
-

@@ -116,8 +116,13 @@ def household_record(household):
             for c in cases
         ],
         "help_requests": [
-            {"at": iso(r.created_at), "category": r.category, "message": r.message,
-             "phone": r.phone, "status": r.status}
+            {
+                "at": iso(r.created_at),
+                "category": r.category,
+                "message": r.message,
+                "phone": r.phone,
+                "status": r.status,
+            }
             for r in requests
         ],
         "access_log": [
@@ -149,7 +154,9 @@ def anonymise(household, by):
         .values(notes="", lat=None, lon=None, accuracy_m=None)
     )
     cases = select(Assistance.id).where(Assistance.household_id == household.id)
-    db.session.execute(update(Assistance).where(Assistance.household_id == household.id).values(note=""))
+    db.session.execute(
+        update(Assistance).where(Assistance.household_id == household.id).values(note="")
+    )
     db.session.execute(
         update(AssistanceEvent).where(AssistanceEvent.assistance_id.in_(cases)).values(note="")
     )
@@ -188,5 +195,3 @@ def purge(days, dry_run=False):
         db.session.execute(update(HelpRequest).where(*old_requests).values(message="", phone=None))
         audit.record("privacy.purge", None, days=days, visits=counts[0], help_requests=counts[1])
     return counts
-
-

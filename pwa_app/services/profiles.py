@@ -63,7 +63,13 @@ def volunteer_table(page=1, text=""):
         .group_by(Award.volunteer_id)
     )
     rows = [
-        (v, visits.get(v.id, 0), households.get(v.id, 0), received.get(v.id, 0), badges.get(v.id, 0))
+        (
+            v,
+            visits.get(v.id, 0),
+            households.get(v.id, 0),
+            received.get(v.id, 0),
+            badges.get(v.id, 0),
+        )
         for v in volunteers
     ]
     return rows, total
@@ -139,4 +145,3 @@ def profile(volunteer):
         cases_received=count_received(volunteer),
         months=monthly_visits(volunteer),
     )
-

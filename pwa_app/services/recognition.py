@@ -191,7 +191,9 @@ def unheld_auto_badges(volunteer, rules=None):
         Award.badge_id == Badge.id, Award.volunteer_id == volunteer.id, Award.revoked_at.is_(None)
     )
     stmt = select(Badge).where(
-        Badge.kind == "auto", Badge.active.is_(True), ~held.exists(),
+        Badge.kind == "auto",
+        Badge.active.is_(True),
+        ~held.exists(),
         Badge.rule.in_(rules if rules is not None else KNOWN_RULES),
     )
     return db.session.scalars(stmt.order_by(Badge.sort_order)).all()
@@ -227,8 +229,14 @@ def evaluate(volunteer, rules=None):
         value = measured[key]
         met = value == 1 if badge.rule == "full_coverage" else value >= (badge.threshold or 1)
         if met and (award := _insert_once(_new_award(badge, volunteer))):
-            audit.record("badge.award", None, award, badge=badge.code, volunteer=volunteer.id,
-                         rule=badge.rule)
+            audit.record(
+                "badge.award",
+                None,
+                award,
+                badge=badge.code,
+                volunteer=volunteer.id,
+                rule=badge.rule,
+            )
             earned.append(award)
     return earned
 
@@ -290,7 +298,9 @@ def revoke(award_, by, reason):
     if not reason:
         raise ValidationError(fields={"reason": _l("Give the reason for revoking.")})
     if len(reason) > CITATION_MAX:
-        raise ValidationError(fields={"reason": _l("Use at most %(n)d characters.", n=CITATION_MAX)})
+        raise ValidationError(
+            fields={"reason": _l("Use at most %(n)d characters.", n=CITATION_MAX)}
+        )
     award_.revoked_at = utcnow()
     award_.revoked_by_id = by.id
     award_.revoked_reason = reason
@@ -327,7 +337,9 @@ def thank(volunteer, by, message="", visit=None):
     """Record a staff member's thanks to a volunteer, on a visit or for their work."""
     message = (message or "").strip()
     if len(message) > MESSAGE_MAX:
-        raise ValidationError(fields={"message": _l("Use at most %(n)d characters.", n=MESSAGE_MAX)})
+        raise ValidationError(
+            fields={"message": _l("Use at most %(n)d characters.", n=MESSAGE_MAX)}
+        )
     if volunteer.role != "volunteer":
         raise ValidationError(fields={"volunteer": _l("Thanks go to volunteers.")})
     if visit is not None:
@@ -405,5 +417,6 @@ def feed(volunteer, limit=15):
     items = [("award", a, a.awarded_at) for a in awards] + [
         ("thanks", t, t.created_at) for t in thanks
     ]
-    return [(kind, item) for kind, item, _ in sorted(items, key=lambda i: i[2], reverse=True)][:limit]
-
+    return [(kind, item) for kind, item, _ in sorted(items, key=lambda i: i[2], reverse=True)][
+        :limit
+    ]

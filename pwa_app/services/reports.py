@@ -27,8 +27,17 @@ from pwa_app.services.validation import without_controls
 CHUNK = 2000
 XLSX_MAX_ROWS = 200_000
 COLUMNS = (
-    "date", "date_be", "time", "household", "village", "volunteer", "kind", "wellbeing",
-    "needs", "welfare", "notes",
+    "date",
+    "date_be",
+    "time",
+    "household",
+    "village",
+    "volunteer",
+    "kind",
+    "wellbeing",
+    "needs",
+    "welfare",
+    "notes",
 )
 # OWASP's CSV-injection rule: a spreadsheet runs a cell starting with one of these as a formula,
 # and Excel trims leading whitespace first, so = + - @ count after blanks too.
@@ -69,11 +78,19 @@ def rows(period, villages, labels):
     Dates and times are typed (datetime.date, datetime.time), the Buddhist-era date is text.
     Reads plain columns a chunk at a time (keyset paging), so a long export keeps no objects.
     """
-    villages_by_id = {a.id: a for a in db.session.scalars(select(Area).where(Area.level == "village"))}
+    villages_by_id = {
+        a.id: a for a in db.session.scalars(select(Area).where(Area.level == "village"))
+    }
     programs = {p.id: p for p in db.session.scalars(select(WelfareProgram))}
     columns = (
-        Visit.id, Visit.visited_at, Household.code, Visit.village_id, User.display_name,
-        Visit.kind, Visit.wellbeing, Visit.notes,
+        Visit.id,
+        Visit.visited_at,
+        Household.code,
+        Visit.village_id,
+        User.display_name,
+        Visit.kind,
+        Visit.wellbeing,
+        Visit.notes,
     )
     after = None
     while True:
@@ -258,7 +275,9 @@ def monthly_summary(period, villages):
         .group_by(Household.village_id)
     )
     areas = db.session.scalars(
-        select(Area).where(Area.level == "village", in_villages(Area.id, villages)).order_by(Area.code)
+        select(Area)
+        .where(Area.level == "village", in_villages(Area.id, villages))
+        .order_by(Area.code)
     )
     return [
         MonthRow(
@@ -273,4 +292,3 @@ def monthly_summary(period, villages):
         )
         for area in areas
     ]
-

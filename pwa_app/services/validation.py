@@ -1,4 +1,4 @@
-"""Small checks shared by every form and import: phone numbers, names, lengths, hidden characters."""
+"""Small checks shared by every form and import: phones, names, lengths, hidden characters."""
 
 import math
 import re
@@ -74,4 +74,3 @@ def text_problem(value, max_length, required=True):
     if len(value) > max_length:
         return _l("Use at most %(n)d characters (you typed %(m)d).", n=max_length, m=len(value))
     return None
-

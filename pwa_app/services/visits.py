@@ -478,7 +478,10 @@ def confirm_recent(household, now=None, **details):
         return None
     visit.confirmed_by_household_at = now
     audit.record(
-        "visit.confirm", None, visit, household,
+        "visit.confirm",
+        None,
+        visit,
+        household,
         volunteer=visit.volunteer_id,
         seconds_after_sync=int((now - visit.received_at).total_seconds()),
         **details,

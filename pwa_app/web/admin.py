@@ -16,8 +16,8 @@ from pwa_app.services import audit as audit_service
 from pwa_app.services.errors import ValidationError
 from pwa_app.vocab import ROLES
 from pwa_app.web.access import admin_required
-from pwa_app.web.forms import AppForm, REQUIRED, attach_errors, refuse
 from pwa_app.web.choices import area_choices
+from pwa_app.web.forms import REQUIRED, AppForm, attach_errors, refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -142,7 +142,6 @@ def set_active(user_id):
         return refuse(error, url_for("admin.edit_user", user_id=user.id))
     flash(_("Account reactivated.") if active else _("Account deactivated."), "ok")
     return redirect(url_for("admin.users"))
-
 
 
 class BadgeForm(AppForm):

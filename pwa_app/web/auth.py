@@ -10,13 +10,14 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from pwa_app.database import keep_on_error
-from pwa_app.web.devices import mark_worker_device
 from pwa_app.services import accounts
 from pwa_app.services.errors import Throttled, ValidationError
 from pwa_app.services.passwords import MAX_LENGTH
-from pwa_app.web.forms import AppForm, REQUIRED, attach_errors
+from pwa_app.web.devices import mark_worker_device
+from pwa_app.web.forms import REQUIRED, AppForm, attach_errors
 
 bp = Blueprint("auth", __name__)
+
 
 class LoginForm(AppForm):
     """Phone number and password."""
@@ -42,9 +43,7 @@ class PasswordChangeForm(AppForm):
 
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(REQUIRED)])
-    confirm_password = PasswordField(
-        _l("New password again"), validators=[DataRequired(REQUIRED)]
-    )
+    confirm_password = PasswordField(_l("New password again"), validators=[DataRequired(REQUIRED)])
 
 
 def safe_next(target):
@@ -121,4 +120,3 @@ def change_password():
                 flash(_("Your password has been changed. Other devices are logged out."), "ok")
                 return redirect(url_for("home.index"))
     return render_template("account/password.html", form=form), status, headers
-

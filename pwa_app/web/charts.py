@@ -82,8 +82,15 @@ def stacked_rows(points, order):
                 continue
             width = span * value / top
             segments.append(
-                Bar(round(x, 1), index * (BAR_HEIGHT + 8), round(width, 1), BAR_HEIGHT, value, part,
-                    f"seg-{part}")
+                Bar(
+                    round(x, 1),
+                    index * (BAR_HEIGHT + 8),
+                    round(width, 1),
+                    BAR_HEIGHT,
+                    value,
+                    part,
+                    f"seg-{part}",
+                )
             )
             x += width
         result.append((label, sum(parts.values()), segments))

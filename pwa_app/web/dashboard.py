@@ -18,7 +18,9 @@ def filters_from(args):
     """Read the period and area from the query string; return (period, area, errors)."""
     errors = {}
     try:
-        period = dashboard.parse_period(args.get("period", "month"), args.get("from"), args.get("to"))
+        period = dashboard.parse_period(
+            args.get("period", "month"), args.get("from"), args.get("to")
+        )
     except ValidationError as error:
         errors.update(error.fields)
         period = dashboard.parse_period("month")

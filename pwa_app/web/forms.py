@@ -31,8 +31,11 @@ def _refuse_controls(form):
             clean = _refuse_controls(field.form) and clean
         elif isinstance(field, FieldList):
             for entry in field.entries:
-                clean = (_refuse_controls(entry.form) if isinstance(entry, FormField)
-                         else _refuse_field(entry)) and clean
+                clean = (
+                    _refuse_controls(entry.form)
+                    if isinstance(entry, FormField)
+                    else _refuse_field(entry)
+                ) and clean
         else:
             clean = _refuse_field(field) and clean
     return clean

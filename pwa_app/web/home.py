@@ -15,7 +15,9 @@ def index():
     """Send each role to its own start page; visitors to the login page."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    open_requests = [r for r in help_requests.inbox(current_user, limit=20) if r.status != "resolved"]
+    open_requests = [
+        r for r in help_requests.inbox(current_user, limit=20) if r.status != "resolved"
+    ]
     if current_user.role == "volunteer":
         return render_template(
             "home/volunteer.html",

@@ -17,8 +17,8 @@ from pwa_app.services.scope import household_for, sees_everything
 from pwa_app.vocab import HOUSEHOLD_TAGS, SEXES
 from pwa_app.web.access import staff_required
 from pwa_app.web.args import int_or_none, page_arg
-from pwa_app.web.forms import AppForm, attach_errors, choices_of
 from pwa_app.web.choices import village_choices
+from pwa_app.web.forms import AppForm, attach_errors, choices_of
 
 bp = Blueprint("households", __name__, url_prefix="/households")
 
@@ -160,7 +160,8 @@ def detail(code):
         # Only staff see (and print) the card: a volunteer's page never carries its token.
         card_svg=(
             cards.qr_svg(card_url(household), household.code)
-            if sees_everything(current_user) else None
+            if sees_everything(current_user)
+            else None
         ),
     )
 
@@ -197,7 +198,12 @@ def archive(code):
     household = get_household(code)
     archived = request.form.get("archived") == "1"
     households.set_archived(household, archived, current_user)
-    flash(_("Household archived; its card no longer works.") if archived else _("Household restored."), "ok")
+    flash(
+        _("Household archived; its card no longer works.")
+        if archived
+        else _("Household restored."),
+        "ok",
+    )
     return redirect(url_for("households.detail", code=household.code))
 
 
@@ -297,7 +303,9 @@ def record_json(code):
     """Everything held about a household, as JSON to hand over."""
     household, data = exported(code, "json")
     response = jsonify(data)
-    response.headers["Content-Disposition"] = f'attachment; filename="household_{household.code}.json"'
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="household_{household.code}.json"'
+    )
     return response
 
 
@@ -310,7 +318,9 @@ def anonymise(code):
         flash(_("Type the household code to confirm the erasure."), "warning")
         return redirect(url_for("households.detail", code=household.code, _anchor="privacy"))
     privacy.anonymise(household, current_user)
-    flash(_("The household's personal data was erased. Its visits still count in the figures."), "ok")
+    flash(
+        _("The household's personal data was erased. Its visits still count in the figures."), "ok"
+    )
     return redirect(url_for("households.detail", code=household.code))
 
 
@@ -328,9 +338,16 @@ def cards_sheet():
             (Area.code == village) | (Area.code.like(f"{village}-%"))
         )
     page = page_arg()
-    selected = db.session.scalars(stmt.limit(CARDS_PER_SHEET).offset((page - 1) * CARDS_PER_SHEET)).all()
-    audit.record("household.cards", current_user, village=village or None, household=code or None,
-                 count=len(selected))
+    selected = db.session.scalars(
+        stmt.limit(CARDS_PER_SHEET).offset((page - 1) * CARDS_PER_SHEET)
+    ).all()
+    audit.record(
+        "household.cards",
+        current_user,
+        village=village or None,
+        household=code or None,
+        count=len(selected),
+    )
     return render_template(
         "households/cards.html",
         cards=[(h, cards.qr_svg(card_url(h), h.code)) for h in selected],

@@ -44,7 +44,10 @@ def js_strings():
         "waiting": _("Waiting to be sent"),
         "waiting_retry": _("Not sent yet ({n} tries); next try {when}"),
         "outbox_empty": _("Nothing is waiting. Every visit has been sent."),
-        "other_users": _("{n} visits of another account are also waiting; they are sent when that person logs in."),
+        "other_users": _(
+            "{n} visits of another account are also waiting; they are sent when that person "
+            "logs in."
+        ),
         "never": _("not yet"),
         "sending": _("Sending…"),
         "sync_done": _("Sent: {n}."),

@@ -37,20 +37,26 @@ def render_card(household, form=None, status=200, headers=None):
     form = form or HelpRequestForm(formdata=None)
     form.category.choices = choices_of(HELP_CATEGORIES)
     volunteer = household.assigned_volunteer
-    return render_template(
-        "public/card.html",
-        household=household,
-        volunteer=volunteer if volunteer is not None and volunteer.active else None,
-        can_confirm=may_confirm() and visits.recent_unconfirmed(household) is not None,
-        form=form,
-    ), status, headers or {}
+    return (
+        render_template(
+            "public/card.html",
+            household=household,
+            volunteer=volunteer if volunteer is not None and volunteer.active else None,
+            can_confirm=may_confirm() and visits.recent_unconfirmed(household) is not None,
+            form=form,
+        ),
+        status,
+        headers or {},
+    )
 
 
 @bp.route("/privacy")
 @read_only
 def privacy_notice():
     """The privacy notice: what the centre keeps, why, for how long, and people's rights."""
-    return render_template("public/privacy.html", retention_days=current_app.config["RETENTION_DAYS"])
+    return render_template(
+        "public/privacy.html", retention_days=current_app.config["RETENTION_DAYS"]
+    )
 
 
 @bp.route("/h/<token>")
@@ -102,15 +108,21 @@ def confirm_visit(token):
     household = card_household(token)
     if not may_confirm():
         audit.record(
-            "visit.confirm_refused", None, household, household,
+            "visit.confirm_refused",
+            None,
+            household,
+            household,
             session_user=current_user.id if current_user.is_authenticated else None,
             device_user=worker_on_this_device(),
         )
         keep_on_error()  # the refused attempt stays in the audit log for staff to see
-        return render_error(403, _(
-            "Visits are confirmed by the household, on its own phone. This phone has been "
-            "used to log in to the app, so it cannot confirm a visit."
-        ))
+        return render_error(
+            403,
+            _(
+                "Visits are confirmed by the household, on its own phone. This phone has been "
+                "used to log in to the app, so it cannot confirm a visit."
+            ),
+        )
     visit = visits.confirm_recent(household)
     if visit is None:
         flash(_("There is no visit from the last 24 hours to confirm."), "warning")

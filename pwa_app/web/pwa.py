@@ -61,8 +61,18 @@ def manifest():
         name, short_name = _("Volunteer Home Visits"), _("Volunteer Home Visits")
         description = _("Home visits and welfare help by community volunteers")
     icons = [
-        {"src": asset("icons/icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any"},
-        {"src": asset("icons/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
+        {
+            "src": asset("icons/icon-192.png"),
+            "sizes": "192x192",
+            "type": "image/png",
+            "purpose": "any",
+        },
+        {
+            "src": asset("icons/icon-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "any",
+        },
         {
             "src": asset("icons/icon-maskable-512.png"),
             "sizes": "512x512",

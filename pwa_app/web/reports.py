@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from pwa_app import vocab
+from pwa_app.database import keep_on_error
+from pwa_app.errors import render_error
 from pwa_app.services import audit, dashboard, reports
 from pwa_app.services.cases import today
 from pwa_app.services.errors import ValidationError
 from pwa_app.web.access import staff_required
 from pwa_app.web.choices import area_choices
-from pwa_app.database import keep_on_error
-from pwa_app.errors import render_error
 from pwa_app.web.templating import localized
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -22,8 +22,17 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 def header():
     """Return the export's column titles in the reader's language."""
     return [
-        _("Date"), _("Date (B.E.)"), _("Time"), _("Household"), _("Village"), _("Volunteer"),
-        _("Kind of visit"), _("Wellbeing"), _("Needs found"), _("Welfare help"), _("Notes"),
+        _("Date"),
+        _("Date (B.E.)"),
+        _("Time"),
+        _("Household"),
+        _("Village"),
+        _("Volunteer"),
+        _("Kind of visit"),
+        _("Wellbeing"),
+        _("Needs found"),
+        _("Welfare help"),
+        _("Notes"),
     ]
 
 
@@ -55,12 +64,20 @@ def visits_csv():
     """Every visit of the period and area, one row each, as CSV (UTF-8 with BOM)."""
     period, area, villages = export_filters()  # a bad filter: a 400 page saying which
     total = reports.count_visits(period, villages)
-    audit.record("report.export", current_user, format="csv", rows=total,
-                 start=period.start.isoformat(), end=period.end.isoformat(),
-                 area=area.code if area else None)
+    audit.record(
+        "report.export",
+        current_user,
+        format="csv",
+        rows=total,
+        start=period.start.isoformat(),
+        end=period.end.isoformat(),
+        area=area.code if area else None,
+    )
     body = reports.csv_stream(header(), reports.rows(period, villages, label))
     response = Response(stream_with_context(body), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename(period, area, "csv")}"'
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{filename(period, area, "csv")}"'
+    )
     return response
 
 
@@ -73,12 +90,20 @@ def visits_xlsx():
     if total > reports.XLSX_MAX_ROWS:
         return render_error(
             400,
-            _("%(n)s visits are too many for one Excel file. Choose a shorter period or use CSV.",
-              n=f"{total:,}"),
+            _(
+                "%(n)s visits are too many for one Excel file. Choose a shorter period or use CSV.",
+                n=f"{total:,}",
+            ),
         )
-    audit.record("report.export", current_user, format="xlsx", rows=total,
-                 start=period.start.isoformat(), end=period.end.isoformat(),
-                 area=area.code if area else None)
+    audit.record(
+        "report.export",
+        current_user,
+        format="xlsx",
+        rows=total,
+        start=period.start.isoformat(),
+        end=period.end.isoformat(),
+        area=area.code if area else None,
+    )
     content = reports.xlsx_bytes(header(), reports.rows(period, villages, label), _("Visits"))
     return Response(
         content,
@@ -106,8 +131,12 @@ def monthly():
         errors.update(error.fields)
         area = None
     rows = reports.monthly_summary(period, dashboard.village_ids(area))
-    audit.record("report.monthly", current_user, month=period.start.isoformat()[:7],
-                 area=area.code if area else None)
+    audit.record(
+        "report.monthly",
+        current_user,
+        month=period.start.isoformat()[:7],
+        area=area.code if area else None,
+    )
     if errors:
         keep_on_error()  # this month's figures are still shown: their reading is audited
     return render_template(

@@ -131,9 +131,13 @@ def new():
     try:
         household = visits.resolve_household(current_user, code)
     except NotFound:
-        message = _("Enter a household code.") if not code else _(
-            "No household with the code %(code)s in your areas. Check the code on the card.",
-            code=code,
+        message = (
+            _("Enter a household code.")
+            if not code
+            else _(
+                "No household with the code %(code)s in your areas. Check the code on the card.",
+                code=code,
+            )
         )
         return render_template("visits/scan.html", code=code, error=message), 404
     form = VisitForm()

@@ -45,7 +45,9 @@ class RevokeForm(AppForm):
 def staff_badges():
     """Return the badges staff can give."""
     return db.session.scalars(
-        select(Badge).where(Badge.kind == "staff", Badge.active.is_(True)).order_by(Badge.sort_order)
+        select(Badge)
+        .where(Badge.kind == "staff", Badge.active.is_(True))
+        .order_by(Badge.sort_order)
     ).all()
 
 

@@ -23,8 +23,9 @@ def log_in(page, live_server, user):
     page.wait_for_url(f"{live_server}/")
 
 
-def test_volunteer_logs_a_visit_with_two_welfare_entries(page, live_server, create_user,
-                                                         create_household):
+def test_volunteer_logs_a_visit_with_two_welfare_entries(
+    page, live_server, create_user, create_household
+):
     volunteer = create_user("volunteer", areas=["NI-01"])
     household = create_household("NI-01", volunteer=volunteer)
     log_in(page, live_server, volunteer)
@@ -54,8 +55,9 @@ def test_volunteer_logs_a_visit_with_two_welfare_entries(page, live_server, crea
     assert page.console_errors == []
 
 
-def test_household_asks_for_help_and_staff_see_it(browser, page, live_server, create_user,
-                                                  create_household):
+def test_household_asks_for_help_and_staff_see_it(
+    browser, page, live_server, create_user, create_household
+):
     household = create_household("NI-02")
     staff = create_user("staff")
 
@@ -110,15 +112,18 @@ def camera_browser(launch_browser, video):
     )
 
 
-def test_the_scanner_decodes_a_card_from_the_camera(tmp_path, launch_browser, live_server,
-                                                    create_user, create_household):
+def test_the_scanner_decodes_a_card_from_the_camera(
+    tmp_path, launch_browser, live_server, create_user, create_household
+):
     volunteer = create_user("volunteer", areas=["NI-03"])
     household = create_household("NI-03", volunteer=volunteer)
     video = tmp_path / "card.y4m"
     qr_video(video, f"https://cards.example.org/h/{household.qr_token}")
 
     context = new_context(
-        camera_browser(launch_browser, video), viewport={"width": 390, "height": 844}, locale="th-TH"
+        camera_browser(launch_browser, video),
+        viewport={"width": 390, "height": 844},
+        locale="th-TH",
     )
     page = context.new_page()
     log_in(page, live_server, volunteer)
@@ -149,8 +154,9 @@ def test_without_a_camera_the_code_can_be_typed(page, live_server, create_user, 
     expect(page.locator("h1")).to_contain_text(household.code)
 
 
-def test_every_printed_card_leads_to_its_household(browser, live_server, create_user,
-                                                   create_household, tmp_path):
+def test_every_printed_card_leads_to_its_household(
+    browser, live_server, create_user, create_household, tmp_path
+):
     if not Path(ZBARIMG).exists():
         pytest.fail(f"{ZBARIMG} is missing: install Debian's zbar-tools (make test does it)")
     staff = create_user("staff")
@@ -171,5 +177,7 @@ def test_every_printed_card_leads_to_its_household(browser, live_server, create_
     assert tokens == {h.qr_token for h in printed}
     for url in decoded:
         assert url.startswith(live_server + "/h/")
-    codes = {db.session.scalar(select(Household.code).where(Household.qr_token == t)) for t in tokens}
+    codes = {
+        db.session.scalar(select(Household.code).where(Household.qr_token == t)) for t in tokens
+    }
     assert codes == {h.code for h in printed}

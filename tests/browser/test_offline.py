@@ -134,8 +134,9 @@ def test_chromium_finds_the_app_installable(playwright, live_server, tmp_path):
     assert manifest["errors"] == []
 
 
-def test_visits_logged_offline_wait_and_arrive_exactly_once(page, live, create_user,
-                                                            create_household):
+def test_visits_logged_offline_wait_and_arrive_exactly_once(
+    page, live, create_user, create_household
+):
     volunteer = create_user("volunteer", areas=["NI-01"])
     household = create_household("NI-01", volunteer=volunteer)
     log_in_and_prime(page, live.url, volunteer)
@@ -162,8 +163,9 @@ def test_visits_logged_offline_wait_and_arrive_exactly_once(page, live, create_u
     assert visits_in_db() == 2
 
 
-def test_a_scanned_card_is_recognised_offline_by_its_hash_alone(page, live, create_user,
-                                                                create_household):
+def test_a_scanned_card_is_recognised_offline_by_its_hash_alone(
+    page, live, create_user, create_household
+):
     volunteer = create_user("volunteer", areas=["NI-01"])
     household = create_household("NI-01", volunteer=volunteer)
     log_in_and_prime(page, live.url, volunteer)
@@ -174,7 +176,9 @@ def test_a_scanned_card_is_recognised_offline_by_its_hash_alone(page, live, crea
         household.qr_token,
     )
     assert found["code"] == household.code
-    assert household.qr_token not in page.evaluate(STORED_HOUSEHOLDS)  # the phone holds the card's hash, not the card
+    assert household.qr_token not in page.evaluate(
+        STORED_HOUSEHOLDS
+    )  # the phone holds the card's hash, not the card
 
 
 # The phone as the previous version of the app left it: a visit waiting in the outbox and a
@@ -223,10 +227,17 @@ def test_the_upgrade_from_the_previous_version_keeps_waiting_visits_and_drops_ca
 
     volunteer = create_user("volunteer", areas=["NI-01"])
     household = create_household("NI-01", volunteer=volunteer)
-    visit = {"client_uuid": str(uuid.uuid4()), "household": household.code,
-             "visited_at": datetime.now(UTC).isoformat(), "kind": "routine",
-             "wellbeing": "green", "needs": [], "notes": "ก่อนอัปเดต", "location": None,
-             "assistance": []}
+    visit = {
+        "client_uuid": str(uuid.uuid4()),
+        "household": household.code,
+        "visited_at": datetime.now(UTC).isoformat(),
+        "kind": "routine",
+        "wellbeing": "green",
+        "needs": [],
+        "notes": "ก่อนอัปเดต",
+        "location": None,
+        "assistance": [],
+    }
     page.goto(f"{live.url}/healthz")  # the origin, before any of the app's scripts ran
     page.evaluate(VERSION_1, [volunteer.id, household.code, household.qr_token, visit])
     log_in_and_prime(page, live.url, volunteer)
@@ -237,8 +248,9 @@ def test_the_upgrade_from_the_previous_version_keeps_waiting_visits_and_drops_ca
     assert "qr_token" not in stored[0] and len(stored[0]["qr_hash"]) == 64
 
 
-def test_a_server_that_dies_during_a_send_still_ends_with_one_row_each(page, live, create_user,
-                                                                       create_household):
+def test_a_server_that_dies_during_a_send_still_ends_with_one_row_each(
+    page, live, create_user, create_household
+):
     volunteer = create_user("volunteer", areas=["NI-02"])
     household = create_household("NI-02", volunteer=volunteer)
     log_in_and_prime(page, live.url, volunteer)
@@ -335,8 +347,9 @@ def test_another_user_on_the_phone_does_not_send_the_first_users_visits(
     context.close()
 
 
-def test_an_expired_session_keeps_the_outbox_and_asks_to_log_in(page, live, create_user,
-                                                                create_household):
+def test_an_expired_session_keeps_the_outbox_and_asks_to_log_in(
+    page, live, create_user, create_household
+):
     volunteer = create_user("volunteer", areas=["NI-05"])
     household = create_household("NI-05", volunteer=volunteer)
     log_in_and_prime(page, live.url, volunteer)

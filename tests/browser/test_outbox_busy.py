@@ -31,8 +31,10 @@ def test_a_visit_refused_by_a_busy_server_waits_on_the_phone_and_arrives_once(
     answers = []
     page.on(
         "response",
-        lambda response: response.url.endswith(SYNC_PATH)
-        and answers.append((response.status, response.headers.get("retry-after"))),
+        lambda response: (
+            response.url.endswith(SYNC_PATH)
+            and answers.append((response.status, response.headers.get("retry-after")))
+        ),
     )
 
     with write_lock_held_elsewhere() as release:

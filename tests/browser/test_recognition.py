@@ -4,8 +4,9 @@ from tests.browser.conftest import new_context
 from tests.browser.test_field_flow import log_in
 
 
-def test_staff_thank_and_award_and_the_volunteer_sees_both(browser, live_server, create_user,
-                                                            create_household, create_visit):
+def test_staff_thank_and_award_and_the_volunteer_sees_both(
+    browser, live_server, create_user, create_household, create_visit
+):
     volunteer = create_user("volunteer", areas=["NI-01"], name="สมพร แก้วมณี")
     staff = create_user("staff")
     create_visit(create_household("NI-01", volunteer=volunteer), volunteer)
