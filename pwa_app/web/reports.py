@@ -58,21 +58,26 @@ def filename(period, area, extension):
     return f"visits_{where}_{period.start.isoformat()}_{period.end.isoformat()}.{extension}"
 
 
+def audit_export(file_format, total, period, area):
+    """Record who exported which visits (committed with the request)."""
+    audit.record(
+        "report.export",
+        current_user,
+        format=file_format,
+        rows=total,
+        start=period.start.isoformat(),
+        end=period.end.isoformat(),
+        area=area.code if area else None,
+    )
+
+
 @bp.route("/visits.csv")
 @staff_required
 def visits_csv():
     """Every visit of the period and area, one row each, as CSV (UTF-8 with BOM)."""
     period, area, villages = export_filters()  # a bad filter: a 400 page saying which
     total = reports.count_visits(period, villages)
-    audit.record(
-        "report.export",
-        current_user,
-        format="csv",
-        rows=total,
-        start=period.start.isoformat(),
-        end=period.end.isoformat(),
-        area=area.code if area else None,
-    )
+    audit_export("csv", total, period, area)
     body = reports.csv_stream(header(), reports.rows(period, villages, label))
     response = Response(stream_with_context(body), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
@@ -95,15 +100,7 @@ def visits_xlsx():
                 n=f"{total:,}",
             ),
         )
-    audit.record(
-        "report.export",
-        current_user,
-        format="xlsx",
-        rows=total,
-        start=period.start.isoformat(),
-        end=period.end.isoformat(),
-        area=area.code if area else None,
-    )
+    audit_export("xlsx", total, period, area)
     content = reports.xlsx_bytes(header(), reports.rows(period, villages, label), _("Visits"))
     return Response(
         content,
