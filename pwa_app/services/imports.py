@@ -23,9 +23,10 @@ HEADER = ("code", "house_no", "village", "head_name", "phone", "tags", "lat", "l
 MAX_ROWS = 20_000
 # Rows per transaction, from measurement on the 2-core benchmark machine: checking and adding
 # a row costs about 1.7 ms, so a chunk of 200 holds the write lock for about 0.35 s. Beside a
-# 20,000-row import with the machine's load at 10, syncs took 23 ms at the median and 2.2 s at
-# worst (400 rows: 2.7 s; one transaction: half of them gave up after 5 s); docs/benchmarks.md,
-# "A large household import beside syncs". 100 rows waits less but imports slower.
+# 20,000-row import on an idle machine, syncs took 22 ms at the median and 0.75 s at worst
+# (400 rows: 1.9 s; one transaction: most gave up after 5 s; with the load at 10, 200 rows
+# gave 2.2 s at worst); docs/benchmarks.md, "A large household import beside syncs". 100 rows
+# waits less but imports slower.
 CHUNK_ROWS = 200
 CHUNK_PAUSE = 0.15  # seconds between chunks on SQLite, longer than its busy handler's retry
 SHOWN_CODE = 24  # characters of a rejected row's code shown in the report
