@@ -24,6 +24,7 @@ from pwa_app.models import (
     AssistanceEvent,
     AuditEvent,
     Award,
+    Badge,
     DashboardCache,
     HelpRequest,
     Household,
@@ -35,10 +36,11 @@ from pwa_app.models import (
     Visit,
     VisitDay,
     VisitNeed,
+    WelfareProgram,
     user_areas,
 )
 from pwa_app.models.base import utcnow
-from pwa_app.services import accounts, memo, visit_days
+from pwa_app.services import accounts, memo, recognition, visit_days
 from pwa_app.services.summaries import LOCAL_TZ
 
 PASSWORD = "kwamsuk-2569"
@@ -274,5 +276,46 @@ def create_visit(app):
         visit_days.add(visit.visited_at, household.village_id)
         db.session.commit()
         return visit
+
+    return make
+
+
+@pytest.fixture
+def route_objects(create_user, create_household, create_visit):
+    """Return a factory of one of each object a route names by id, owned by `owner`.
+
+    The role matrix and the hostile-input sweep fill route placeholders from it.
+    """
+
+    def make(owner):
+        program = db.session.scalar(
+            select(WelfareProgram).where(WelfareProgram.code == "state_welfare_card")
+        )
+        badge = db.session.scalar(select(Badge).where(Badge.code == "smile"))
+        target = create_user("volunteer", areas=["BL-01"])
+        household = create_household("NI-01", volunteer=owner)
+        member = Member(household=household, name="ทองดี ใจดี", birth_year=1950)
+        help_request = HelpRequest(household=household, category="visit", message="", status="new")
+        case = Assistance(
+            household=household, village_id=household.village_id, program=program,
+            status="applied", note="",
+        )  # fmt: skip
+        db.session.add_all([member, help_request, case])
+        db.session.commit()
+        visit = create_visit(household, owner)
+        award = recognition.award(badge, target, None, "ยิ้มเก่ง")
+        db.session.commit()
+        return {
+            "award_id": award.id,
+            "public_id": award.public_id,
+            "badge_id": badge.id,
+            "user_id": target.id,
+            "code": household.code,
+            "token": household.qr_token,
+            "member_id": member.id,
+            "visit_id": visit.id,
+            "request_id": help_request.id,
+            "case_id": case.id,
+        }
 
     return make

@@ -1,11 +1,6 @@
 """Every route, asked by every role: the expected answer, never a 500 or a leak."""
 
 import pytest
-from sqlalchemy import select
-
-from pwa_app.extensions import db
-from pwa_app.models import Badge, HelpRequest, Member
-from pwa_app.services import recognition
 
 ROLES = ("anonymous", "volunteer", "staff", "admin")
 LOGIN = "login"  # a redirect to the login page
@@ -111,33 +106,9 @@ def test_the_matrix_covers_every_route(app):
 
 
 @pytest.fixture
-def objects(create_user, create_household, create_visit):
-    """Return a factory of the objects the placeholders stand for, owned by `owner`."""
-
-    def make(owner):
-        target = create_user("volunteer", areas=["BL-01"])
-        household = create_household("NI-01", volunteer=owner)
-        member = Member(household=household, name="ทองดี ใจดี", birth_year=1950)
-        help_request = HelpRequest(household=household, category="visit", message="", status="new")
-        db.session.add_all([member, help_request])
-        db.session.commit()
-        visit = create_visit(household, owner)
-        badge = db.session.scalar(select(Badge).where(Badge.code == "smile"))
-        award = recognition.award(badge, target, None, "ยิ้มเก่ง")
-        db.session.commit()
-        return {
-            "award_id": award.id,
-            "public_id": award.public_id,
-            "badge_id": badge.id,
-            "user_id": target.id,
-            "code": household.code,
-            "token": household.qr_token,
-            "member_id": member.id,
-            "visit_id": visit.id,
-            "request_id": help_request.id,
-        }
-
-    return make
+def objects(route_objects):
+    """The objects the placeholders stand for (conftest's factory, shared with the sweep)."""
+    return route_objects
 
 
 def fill(rule, values):
