@@ -8,6 +8,8 @@ from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale, to_user_timezone
 from flask_login import current_user
 
+from pwa_app.services import thai_dates
+
 BUDDHIST_ERA_OFFSET = 543
 
 
@@ -89,11 +91,19 @@ def compile_catalogues(translations_dir):
 
 
 def local_input_value(moment=None):
-    """Return a time as a datetime-local field value in Thailand's time (default: now)."""
+    """Return a time as typed into a field, in Thailand's time (default: now).
+
+    Thai gets the Buddhist-era year ("30/11/2569 14:30"), as everywhere else on the page.
+    """
     from pwa_app.models.base import utcnow
 
     local = to_user_timezone(moment or utcnow())
-    return local.strftime("%Y-%m-%dT%H:%M")
+    return thai_dates.typed_moment(local, buddhist=current_language() == "th")
+
+
+def typed_day(value):
+    """Return a date as typed into a field: "15/12/2569" in Thai, "15/12/2026" in English."""
+    return thai_dates.typed_day(value, buddhist=current_language() == "th")
 
 
 def format_month(value, short=False):

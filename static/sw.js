@@ -7,7 +7,12 @@ const PAGES_CACHE = "pages-v1";
 const PRECACHE = __PRECACHE__;
 const OFFLINE_URL = "/offline";
 const VISIT_SHELL_URL = "/visits/new?shell=1";
-const NAVIGATION_TIMEOUT_MS = 8000;
+// On one bar of signal a page the phone has a copy of is shown from it after this long, and
+// one it has no copy of gives the offline page after the longer wait (DESIGN.md section 8).
+// A page that comes later still refreshes the copy for next time.
+const NAVIGATION_TIMEOUT_MS = 3000;
+const UNCACHED_NAVIGATION_TIMEOUT_MS = 12000;
+const STATIC_TIMEOUT_MS = 20000;
 const CACHEABLE_PAGES = [/^\/$/, /^\/scan$/, /^\/outbox$/, /^\/visits\/new$/, /^\/households\/[A-Z0-9-]+$/];
 
 importScripts("__OUTBOX_CORE__");
@@ -37,7 +42,7 @@ self.addEventListener("activate", (event) => {
 async function staticFirst(request) {
   const cached = await caches.match(request);
   if (cached) return cached;
-  const response = await fetch(request);
+  const response = await fetch(request, { signal: self.PwaOutbox.timeoutSignal(STATIC_TIMEOUT_MS) });
   if (response.ok) {
     const cache = await caches.open(STATIC_CACHE);
     await cache.put(request, response.clone());
@@ -65,17 +70,20 @@ async function cachedPage(url) {
   return (await cache.match(url.href)) || cache.match(url.pathname);
 }
 
+async function keepCopy(url, response) {
+  if (!response.ok || response.redirected || !isCacheablePage(url) || url.pathname === "/visits/new") return;
+  const cache = await caches.open(PAGES_CACHE);
+  await cache.put(url.pathname + (url.pathname === "/" ? "" : url.search), response);
+}
+
 async function networkFirst(event) {
   const url = new URL(event.request.url);
   const network = fetch(event.request);
+  // Whenever the page arrives, even after the copy was shown, it becomes the next copy.
+  event.waitUntil(network.then((response) => keepCopy(url, response.clone())).catch(() => null));
   const fallback = await cachedPage(url);
   try {
-    const response = await (fallback ? withTimeout(network, NAVIGATION_TIMEOUT_MS) : network);
-    if (response.ok && !response.redirected && isCacheablePage(url) && url.pathname !== "/visits/new") {
-      const cache = await caches.open(PAGES_CACHE);
-      event.waitUntil(cache.put(url.pathname + (url.pathname === "/" ? "" : url.search), response.clone()));
-    }
-    return response;
+    return await withTimeout(network, fallback ? NAVIGATION_TIMEOUT_MS : UNCACHED_NAVIGATION_TIMEOUT_MS);
   } catch (error) {
     return fallback || (await caches.match(OFFLINE_URL)) || Response.error();
   }

@@ -160,7 +160,7 @@ def test_the_page_shows_figures_and_pictures(client, login_as, village_life):
     ("query", "message"),
     [
         ("period=custom&from=2026-11-20&to=2026-11-01", "วันสิ้นสุดอยู่ก่อนวันเริ่มต้น"),
-        ("period=custom&from=20-11-2026&to=2026-11-21", "กรอกวันที่ในรูปแบบ YYYY-MM-DD"),
+        ("period=custom&from=31/02/2569&to=2026-11-21", "31/12/2569"),
         ("period=custom&from=1999-01-01&to=2026-11-01", "เลือกวันที่ระหว่าง 2020-01-01"),
         ("period=custom&from=2020-01-01&to=2026-11-01", "เลือกช่วงเวลาไม่เกินสามปี"),
         ("area=XX-99", "ไม่มีพื้นที่รหัส XX-99"),

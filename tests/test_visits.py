@@ -13,10 +13,14 @@ from pwa_app.services import cases
 
 
 def visit_form(**overrides):
-    """Return a filled visit form: a routine visit, now, nothing else."""
+    """Return a filled visit form: a routine visit, now, nothing else.
+
+    Tests log several visits to one household within minutes: each says it is a new one.
+    """
     with_time = {"visited_at": local_input_value()} if "visited_at" not in overrides else {}
     return {
         "client_uuid": str(uuid.uuid4()),
+        "confirm_new": "1",
         "kind": "routine",
         "wellbeing": "green",
         "notes": "",

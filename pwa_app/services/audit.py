@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from pwa_app.extensions import db
 from pwa_app.models import AuditEvent
+from pwa_app.services import thai_dates
 from pwa_app.services.errors import ValidationError
 
 
@@ -50,9 +51,9 @@ class AuditQuery:
         for name in ("from", "to"):
             value = (args.get(name) or "").strip()
             try:
-                dates[name] = date.fromisoformat(value) if value else None
+                dates[name] = thai_dates.parse_day(value)
             except ValueError:
-                errors[name] = _l("Enter a date as YYYY-MM-DD, e.g. 2026-11-01.")
+                errors[name] = thai_dates.DATE_EXAMPLE
         if not errors and dates["from"] and dates["to"] and dates["to"] < dates["from"]:
             errors["to"] = _l("The end of the period is before its start.")
         if errors:

@@ -1,7 +1,7 @@
 """Welfare cases (assistance): opening them, moving them along, and what is due."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from pwa_app.extensions import db
 from pwa_app.models import Assistance, AssistanceEvent, WelfareProgram
 from pwa_app.models.base import utcnow
+from pwa_app.services import thai_dates
 from pwa_app.services.scope import scope_villages
 from pwa_app.services.summaries import LOCAL_TZ
 from pwa_app.services.validation import control_problem
@@ -40,12 +41,8 @@ def active_programs():
 
 
 def parse_date(value):
-    """Return a date from a date or an ISO string; None for empty; raise ValueError if bad."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value).strip()[:10])
+    """Return a date typed in either era or ISO; None for empty; raise ValueError if bad."""
+    return thai_dates.parse_day(value)
 
 
 def check_follow_up(value, errors, key):
@@ -53,7 +50,7 @@ def check_follow_up(value, errors, key):
     try:
         follow_up = parse_date(value)
     except ValueError:
-        errors[key] = _l("Enter a date, e.g. 2026-12-31.")
+        errors[key] = thai_dates.DATE_EXAMPLE
         return None
     if follow_up is not None and follow_up < today():
         errors[key] = _l("The follow-up date is in the past. Choose today or a later day.")

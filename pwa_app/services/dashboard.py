@@ -24,7 +24,7 @@ from pwa_app.models import (
     VisitDay,
     WelfareProgram,
 )
-from pwa_app.services import memo
+from pwa_app.services import memo, thai_dates
 from pwa_app.services.cases import today
 from pwa_app.services.errors import ValidationError
 from pwa_app.services.sqltime import as_date
@@ -78,9 +78,11 @@ def parse_period(preset="month", start="", end="", now=None):
     parsed = {}
     for name, value in (("from", start), ("to", end)):
         try:
-            parsed[name] = date.fromisoformat((value or "").strip())
+            parsed[name] = thai_dates.parse_day(value)
+            if parsed[name] is None:
+                raise ValueError("empty")
         except ValueError:
-            errors[name] = _l("Enter a date as YYYY-MM-DD, e.g. 2026-11-01.")
+            errors[name] = thai_dates.DATE_EXAMPLE
             continue
         if not EARLIEST <= parsed[name] <= current + timedelta(days=366):
             errors[name] = _l(

@@ -15,7 +15,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 from pwa_app.extensions import db
 from pwa_app.models import Assistance, Household, Visit, VisitNeed
 from pwa_app.models.base import utcnow
-from pwa_app.services import audit, cases, households, memo, recognition, visit_days
+from pwa_app.services import (
+    audit,
+    cases,
+    households,
+    memo,
+    recognition,
+    thai_dates,
+    visit_days,
+)
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
 from pwa_app.services.scope import may_see_household, sees_everything
 from pwa_app.services.summaries import LOCAL_TZ
@@ -27,6 +35,7 @@ EDIT_WINDOW = timedelta(hours=24)
 CLOCK_SKEW = timedelta(minutes=10)
 OLDEST = timedelta(days=30)
 MAX_NEW_CASES = 20
+REPEAT_WINDOW = timedelta(minutes=10)  # a second save within this is asked "a new visit?"
 CONFIRM_WINDOW = timedelta(days=1)  # a household confirms a visit of today, not of last week
 
 
@@ -51,12 +60,14 @@ class VisitInput:
 def parse_time(value):
     """Return an aware datetime from an aware datetime or an ISO 8601 string with an offset.
 
-    A time without an offset (a datetime-local form field) is Thailand's local time.
+    A time without an offset (a form field, "30/11/2569 14:30" or ISO) is Thailand's local time.
     """
     if isinstance(value, datetime):
         moment = value
     else:
-        moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        moment = thai_dates.parse_local_moment(value) or datetime.fromisoformat(
+            str(value).strip().replace("Z", "+00:00")
+        )
     return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
 
 
@@ -77,7 +88,9 @@ def _check_time(value, errors, now):
     try:
         moment = parse_time(value) if value not in (None, "") else None
     except (TypeError, ValueError):
-        errors["visited_at"] = _l("Enter a date and time, e.g. 2026-11-25 14:30.")
+        errors["visited_at"] = _l(
+            "Enter a date and time as day/month/year hour:minute, e.g. 25/11/2569 14:30."
+        )
         return None
     if moment is None:
         errors["visited_at"] = _l("This field is required.")
@@ -378,6 +391,22 @@ def advance_last_visit(owner, visited_at):
     )
     if owner.last_visit_at is None or visited_at > owner.last_visit_at:
         set_committed_value(owner, "last_visit_at", visited_at)
+
+
+def recent_visit_by(user, household, now=None):
+    """Return the user's latest visit to the household saved within REPEAT_WINDOW, or None."""
+    now = now or utcnow()
+    return db.session.scalar(
+        select(Visit)
+        .where(
+            Visit.household_id == household.id,
+            Visit.volunteer_id == user.id,
+            Visit.deleted_at.is_(None),
+            Visit.received_at >= now - REPEAT_WINDOW,
+        )
+        .order_by(Visit.received_at.desc())
+        .limit(1)
+    )
 
 
 def may_change(user, visit, now=None):

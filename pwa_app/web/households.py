@@ -10,8 +10,18 @@ from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from pwa_app.extensions import db
+from pwa_app.i18n import typed_day
 from pwa_app.models import Area, Household
-from pwa_app.services import audit, cards, cases, households, imports, privacy, visits
+from pwa_app.services import (
+    audit,
+    cards,
+    cases,
+    households,
+    imports,
+    privacy,
+    thai_dates,
+    visits,
+)
 from pwa_app.services.errors import ValidationError
 from pwa_app.services.scope import household_for, sees_everything
 from pwa_app.vocab import HOUSEHOLD_TAGS, SEXES
@@ -38,7 +48,9 @@ class HouseholdForm(AppForm):
     lat = StringField(_l("Latitude"))
     lon = StringField(_l("Longitude"))
     assigned_volunteer_id = SelectField(_l("Assigned volunteer"), validate_choice=False)
-    consent_at = StringField(_l("Consent given on"), render_kw={"type": "date"})
+    consent_at = StringField(
+        _l("Consent given on (day/month/year)"), render_kw={"autocomplete": "off"}
+    )
     consent_scope = StringField(_l("Consent covers"))
 
 
@@ -72,7 +84,7 @@ def household_input(form):
     try:
         consent_at = cases.parse_date(form.consent_at.data)
     except ValueError:
-        raise ValidationError(fields={"consent_at": _l("Enter a date, e.g. 2026-12-31.")}) from None
+        raise ValidationError(fields={"consent_at": thai_dates.DATE_EXAMPLE}) from None
     volunteer = form.assigned_volunteer_id.data
     return households.HouseholdInput(
         code=form.code.data or "",
@@ -177,7 +189,7 @@ def edit(code):
         form.village.data = household.village.code
         form.tags.data = household.tags
         form.assigned_volunteer_id.data = str(household.assigned_volunteer_id or "")
-        form.consent_at.data = household.consent_at.isoformat() if household.consent_at else ""
+        form.consent_at.data = typed_day(household.consent_at)
     if form.validate_on_submit():
         try:
             households.update(household, household_input(form), current_user)

@@ -27,6 +27,19 @@ def js_strings():
             "version. Close the app's other windows and tabs, then save again."
         ),
         "saved_sent": _("Visit saved and sent. Thank you!"),
+        "saving": _("Saving…"),
+        "saved_sending": _(
+            "Visit saved on this phone. It is being sent in the background; you can go on."
+        ),
+        "repeat_visit": _(
+            "You saved a visit to this household at {time}. Is this another visit? "
+            "OK saves it as a new visit; Cancel goes back to the form."
+        ),
+        "case_pending": _("saved on this phone, not sent yet"),
+        "pending_waiting": _("saved on this phone, being sent"),
+        "pending_rejected": _("saved on this phone; the server asks for a correction"),
+        "open_case_above": _("{name} (open case above)"),
+        "copy_age": _("Saved copy from {when}: no signal to get a newer one."),
         "saved_offline": _("Visit saved on this phone. It will be sent when there is signal."),
         "saved_login": _("Visit saved on this phone. Log in again to send it."),
         "saved_busy": _(
@@ -37,6 +50,7 @@ def js_strings():
             "or open the app once with signal."
         ),
         "saved_at": _("saved {when}"),
+        "date_unreadable": _("Not a date yet: type day/month/year."),
         "rejected": _("The server could not accept this visit."),
         "fix": _("Fix"),
         "discard": _("Discard"),

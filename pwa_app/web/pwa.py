@@ -20,6 +20,7 @@ bp = Blueprint("pwa", __name__)
 PRECACHE_STATIC = (
     "css/app.css",
     "js/app.js",
+    "js/dates.js",
     "js/outbox-core.js",
     "js/outbox-page.js",
     "js/scanner.js",

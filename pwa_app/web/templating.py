@@ -1,5 +1,7 @@
 """Filters and globals shared by every template."""
 
+from datetime import timedelta
+
 from flask import current_app
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
@@ -31,6 +33,11 @@ def label(vocabulary, code):
     return str(getattr(vocab, vocabulary).get(code, code))
 
 
+def day_example():
+    """Return a follow-up date two weeks ahead, typed as this language types dates."""
+    return i18n.typed_day(today() + timedelta(days=14))
+
+
 def register(app):
     """Add the helpers to the Jinja environment."""
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -38,6 +45,7 @@ def register(app):
         day=i18n.format_day,
         moment=i18n.format_moment,
         month=i18n.format_month,
+        typed_day=i18n.typed_day,
         localized=localized,
     )
     app.jinja_env.globals.update(
@@ -47,6 +55,7 @@ def register(app):
         current_language=i18n.current_language,
         csrf_token=generate_csrf,
         today_date=today,
+        day_example=day_example,
         asset=asset,
         js_strings=js_strings,
     )

@@ -19,10 +19,17 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 
-from pwa_app.i18n import local_input_value
+from pwa_app.i18n import current_language, local_input_value
 from pwa_app.services import audit, cases, visits
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
-from pwa_app.vocab import ASSISTANCE_STATUSES, NEEDS, VISIT_KINDS, WELLBEING
+from pwa_app.vocab import (
+    ASSISTANCE_STATUSES,
+    ASSISTANCE_TRANSITIONS,
+    CLOSED_ASSISTANCE_STATUSES,
+    NEEDS,
+    VISIT_KINDS,
+    WELLBEING,
+)
 from pwa_app.web.access import read_only
 from pwa_app.web.forms import AppForm, attach_errors, choices_of, refuse
 from pwa_app.web.templating import localized
@@ -36,7 +43,7 @@ class NewCaseForm(Form):
     program = SelectField(_l("Welfare programme"), validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False, default="identified")
     note = StringField(_l("Note"))
-    next_follow_up = StringField(_l("Next follow-up"), render_kw={"type": "date"})
+    next_follow_up = StringField(_l("Next follow-up"))
 
     def is_blank(self):
         """Tell whether the volunteer left this entry empty."""
@@ -47,11 +54,13 @@ class VisitFieldsForm(AppForm):
     """A visit's own fields."""
 
     client_uuid = HiddenField()
-    visited_at = StringField(_l("Date and time of the visit"), render_kw={"type": "datetime-local"})
-    kind = RadioField(_l("Kind of visit"), validate_choice=False, default="routine")
-    wellbeing = RadioField(_l("How is the household?"), validate_choice=False, default="green")
+    visited_at = StringField(_l("Date and time of the visit"))
+    # No choice is made for the volunteer: one tap on "save" must not record an unreviewed
+    # "doing well" visit.
+    kind = RadioField(_l("Kind of visit"), validate_choice=False)
+    wellbeing = RadioField(_l("How is the household?"), validate_choice=False)
     needs = SelectMultipleField(_l("Needs found"), validate_choice=False)
-    notes = TextAreaField(_l("Notes"), render_kw={"rows": 3})
+    notes = TextAreaField(_l("Other things seen or talked about"), render_kw={"rows": 3})
     lat = HiddenField()
     lon = HiddenField()
     accuracy = HiddenField()
@@ -63,13 +72,21 @@ class VisitForm(VisitFieldsForm):
     new_cases = FieldList(FormField(NewCaseForm), min_entries=1, max_entries=visits.MAX_NEW_CASES)
 
 
-def fill_choices(form):
-    """Give the visit form its choices."""
+def fill_choices(form, open_cases=()):
+    """Give the visit form its choices; a programme with an open case is updated, not reopened."""
     form.kind.choices = choices_of(VISIT_KINDS)
     form.wellbeing.choices = choices_of(WELLBEING)
     form.needs.choices = choices_of(NEEDS)
+    taken = {case.program_id for case in open_cases if case.member_id is None}
     programs = [SelectChoice("", _("Choose a programme"))] + [
-        SelectChoice(p.code, localized(p)) for p in cases.active_programs()
+        SelectChoice(p.code, localized(p))
+        if p.id not in taken
+        else SelectChoice(
+            p.code,
+            _("%(name)s (open case above)", name=localized(p)),
+            render_kw={"disabled": True},
+        )
+        for p in cases.active_programs()
     ]
     for entry in getattr(form, "new_cases", []):
         entry.program.choices = programs
@@ -140,39 +157,85 @@ def new():
             )
         )
         return render_template("visits/scan.html", code=code, error=message), 404
+    open_cases = cases.open_cases(household)
     form = VisitForm()
-    fill_choices(form)
+    fill_choices(form, open_cases)
     extra_errors = {}
+    repeat = None
     if request.method == "GET":
         form.client_uuid.data = str(uuid.uuid4())
         form.visited_at.data = local_input_value()
         audit.record("household.view", current_user, household, household, via="visit_form")
     elif "add_entry" in request.form:
         form.new_cases.append_entry()
-        fill_choices(form)
+        fill_choices(form, open_cases)
     elif form.validate_on_submit():
-        try:
-            visit, _created, awards = visits.record_visit(
-                visit_input(form, household), current_user
-            )
-        except Conflict as error:
-            return refuse(error, url_for("households.detail", code=household.code))
-        except ValidationError as error:
-            attach_errors(form, error, leftover=extra_errors)
-        else:
-            flash(_("Visit saved. Thank you!"), "ok")
-            announce_badges(awards)
-            return redirect(url_for("households.detail", code=visit.household.code))
-    status = 400 if form.errors or form.form_errors or extra_errors else 200
+        repeat = None if request.form.get("confirm_new") else repeated_visit(form, household)
+        if repeat is None:
+            try:
+                visit, _created, awards = visits.record_visit(
+                    visit_input(form, household), current_user
+                )
+            except Conflict as error:
+                return refuse(error, url_for("households.detail", code=household.code))
+            except ValidationError as error:
+                attach_errors(form, error, leftover=extra_errors)
+            else:
+                flash(_("Visit saved. Thank you!"), "ok")
+                announce_badges(awards)
+                return redirect(url_for("households.detail", code=visit.household.code))
+    failed = form.errors or form.form_errors or extra_errors
+    status = 409 if repeat is not None else 400 if failed else 200
+    return render_form(form, household, open_cases, extra_errors, repeat_visit=repeat), status
+
+
+def repeated_visit(form, household):
+    """Return the caller's visit to this household of the last minutes, if this is another."""
+    recent = visits.recent_visit_by(current_user, household)
+    if recent is None or recent.client_uuid == (form.client_uuid.data or ""):
+        return None
+    return recent
+
+
+def status_options(case, chosen):
+    """Return (code, label, selected) for a case's status: where it is and where it may go."""
+    codes = [case.status] + sorted(ASSISTANCE_TRANSITIONS[case.status])
+    return [
+        (
+            code,
+            ASSISTANCE_STATUSES[code] + (f" ({_('no change')})" if code == case.status else ""),
+            code == chosen,
+        )
+        for code in codes
+    ]
+
+
+def case_rules():
+    """Return what the offline form needs to show a case: statuses and where each may go."""
+    return {
+        "statuses": {code: str(text) for code, text in ASSISTANCE_STATUSES.items()},
+        "transitions": {code: sorted(to) for code, to in ASSISTANCE_TRANSITIONS.items()},
+        "closed": list(CLOSED_ASSISTANCE_STATUSES),
+        "no_change": _("no change"),
+        "language": current_language(),
+    }
+
+
+def render_form(form, household, open_cases, extra_errors, visit=None, repeat_visit=None):
+    """Render the visit form (new, edit or the offline shell)."""
     return render_template(
         "visits/form.html",
         form=form,
         household=household,
-        open_cases=cases.open_cases(household),
+        open_cases=open_cases,
         extra_errors=extra_errors,
         next_step=cases.next_step,
-        visit=None,
-    ), status
+        status_options=status_options,
+        case_rules=case_rules(),
+        time_example=local_input_value(),
+        visit=visit,
+        repeat_visit=repeat_visit,
+    )
 
 
 def announce_badges(awards):
@@ -184,19 +247,12 @@ def announce_badges(awards):
 def shell_form():
     """The visit form without a household, kept by the service worker for use offline.
 
-    Its script takes the household from the phone's list and saves into the outbox.
+    Its script takes the household, with its open cases, from the phone's list and saves
+    into the outbox.
     """
     form = VisitForm(formdata=None)
     fill_choices(form)
-    return render_template(
-        "visits/form.html",
-        form=form,
-        household=None,
-        open_cases=[],
-        extra_errors={},
-        next_step=cases.next_step,
-        visit=None,
-    )
+    return render_form(form, None, [], {})
 
 
 @bp.route("/visits/<int:visit_id>/edit", methods=["GET", "POST"])
@@ -223,15 +279,7 @@ def edit(visit_id):
             flash(_("Changes saved."), "ok")
             return redirect(url_for("households.detail", code=visit.household.code))
     status = 400 if form.errors or form.form_errors or extra_errors else 200
-    return render_template(
-        "visits/form.html",
-        form=form,
-        household=visit.household,
-        open_cases=[],
-        extra_errors=extra_errors,
-        next_step=cases.next_step,
-        visit=visit,
-    ), status
+    return render_form(form, visit.household, [], extra_errors, visit=visit), status
 
 
 @bp.route("/visits/<int:visit_id>/delete", methods=["POST"])

@@ -11,6 +11,10 @@ const SHELL_PAGES = ["/", "/scan", "/outbox", "/visits/new?shell=1"];
 const SHELL_REFRESH_MS = 60 * 60 * 1000;
 const HOUSEHOLDS_REFRESH_MS = 5 * 60 * 1000;
 const RETRY_EVERY_MS = 30 * 1000;
+// Every request has a deadline (one bar of signal must not hold anything for ever).
+const PAGE_TIMEOUT_MS = 20000;
+const HOUSEHOLDS_TIMEOUT_MS = 30000;
+const COPY_AFTER_MS = 2 * 60 * 1000; // a page rendered longer ago than this is a saved copy
 
 function t(key, values = {}) {
   return (STRINGS[key] || key).replace(/\{(\w+)\}/g, (_, name) => values[name] ?? "");
@@ -51,7 +55,28 @@ async function refreshBadge() {
   badge.classList.toggle("has-rejected", rejected > 0);
   badge.textContent = rejected ? t("badge_rejected", { n: mine.length, r: rejected }) : t("badge_waiting", { n: waiting });
   Object.assign(badge.dataset, { outboxState: state, outboxWaiting: waiting });
+  await showPendingVisits();
   document.dispatchEvent(new CustomEvent("outbox:changed", { detail: { waiting, rejected, state } }));
+}
+
+// A household's page lists its visits still on this phone: saved, not yet on the server.
+async function showPendingVisits() {
+  const holder = document.querySelector("[data-pending-visits]");
+  if (!holder || userId == null) return;
+  const code = holder.dataset.household;
+  const mine = (await Outbox.entries(userId)).filter((entry) => entry.payload.household === code);
+  holder.hidden = mine.length === 0;
+  const list = holder.querySelector("ul");
+  list.replaceChildren(...mine.map((entry) => {
+    const item = document.createElement("li");
+    item.className = `outbox-entry status-${entry.status}`;
+    const when = new Date(entry.payload.visited_at || entry.created_at);
+    const shown = Number.isNaN(when.getTime()) ? "" : when.toLocaleString(document.documentElement.lang === "th" ? "th-TH" : "en-GB", {
+      day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+    });
+    item.textContent = `${shown} · ${t(entry.status === "rejected" ? "pending_rejected" : "pending_waiting")}`;
+    return item;
+  }));
 }
 
 // Send what waits. Every send ends with "outbox:settled", whose detail is the summary
@@ -84,6 +109,26 @@ function showLoginNeeded() {
   document.getElementById("main")?.prepend(box);
 }
 
+// Leave the sending to the service worker: the page is about to go, and its request with it.
+function handOff() {
+  navigator.serviceWorker?.controller?.postMessage({ type: "sync" });
+}
+
+// A page shown from the phone's copy (no signal) says how old it is.
+function showCopyAge() {
+  const rendered = document.querySelector('meta[name="rendered-at"]')?.content;
+  const at = rendered ? new Date(rendered) : null;
+  if (!at || Number.isNaN(at.getTime()) || Date.now() - at.getTime() < COPY_AFTER_MS) return;
+  const note = document.createElement("p");
+  note.className = "copy-age";
+  note.dataset.copyAge = "";
+  const when = at.toLocaleString(document.documentElement.lang === "th" ? "th-TH" : "en-GB", {
+    day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+  });
+  note.textContent = t("copy_age", { when });
+  document.getElementById("main")?.prepend(note);
+}
+
 async function registerWorker() {
   if (!("serviceWorker" in navigator)) return null;
   try {
@@ -110,7 +155,8 @@ async function cacheShellPages() {
   const cache = await caches.open(PAGES_CACHE);
   const cached = await Promise.all(
     SHELL_PAGES.map(async (path) => {
-      const response = await fetch(path, { credentials: "same-origin" }).catch(() => null);
+      const signal = Outbox.timeoutSignal(PAGE_TIMEOUT_MS);
+      const response = await fetch(path, { credentials: "same-origin", signal }).catch(() => null);
       if (!response?.ok || response.redirected) return false;
       await cache.put(path, response);
       return true;
@@ -131,14 +177,17 @@ async function refreshHouseholds() {
   let etag = null;
   while (url) {
     const headers = url === "/api/v1/households" && state.etag ? { "If-None-Match": state.etag } : {};
-    const response = await fetch(url, { credentials: "same-origin", headers });
+    const signal = Outbox.timeoutSignal(HOUSEHOLDS_TIMEOUT_MS);
+    const response = await fetch(url, { credentials: "same-origin", headers, signal }).catch(() => null);
+    if (!response) return; // no signal, or too little: the list on the phone stays as it is
     if (response.status === 304) {
       await Outbox.setMeta(key, { ...state, checked_at: Date.now() });
       return;
     }
     if (!response.ok) return;
     etag = etag || response.headers.get("ETag");
-    const body = await response.json();
+    const body = await response.json().catch(() => null);
+    if (!body) return;
     all.push(...body.households);
     url = body.next;
   }
@@ -190,6 +239,7 @@ async function showWaitingNotice() {
 }
 
 async function start() {
+  showCopyAge();
   showFlash();
   guardLogout();
   await registerWorker();
@@ -215,4 +265,4 @@ async function start() {
 
 // Other modules reach these through window.PwaApp (importing app.js again by a different
 // URL would run it twice).
-window.PwaApp = { t, flashNext, refreshBadge, syncNow, askBackgroundSync, userId, Outbox, ready: start() };
+window.PwaApp = { t, flashNext, refreshBadge, syncNow, askBackgroundSync, handOff, userId, Outbox, ready: start() };

@@ -12,6 +12,10 @@
   const BATCH_SIZE = 20;
   const BLOCKED_MS = 5000;
   const BACKOFF_MS = [5e3, 15e3, 30e3, 60e3, 120e3, 300e3];
+  // One bar of signal must never hold a send for ever: a batch of 20 visits is a few KB.
+  const SYNC_TIMEOUT_MS = 20000;
+  const ME_TIMEOUT_MS = 10000;
+  const REPEAT_WINDOW_MS = 10 * 60 * 1000; // a second save of a household this soon is asked about
 
   let dbPromise = null;
 
@@ -132,25 +136,41 @@
     });
   }
 
+  // A signal that aborts a request (and the reading of its body) after ms.
+  function timeoutSignal(ms) {
+    if (typeof AbortSignal !== "undefined" && AbortSignal.timeout) return AbortSignal.timeout(ms);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), ms);
+    return controller.signal;
+  }
+
   async function session() {
     return (await getMeta("session")) || {};
   }
 
   async function renewToken() {
-    const response = await fetch(ME_URL, { credentials: "same-origin" });
+    const signal = timeoutSignal(ME_TIMEOUT_MS);
+    const response = await fetch(ME_URL, { credentials: "same-origin", signal });
     if (!response.ok) return null;
     const me = await response.json();
     await setMeta("session", { user_id: me.id, csrf: me.csrf_token });
     return me;
   }
 
+  // Send a batch; the answer's body is read under the same deadline. A send that runs out of
+  // time counts as no signal: the visits stay and are sent again (the server knows each
+  // client_uuid, so one that did arrive is answered "duplicate").
   async function post(batch, csrf) {
-    return fetch(SYNC_URL, {
+    const signal = timeoutSignal(SYNC_TIMEOUT_MS);
+    const response = await fetch(SYNC_URL, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf || "" },
       body: JSON.stringify({ visits: batch.map((entry) => entry.payload) }),
+      signal,
     });
+    const body = response.ok || response.status === 400 ? await response.json().catch(() => ({})) : {};
+    return { response, body };
   }
 
   // Seconds the server asked us to wait (Retry-After), or 0.
@@ -231,16 +251,14 @@
     for (let start = 0; start < waiting.length; start += BATCH_SIZE) {
       const batch = waiting.slice(start, start + BATCH_SIZE);
       let response;
+      let body;
       try {
-        response = await post(batch, csrf);
-        if (response.status === 400) {
-          const body = await response.clone().json().catch(() => ({}));
-          if (body.error === "csrf_failed") {
-            const me = await renewToken();
-            if (!me || me.id !== userId) return { ...summary, state: "login" };
-            csrf = me.csrf_token;
-            response = await post(batch, csrf);
-          }
+        ({ response, body } = await post(batch, csrf));
+        if (response.status === 400 && body.error === "csrf_failed") {
+          const me = await renewToken();
+          if (!me || me.id !== userId) return { ...summary, state: "login" };
+          csrf = me.csrf_token;
+          ({ response, body } = await post(batch, csrf));
         }
       } catch (error) {
         // No signal: this batch and the ones after it wait for the next try.
@@ -255,7 +273,6 @@
         await postponeAll(waiting.slice(start), `http_${response.status}`, retryAfter(response));
         return { ...summary, state: "busy" };
       }
-      const body = await response.json();
       const counted = await applyResults(batch, body.results || []);
       summary.sent += counted.sent;
       summary.rejected += counted.rejected;
@@ -310,12 +327,59 @@
     return hash ? request((await store("households")).index("qr_hash").get([userId, hash])) : undefined;
   }
 
+  // --- What the phone knows between sends: recent saves, and cases moved offline -----------
+
+  // The visit just saved, so that another save of the same household soon after is asked
+  // about ("a new visit?") instead of silently counted twice.
+  async function rememberSave(userId, household, clientUuid) {
+    const key = `recent_saves:${userId}`;
+    const now = Date.now();
+    const saves = Object.fromEntries(
+      Object.entries((await getMeta(key)) || {}).filter(([, save]) => now - save.at < REPEAT_WINDOW_MS),
+    );
+    saves[household] = { at: now, client_uuid: clientUuid };
+    await setMeta(key, saves);
+  }
+
+  // The save of this household within the last minutes under another client_uuid, if any.
+  async function recentSave(userId, household, clientUuid) {
+    const save = ((await getMeta(`recent_saves:${userId}`)) || {})[household];
+    if (!save || save.client_uuid === clientUuid || Date.now() - save.at >= REPEAT_WINDOW_MS) return null;
+    return save;
+  }
+
+  // Move the phone's copy of a household's open cases as a saved visit moves them, so the
+  // next visit offline starts from where this one left them. The server's list replaces
+  // it at the next refresh.
+  async function applyToHousehold(userId, code, assistance, closedStatuses) {
+    const table = await store("households", "readwrite");
+    const household = await request(table.get([userId, code]));
+    if (household) {
+      const cases = (household.open_cases || []).map((item) => ({ ...item }));
+      for (const entry of assistance) {
+        const known = entry.case_id != null && cases.find((item) => item.id === entry.case_id);
+        if (known) {
+          known.status = entry.status || known.status;
+          known.next_follow_up = entry.next_follow_up || null;
+        } else if (entry.case_id == null && entry.program) {
+          cases.push({ id: null, program: entry.program, program_name: entry.program_name, member: null,
+            status: entry.status, next_follow_up: entry.next_follow_up || null, pending: true });
+        }
+      }
+      household.open_cases = cases.filter((item) => !closedStatuses.includes(item.status));
+      household.last_visit_at = new Date().toISOString();
+      table.put(household);
+    }
+    await done(table);
+  }
+
   async function forgetHouseholds(userId) {
     await saveHouseholds(userId, []);
   }
 
   global.PwaOutbox = {
     add, get, put, remove, entries, sync, session, renewToken, getMeta, setMeta,
-    saveHouseholds, findHousehold, forgetHouseholds,
+    saveHouseholds, findHousehold, forgetHouseholds, timeoutSignal,
+    rememberSave, recentSave, applyToHousehold,
   };
 })(self);

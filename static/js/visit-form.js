@@ -4,11 +4,12 @@
 const form = document.querySelector("[data-visit-form]");
 const MAX_ENTRIES = 20;
 
-function renumber(fieldset, index) {
-  for (const element of fieldset.querySelectorAll("[name], [id], label[for]")) {
-    for (const attribute of ["name", "id", "for"]) {
+// Give a copied fieldset its own names and ids: `pattern` (global) becomes `replacement`.
+function renumber(fieldset, pattern, replacement) {
+  for (const element of fieldset.querySelectorAll("[name], [id], label[for], [aria-describedby], [aria-controls]")) {
+    for (const attribute of ["name", "id", "for", "aria-describedby", "aria-controls"]) {
       const value = element.getAttribute(attribute);
-      if (value) element.setAttribute(attribute, value.replace(/new_cases-\d+-/, `new_cases-${index}-`));
+      if (value) element.setAttribute(attribute, value.replace(pattern, replacement));
     }
   }
 }
@@ -19,12 +20,14 @@ function addEntry(event) {
   if (!entries.length || entries.length >= MAX_ENTRIES) return null;
   event?.preventDefault();
   const copy = entries[entries.length - 1].cloneNode(true);
-  renumber(copy, entries.length);
+  renumber(copy, /new_cases-\d+-/g, `new_cases-${entries.length}-`);
   copy.querySelectorAll(".error").forEach((node) => node.remove());
   copy.querySelectorAll(".has-error").forEach((node) => node.classList.remove("has-error"));
   copy.querySelectorAll("input").forEach((input) => { input.value = ""; });
   copy.querySelectorAll("select").forEach((select) => { select.selectedIndex = 0; });
+  copy.querySelectorAll("[data-day-shown]").forEach((node) => { node.textContent = ""; });
   list.append(copy);
+  dates()?.enhance(copy);
   if (event) copy.querySelector("select")?.focus();
   return copy;
 }
@@ -64,7 +67,7 @@ function buildPayload() {
       case_id: caseId,
       status: select.value,
       note: value(`case-${caseId}-note`),
-      next_follow_up: value(`case-${caseId}-next_follow_up`) || null,
+      next_follow_up: dates().toIsoDay(value(`case-${caseId}-next_follow_up`)) || null,
     });
   }
   newCaseRows().forEach((row, index) => {
@@ -77,16 +80,17 @@ function buildPayload() {
       program,
       status: row.querySelector("[name$='-status']").value,
       note,
-      next_follow_up: followUp || null,
+      next_follow_up: dates().toIsoDay(followUp) || null,
     });
   });
   const visited = value("visited_at");
   const lat = value("lat");
+  // An unchosen radio is sent as "" so that the server names what is missing.
   return {
     payload: {
       client_uuid: value("client_uuid") || crypto.randomUUID(),
       household: value("household"),
-      visited_at: visited ? new Date(visited).toISOString() : "",
+      visited_at: visited ? dates().toIsoMoment(visited) : "",
       kind: value("kind"),
       wellbeing: value("wellbeing"),
       needs: [...form.querySelectorAll("input[name=needs]:checked")].map((box) => box.value),
@@ -98,15 +102,13 @@ function buildPayload() {
   };
 }
 
-function localInput(iso) {
-  const date = new Date(iso);
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+function dates() {
+  return window.PwaDates;
 }
 
 function fillFromPayload(payload) {
   form.elements.client_uuid.value = payload.client_uuid;
-  form.elements.visited_at.value = localInput(payload.visited_at);
+  form.elements.visited_at.value = dates().momentFromIso(payload.visited_at);
   form.querySelector(`input[name=kind][value='${payload.kind}']`)?.click();
   form.querySelector(`input[name=wellbeing][value='${payload.wellbeing}']`)?.click();
   for (const box of form.querySelectorAll("input[name=needs]")) box.checked = payload.needs.includes(box.value);
@@ -117,15 +119,16 @@ function fillFromPayload(payload) {
     row.querySelector("[name$='-program']").value = entry.program;
     row.querySelector("[name$='-status']").value = entry.status;
     row.querySelector("[name$='-note']").value = entry.note;
-    row.querySelector("[name$='-next_follow_up']").value = entry.next_follow_up || "";
+    row.querySelector("[name$='-next_follow_up']").value = dates().dayFromIso(entry.next_follow_up);
   });
   for (const entry of payload.assistance.filter((item) => item.case_id != null)) {
     const select = form.elements[`case-${entry.case_id}-status`];
     if (!select) continue;
     select.value = entry.status;
     form.elements[`case-${entry.case_id}-note`].value = entry.note;
-    form.elements[`case-${entry.case_id}-next_follow_up`].value = entry.next_follow_up || "";
+    form.elements[`case-${entry.case_id}-next_follow_up`].value = dates().dayFromIso(entry.next_follow_up);
   }
+  dates().enhance(form);
 }
 
 // --- Showing the server's field errors next to the fields ------------------------------
@@ -165,44 +168,146 @@ function showErrors(result, positions) {
 
 // --- Saving ----------------------------------------------------------------------------
 
+// A good signal answers within this; a weak one never holds the volunteer longer: the visit
+// is on the phone already and is sent in the background (DESIGN.md section 8).
+const QUICK_ANSWER_MS = 800;
+let saving = false;
+
+function wait(ms) {
+  return new Promise((resolve) => { setTimeout(resolve, ms); });
+}
+
+function setSaving(button, busy, app) {
+  saving = busy;
+  button.disabled = busy;
+  if (busy) {
+    button.dataset.label = button.dataset.label || button.textContent;
+    button.textContent = app.t("saving");
+  } else if (button.dataset.label) {
+    button.textContent = button.dataset.label;
+  }
+}
+
+// The same volunteer saving the same household again within minutes: a new visit, or the
+// same one entered twice?
+async function isNewVisit(app, payload) {
+  const earlier = await app.Outbox.recentSave(app.userId, payload.household, payload.client_uuid);
+  if (!earlier) return true;
+  const time = new Date(earlier.at).toLocaleTimeString(document.documentElement.lang === "th" ? "th-TH" : "en-GB", {
+    hour: "2-digit", minute: "2-digit",
+  });
+  return window.confirm(app.t("repeat_visit", { time }));
+}
+
+function programName(code) {
+  const option = form.querySelector(`[data-new-case] select[name$='-program'] option[value='${CSS.escape(code)}']`);
+  return option ? { th: option.textContent, en: option.textContent } : null;
+}
+
+async function keepOnPhone(app, payload) {
+  const label = form.dataset.householdLabel || payload.household;
+  await app.Outbox.add({ userId: app.userId, payload, label });
+  await app.Outbox.rememberSave(app.userId, payload.household, payload.client_uuid);
+  const moved = payload.assistance.map((entry) => ({ ...entry, program_name: entry.program ? programName(entry.program) : null }));
+  await app.Outbox.applyToHousehold(app.userId, payload.household, moved, CASE_RULES.closed || []).catch(() => null);
+}
+
 async function save(event) {
   if (event.submitter?.name === "add_entry") return;
   const app = window.PwaApp;
   if (!app?.Outbox || app.userId == null) return; // let the browser post the form
   event.preventDefault();
+  if (saving) return; // a double tap: the first tap is saving this very visit
   const button = form.querySelector("[data-save]");
-  button.disabled = true;
+  setSaving(button, true, app);
   const { payload, positions } = buildPayload();
-  const label = form.dataset.householdLabel || payload.household;
+  if (!(await isNewVisit(app, payload))) {
+    setSaving(button, false, app);
+    return;
+  }
   try {
-    await app.Outbox.add({ userId: app.userId, payload, label });
+    await keepOnPhone(app, payload);
   } catch (error) {
-    button.disabled = false;
+    setSaving(button, false, app);
     const message = error?.message === "blocked" ? "storage_blocked" : "storage_full";
     showErrors({ message: app.t(message), fields: {} }, positions);
     return;
   }
+  form.dataset.savedOnPhone = payload.client_uuid; // a sign for whoever waits on it
   navigator.storage?.persist?.();
   app.askBackgroundSync();
-  const summary = await app.syncNow({ force: true });
-  const result = summary.results?.[payload.client_uuid];
-  button.disabled = false;
-  if (result && result.status === "rejected") {
+  const summary = await Promise.race([app.syncNow({ force: true }), wait(QUICK_ANSWER_MS).then(() => null)]);
+  const result = summary?.results?.[payload.client_uuid];
+  if (result?.status === "rejected") {
+    setSaving(button, false, app);
     showErrors(result, positions);
     await app.refreshBadge();
     return;
   }
   if (result) {
     app.flashNext(app.t("saved_sent"));
-    window.location.assign(`/households/${encodeURIComponent(payload.household)}`);
   } else {
-    const saved = { login: "saved_login", busy: "saved_busy" }[summary.state] || "saved_offline";
-    app.flashNext(app.t(saved));
-    window.location.assign("/");
+    const saved = { login: "saved_login", busy: "saved_busy", offline: "saved_offline" }[summary?.state];
+    app.flashNext(app.t(saved || (navigator.onLine ? "saved_sending" : "saved_offline")));
+    app.handOff();
   }
+  // The household's page, where a visit still on the phone shows as waiting to be sent.
+  window.location.assign(`/households/${encodeURIComponent(payload.household)}`);
 }
 
-// --- The offline shell: the household comes from the phone's list ----------------------
+// --- The offline shell: the household and its open cases come from the phone's list ------
+
+const CASE_RULES = JSON.parse(document.getElementById("case-rules")?.textContent || "{}");
+
+function inLanguage(texts) {
+  if (!texts || typeof texts === "string") return texts || "";
+  return texts[CASE_RULES.language] || texts.th || texts.en || "";
+}
+
+function caseTitle(item) {
+  const parts = [inLanguage(item.program_name) || item.program, CASE_RULES.statuses?.[item.status] || item.status];
+  if (item.member) parts.push(item.member);
+  return parts.join(" · ");
+}
+
+function caseFieldset(item) {
+  const template = document.querySelector("[data-case-template]");
+  const fieldset = template.content.firstElementChild.cloneNode(true);
+  renumber(fieldset, /case-0-/g, `case-${item.id}-`);
+  fieldset.querySelector("[data-case-title]").textContent = caseTitle(item);
+  fieldset.querySelector("[data-next-step]").textContent = inLanguage(item.next_step);
+  const select = fieldset.querySelector("select");
+  for (const code of [item.status, ...(CASE_RULES.transitions?.[item.status] || [])]) {
+    const label = CASE_RULES.statuses?.[code] || code;
+    select.append(new Option(code === item.status ? `${label} (${CASE_RULES.no_change})` : label, code, false, code === item.status));
+  }
+  fieldset.querySelector("[data-day-input]").value = dates().dayFromIso(item.next_follow_up);
+  return fieldset;
+}
+
+// A case saved on this phone but not yet on the server: shown, not changeable until it is.
+function pendingCase(item) {
+  const line = document.createElement("p");
+  line.className = "case-pending";
+  line.textContent = `${caseTitle(item)} · ${window.PwaApp.t("case_pending")}`;
+  return line;
+}
+
+function showCases(openCases) {
+  const section = form.querySelector("[data-open-cases]");
+  const list = form.querySelector("[data-case-list]");
+  if (!section || !list || !openCases?.length) return;
+  list.replaceChildren(...openCases.map((item) => (item.id == null ? pendingCase(item) : caseFieldset(item))));
+  section.hidden = false;
+  dates().enhance(list);
+  // A programme with an open case is updated above, never opened a second time.
+  const taken = new Set(openCases.filter((item) => !item.member).map((item) => item.program));
+  for (const option of form.querySelectorAll("[data-new-case] select[name$='-program'] option")) {
+    if (!taken.has(option.value)) continue;
+    option.disabled = true;
+    option.textContent = window.PwaApp.t("open_case_above", { name: option.textContent });
+  }
+}
 
 async function fillShell() {
   const app = window.PwaApp;
@@ -220,8 +325,10 @@ async function fillShell() {
   title.textContent = household.code;
   document.querySelector("[data-household-name]").textContent = household.head_name;
   document.title = `${household.code} · ${document.title}`;
+  showCases(household.open_cases);
   if (!form.elements.client_uuid.value) form.elements.client_uuid.value = crypto.randomUUID();
-  if (!form.elements.visited_at.value) form.elements.visited_at.value = localInput(new Date().toISOString());
+  if (!form.elements.visited_at.value) form.elements.visited_at.value = dates().typedMoment(new Date());
+  dates().tuckTime(form);
 }
 
 async function start() {
@@ -233,7 +340,8 @@ async function start() {
   }
   if (form.dataset.mode !== "new") return;
   // A fresh form's time is "now" on this phone's clock, whatever time zone it is set to.
-  if (form.dataset.fresh !== undefined) form.elements.visited_at.value = localInput(new Date().toISOString());
+  if (form.dataset.fresh !== undefined) form.elements.visited_at.value = dates().typedMoment(new Date());
+  dates().tuckTime(form);
   // Saving goes to the outbox even if the app's start is still waiting on something.
   form.addEventListener("submit", save);
   await window.PwaApp?.ready.catch(() => null);
@@ -246,6 +354,14 @@ async function start() {
       if (entry.status === "rejected") showErrors(entry, buildPayload().positions);
     }
   }
+  form.dataset.ready = "";
 }
+
+// Back to a form already saved (the browser kept the page): it is the same visit, and the
+// save button works again; saving it once more is answered "duplicate" by the server.
+window.addEventListener("pageshow", (event) => {
+  const button = form?.querySelector("[data-save]");
+  if (event.persisted && button && window.PwaApp) setSaving(button, false, window.PwaApp);
+});
 
 if (form) start();

@@ -107,9 +107,10 @@ def log_visit_offline(page, url, code, notes):
     page.click("form[action='/visits/new'] button[type=submit]")
     page.locator("[data-household-title]").filter(has_text=code).wait_for()
     page.click("label.radio-yellow")
+    page.click("label.radio-routine")
     page.fill("textarea[name=notes]", notes)
     page.click("button[data-save]")
-    page.wait_for_url(f"{url}/")
+    page.wait_for_url(f"{url}/households/{code.upper()}")
     page.locator(".alert-ok").wait_for()
 
 
@@ -145,7 +146,11 @@ def test_visits_logged_offline_wait_and_arrive_exactly_once(
     page.goto(f"{live.url}/")
     log_visit_offline(page, live.url, household.code.lower(), "ครั้งที่หนึ่ง")
     assert "บันทึกการเยี่ยมไว้ในโทรศัพท์แล้ว" in page.locator(".alert-ok").inner_text()
+    # A second visit to the same household minutes later is asked about: yes, a new one.
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     log_visit_offline(page, live.url, household.code, "ครั้งที่สอง")
+    assert "นี่เป็นการเยี่ยมอีกครั้งหรือไม่" in questions[0]
     page.reload()
     wait_for_badge(page, "รอส่ง 2")
     open_outbox(page, live.url)  # its first send found no signal
@@ -303,6 +308,7 @@ def test_a_rejected_visit_is_shown_and_can_be_fixed(page, live, create_user, cre
     notes.fill("สั้นลงแล้ว")
     page.click("button[data-save]")
     page.wait_for_url(f"{live.url}/households/{household.code}")
+    expect_outbox_state(page, "idle")
     assert visits_in_db() == 1
     open_outbox(page, live.url)
     expect_outbox_empty(page)
