@@ -190,7 +190,12 @@ def new():
 
 
 def repeated_visit(form, household):
-    """Return the caller's visit to this household of the last minutes, if this is another."""
+    """Return the caller's visit to this household of the last minutes, if this is another.
+
+    A form with mistakes is shown with them first; the question comes with a good one.
+    """
+    if visits.check_fields(visit_input(form, household))[2]:
+        return None
     recent = visits.recent_visit_by(current_user, household)
     if recent is None or recent.client_uuid == (form.client_uuid.data or ""):
         return None
