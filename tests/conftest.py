@@ -4,6 +4,7 @@ The database is SQLite in a temporary folder, or PostgreSQL when TEST_DATABASE_U
 (CI runs the suite once on each).
 """
 
+import json
 import os
 import re
 import uuid
@@ -226,6 +227,24 @@ def login_as(create_user, auth):
         return user
 
     return log_in
+
+
+@pytest.fixture
+def api(client, login_as):
+    """Log a volunteer of NI-01 in and return a function that posts a batch."""
+    user = login_as("volunteer", areas=["NI-01"])
+    token = csrf_from(client.get("/"))
+
+    def post(body, raw=False, token=token):
+        data = body if raw else json.dumps(body)
+        return client.post(
+            "/api/v1/visits/sync",
+            data=data,
+            headers={"X-CSRFToken": token, "Content-Type": "application/json"},
+        )
+
+    post.user = user
+    return post
 
 
 @pytest.fixture

@@ -142,17 +142,23 @@ def test_migrations_keep_the_rows_of_tables_they_rebuild(tmp_path):
         db.engine.dispose()
 
 
-def test_locations_stored_as_infinity_are_cleared(app, create_user, create_household, create_visit):
-    """Migration 0007: infinities stored before they were refused become "no location"."""
+def load_migration(filename):
+    """Import one migration's module, to run its functions on the test database."""
     import importlib.util
     from pathlib import Path
 
-    import sqlalchemy as sa
-
-    path = Path(__file__).parent.parent / "migrations" / "versions" / "0007_finite_locations.py"
-    spec = importlib.util.spec_from_file_location("finite_locations", path)
+    path = Path(__file__).parent.parent / "migrations" / "versions" / filename
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
+    return migration
+
+
+def test_locations_stored_as_infinity_are_cleared(app, create_user, create_household, create_visit):
+    """Migration 0007: infinities stored before they were refused become "no location"."""
+    import sqlalchemy as sa
+
+    migration = load_migration("0007_finite_locations.py")
     volunteer = create_user("volunteer")
     household = create_household("NI-01")
     broken, fine = create_visit(household, volunteer), create_visit(household, volunteer)
@@ -174,3 +180,81 @@ def test_locations_stored_as_infinity_are_cleared(app, create_user, create_house
     assert (broken.lat, broken.lon, broken.accuracy_m) == (None, None, None)
     assert (fine.lat, fine.lon, fine.accuracy_m) == (16.5, 104.7, 12.0)
     assert (household.lat, household.lon) == (None, None)
+
+
+def test_duplicate_open_cases_are_merged_into_the_oldest(app, create_household):
+    """Migration 0008: of a programme's open cases, the oldest stays; the others are withdrawn,
+    their history saying which case they joined. Run in a transaction that is rolled back."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from pwa_app.models import Assistance, AssistanceEvent, Member
+    from pwa_app.models.base import utcnow
+
+    migration = load_migration("0008_one_open_case.py")
+    household, neighbour = create_household("NI-01"), create_household("NI-01")
+    member = Member(household=household, name="ทองดี ใจดี")
+    db.session.add(member)
+    db.session.commit()
+    programs = dict(db.session.execute(sa.select(WelfareProgram.code, WelfareProgram.id)).all())
+    start = utcnow() - timedelta(days=30)
+    rows = [  # (name, household, programme, member, status, days after start)
+        ("kept", household, "old_age_allowance", None, "applied", 0),
+        ("later", household, "old_age_allowance", None, "identified", 2),
+        ("latest", household, "old_age_allowance", None, "referred", 5),
+        ("for a member", household, "old_age_allowance", member, "applied", 3),
+        ("closed", household, "old_age_allowance", None, "received", 1),
+        ("other programme", household, "refer_health", None, "referred", 4),
+        ("neighbour", neighbour, "old_age_allowance", None, "applied", 6),
+    ]
+    cases, events = Assistance.__table__, AssistanceEvent.__table__
+    with db.engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            for name, *_ in migration.INDEXES:
+                connection.execute(sa.text(f"DROP INDEX {name}"))
+            ids = {}
+            for name, owner, program, person, status, days in rows:
+                ids[name] = connection.execute(
+                    cases.insert().values(
+                        household_id=owner.id,
+                        village_id=owner.village_id,
+                        program_id=programs[program],
+                        member_id=person.id if person else None,
+                        status=status,
+                        next_follow_up=utcnow().date(),
+                        opened_at=start + timedelta(days=days),
+                    )
+                ).inserted_primary_key[0]
+            migration.merge_duplicates(connection)
+            for index in cases.indexes:
+                if index.name in {name for name, *_ in migration.INDEXES}:
+                    index.create(connection)  # builds: no duplicate is left
+            statuses = dict(connection.execute(sa.select(cases.c.id, cases.c.status)).all())
+            merged = connection.execute(
+                sa.select(cases.c.id, cases.c.closed_at, cases.c.next_follow_up).where(
+                    cases.c.id.in_([ids["later"], ids["latest"]])
+                )
+            ).all()
+            notes = dict(
+                connection.execute(
+                    sa.select(events.c.assistance_id, events.c.note).where(
+                        events.c.to_status == "withdrawn"
+                    )
+                ).all()
+            )
+        finally:
+            transaction.rollback()
+    assert {name: statuses[ids[name]] for name in ids} == {
+        "kept": "applied",
+        "later": "withdrawn",
+        "latest": "withdrawn",
+        "for a member": "applied",
+        "closed": "received",
+        "other programme": "referred",
+        "neighbour": "applied",
+    }
+    assert all(closed_at is not None and follow_up is None for _id, closed_at, follow_up in merged)
+    assert set(notes) == {ids["later"], ids["latest"]}
+    assert all(f"#{ids['kept']}" in note for note in notes.values())

@@ -1,12 +1,10 @@
 """POST /api/v1/visits/sync: every visit delivered exactly once, whatever the network did."""
 
-import json
 import sqlite3
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from pwa_app.extensions import db
@@ -29,24 +27,6 @@ def item(household, **overrides):
         "assistance": [],
         **overrides,
     }
-
-
-@pytest.fixture
-def api(client, login_as):
-    """Log a volunteer of NI-01 in and return a function that posts a batch."""
-    user = login_as("volunteer", areas=["NI-01"])
-    token = csrf_from(client.get("/"))
-
-    def post(body, raw=False, token=token):
-        data = body if raw else json.dumps(body)
-        return client.post(
-            "/api/v1/visits/sync",
-            data=data,
-            headers={"X-CSRFToken": token, "Content-Type": "application/json"},
-        )
-
-    post.user = user
-    return post
 
 
 def visits_count():

@@ -48,7 +48,9 @@ SCHEMAS = {
     },
     "AssistanceEntry": {
         "description": (
-            "A new welfare case (with `program`) or progress on an open one (with `case_id`)."
+            "A new welfare case (with `program`) or progress on an open one (with `case_id`). "
+            "A household has one open case per programme: a new one of a programme already "
+            "open (or entered twice in one visit) is rejected with a field error naming it."
         ),
         "type": "object",
         "required": ["status"],
@@ -74,7 +76,10 @@ SCHEMAS = {
         "required": ["client_uuid", "household", "visited_at", "kind", "wellbeing"],
         "properties": {
             "client_uuid": {"type": "string", "format": "uuid"},
-            "household": {"type": "string", "description": "Household code or card token"},
+            "household": {
+                "type": "string",
+                "description": "Household code (typed loosely too: `ni 1 1`) or card token",
+            },
             "visited_at": {"type": "string", "format": "date-time"},
             "kind": {"enum": ["first_contact", "routine", "follow_up", "urgent"]},
             "wellbeing": {"enum": ["green", "yellow", "red"]},
@@ -96,9 +101,49 @@ SCHEMAS = {
             "fields": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     },
+    "InBothLanguages": {
+        "type": "object",
+        "required": ["th", "en"],
+        "properties": {"th": {"type": "string"}, "en": {"type": "string"}},
+    },
+    "OpenCase": {
+        "description": "A welfare case still open: what the offline visit form updates.",
+        "type": "object",
+        "required": [
+            "id",
+            "program",
+            "program_name",
+            "member",
+            "status",
+            "next_follow_up",
+            "next_step",
+            "opened_at",
+        ],
+        "properties": {
+            "id": {"type": "integer", "description": "Send it as `case_id` to update the case."},
+            "program": {"type": "string", "examples": ["old_age_allowance"]},
+            "program_name": ref("InBothLanguages"),
+            "member": {
+                "type": ["string", "null"],
+                "description": "The member the case is for; null for the whole household.",
+            },
+            "status": {"enum": ["identified", "applied", "referred"]},
+            "next_follow_up": {"type": ["string", "null"], "format": "date"},
+            "next_step": ref("InBothLanguages"),
+            "opened_at": {"type": "string", "format": "date-time"},
+        },
+    },
     "Household": {
         "type": "object",
-        "required": ["code", "qr_hash", "head_name", "village", "tags", "last_visit_at"],
+        "required": [
+            "code",
+            "qr_hash",
+            "head_name",
+            "village",
+            "tags",
+            "last_visit_at",
+            "open_cases",
+        ],
         "properties": {
             "code": {"type": "string"},
             "qr_hash": {
@@ -111,6 +156,11 @@ SCHEMAS = {
             "village": {"type": "string"},
             "tags": {"type": "array", "items": {"type": "string"}},
             "last_visit_at": NULLABLE_TIME,
+            "open_cases": {
+                "type": "array",
+                "items": ref("OpenCase"),
+                "description": "Oldest first. One per programme and member at most.",
+            },
         },
     },
     "Visit": {

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pwa_app.extensions import db
@@ -10,6 +10,11 @@ from pwa_app.models.base import UTCDateTime, utcnow, village_follows_household
 from pwa_app.models.households import Household, Member
 from pwa_app.models.people import User
 from pwa_app.models.visits import Visit
+from pwa_app.vocab import OPEN_ASSISTANCE_STATUSES
+
+# Open cases, for the partial indexes below (migration 0008 spells out the same).
+OPEN_CASE = text("status IN (" + ", ".join(f"'{s}'" for s in OPEN_ASSISTANCE_STATUSES) + ")")
+OPEN_HOUSEHOLD_CASE = text(f"member_id IS NULL AND {OPEN_CASE.text}")
 
 
 class WelfareProgram(db.Model):
@@ -43,6 +48,27 @@ class Assistance(db.Model):
         Index("ix_assistances_household", "household_id"),
         Index("ix_assistances_opened_at", "opened_at"),
         Index("ix_assistances_village_opened", "village_id", "opened_at"),
+        # One open case per household, programme and member, so that two phones syncing at
+        # once cannot both open it. Two plain partial indexes (a case for the household, a
+        # case for one member) rather than one over coalesce(member_id, 0): SQLite cannot
+        # reflect an index on an expression, and the schema check must see this one.
+        Index(
+            "uq_assistances_one_open",
+            "household_id",
+            "program_id",
+            unique=True,
+            sqlite_where=OPEN_HOUSEHOLD_CASE,
+            postgresql_where=OPEN_HOUSEHOLD_CASE,
+        ),
+        Index(
+            "uq_assistances_one_open_member",
+            "household_id",
+            "program_id",
+            "member_id",
+            unique=True,
+            sqlite_where=OPEN_CASE,
+            postgresql_where=OPEN_CASE,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,11 +3,13 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from pwa_app.extensions import db
+from pwa_app.i18n import current_language, format_day
 from pwa_app.models import Assistance, AssistanceEvent, WelfareProgram
 from pwa_app.models.base import utcnow
 from pwa_app.services import thai_dates
@@ -24,6 +26,7 @@ from pwa_app.vocab import (
 )
 
 NOTE_MAX = 2000
+ENTERED_TWICE = _l("This programme is already entered above on this visit: one entry is enough.")
 
 
 def today():
@@ -94,6 +97,51 @@ def check_new(entry, prefix, errors):
     _check_note(entry.note, f"{prefix}-note", errors)
     follow_up = check_follow_up(entry.next_follow_up, errors, f"{prefix}-next_follow_up")
     return (program, follow_up) if len(errors) == before else None
+
+
+def case_key(case_or_program, member_id=None):
+    """Return what may be open only once in a household: (programme, member)."""
+    if isinstance(case_or_program, Assistance):
+        return case_or_program.program_id, case_or_program.member_id
+    return case_or_program.id, member_id
+
+
+def check_not_open(program, open_now, entered, prefix, errors):
+    """Refuse a new case of a programme open already, or entered twice on one visit.
+
+    `open_now` maps case_key to the household's open cases; `entered` collects the keys
+    of this visit's new entries. Returns whether the entry may be opened.
+    """
+    key = case_key(program)
+    if key in open_now:
+        errors[f"{prefix}-program"] = already_open(open_now[key])
+    elif key in entered:
+        errors[f"{prefix}-program"] = ENTERED_TWICE
+    else:
+        entered.add(key)
+        return True
+    return False
+
+
+def already_open(case):
+    """Say that the household has this case open for the programme, naming it."""
+    names = {"th": case.program.name_th, "en": case.program.name_en}
+    program = LazyString(lambda: names.get(current_language(), names["th"]))
+    status = ASSISTANCE_STATUSES[case.status]
+    if case.next_follow_up is None:
+        return _l(
+            "This household already has an open case for %(program)s (%(status)s): "
+            "update that case instead.",
+            program=program,
+            status=status,
+        )
+    return _l(
+        "This household already has an open case for %(program)s (%(status)s, follow-up "
+        "%(date)s): update that case instead.",
+        program=program,
+        status=status,
+        date=LazyString(format_day, case.next_follow_up),
+    )
 
 
 def _check_note(note, name, errors):
@@ -177,6 +225,21 @@ def open_cases(household):
             Assistance.status.in_(OPEN_ASSISTANCE_STATUSES),
         )
         .order_by(Assistance.opened_at)
+    ).all()
+
+
+def open_cases_of(household_ids):
+    """Return the open cases of many households with their programmes and members, oldest first."""
+    if not household_ids:
+        return []
+    return db.session.scalars(
+        select(Assistance)
+        .options(joinedload(Assistance.program), joinedload(Assistance.member))
+        .where(
+            Assistance.household_id.in_(household_ids),
+            Assistance.status.in_(OPEN_ASSISTANCE_STATUSES),
+        )
+        .order_by(Assistance.opened_at, Assistance.id)
     ).all()
 
 

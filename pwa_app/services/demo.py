@@ -31,7 +31,7 @@ from pwa_app.models import (
 )
 from pwa_app.models.base import utcnow
 from pwa_app.services import accounts, memo, passwords, visit_days
-from pwa_app.vocab import HELP_CATEGORIES, NEEDS
+from pwa_app.vocab import HELP_CATEGORIES, NEEDS, OPEN_ASSISTANCE_STATUSES
 
 DEMO_PASSWORD = "demo-2569"
 DEFAULT_HOUSEHOLDS = 120
@@ -322,8 +322,19 @@ def _top_up_visits(rng, words, target, now):
 
 
 def _add_visits(rng, words, missing, now, households, tags, programs, visit_id, case_id):
-    """Generate and insert the visits, their needs and cases; return the cases added."""
+    """Generate and insert the visits, their needs and cases; return the cases added.
+
+    A household has one open case per programme (as the app keeps it): a case that would
+    open a programme open already is left out.
+    """
     added_cases = 0
+    open_now = set(
+        db.session.execute(
+            select(Assistance.household_id, Assistance.program_id).where(
+                Assistance.status.in_(OPEN_ASSISTANCE_STATUSES), Assistance.member_id.is_(None)
+            )
+        ).tuples()
+    )
     for start in range(0, missing, CHUNK):
         visits, needs, cases, events = [], [], [], []
         for _ in range(min(CHUNK, missing - start)):
@@ -336,9 +347,13 @@ def _add_visits(rng, words, missing, now, households, tags, programs, visit_id, 
                 tag = rng.choice(tags.get(household_id) or ["low_income"])
                 program_id = programs[PROGRAM_FOR_TAG.get(tag, "state_welfare_card")]
                 case, case_events = _case_rows(rng, words, case_id, visit, program_id, now)
-                cases.append(case)
-                events += case_events
-                case_id += 1
+                opens = case["status"] in OPEN_ASSISTANCE_STATUSES
+                if not (opens and (household_id, program_id) in open_now):
+                    if opens:
+                        open_now.add((household_id, program_id))
+                    cases.append(case)
+                    events += case_events
+                    case_id += 1
             visit_id += 1
         _insert(Visit, visits)
         _insert(VisitNeed, needs)

@@ -2,6 +2,7 @@
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -29,6 +30,10 @@ from pwa_app.vocab import HOUSEHOLD_TAGS, SEXES
 
 CODE_RE = re.compile(r"^([A-Z]{2})-(\d{2})-(\d{4,6})$")
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
+# How a code is typed: two letters, then the village and house numbers, split or run together.
+# A typed code is shorter than any card token (22+), so the two are never mistaken.
+TYPED_CODE_MAX = 21
+TYPED_CODE_RE = re.compile(r"^([A-Z]{2})[-./_ ]*([0-9]+)(?:[-./_ ]+([0-9]+))?$")
 PAGE_SIZE = 50
 STALE_CHOICES = (30, 60, 90)
 
@@ -36,6 +41,28 @@ STALE_CHOICES = (30, 60, 90)
 def new_qr_token():
     """Return a fresh card token: 128 random bits, URL-safe."""
     return secrets.token_urlsafe(16)
+
+
+def normalize_code(text):
+    """Return the household code a person typed (`ni 1 1`, `NI010001`, Thai digits), or None."""
+    if not isinstance(text, str) or len(text) > TYPED_CODE_MAX * 2:
+        return None
+    typed = "".join(
+        str(unicodedata.decimal(char)) if char.isdecimal() else char
+        for char in unicodedata.normalize("NFKC", text)
+    )
+    typed = re.sub(r"\s+", " ", typed.upper().strip())
+    match = TYPED_CODE_RE.match(typed) if len(typed) <= TYPED_CODE_MAX else None
+    if match is None:
+        return None
+    letters, village, house = match.groups()
+    if house is None:  # one run of digits: the village's two, then the house's
+        if len(village) < 3:
+            return None
+        village, house = village[:2], village[2:]
+    if len(village) > 2 or len(house) > 6:
+        return None
+    return f"{letters}-{village.zfill(2)}-{house.zfill(4)}"
 
 
 def by_token(token):
@@ -65,12 +92,13 @@ def search(user, query):
     stmt = scope_households(select(Household), user).where(Household.archived.is_(query.archived))
     if query.text:
         pattern = f"%{query.text.strip().lower()}%"
-        stmt = stmt.where(
-            or_(
-                func.lower(Household.code).like(pattern),
-                func.lower(Household.head_name).like(pattern),
-            )
-        )
+        matches = [
+            func.lower(Household.code).like(pattern),
+            func.lower(Household.head_name).like(pattern),
+        ]
+        if code := normalize_code(query.text):
+            matches.append(Household.code == code)
+        stmt = stmt.where(or_(*matches))
     if query.village:
         stmt = stmt.join(Area, Household.village_id == Area.id).where(
             or_(Area.code == query.village, Area.code.like(f"{query.village}-%"))

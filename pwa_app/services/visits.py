@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from pwa_app.extensions import db
-from pwa_app.models import Assistance, Household, Visit, VisitNeed
+from pwa_app.models import Household, Visit, VisitNeed
 from pwa_app.models.base import utcnow
 from pwa_app.services import (
     audit,
@@ -28,7 +28,7 @@ from pwa_app.services.errors import Conflict, NotFound, ValidationError
 from pwa_app.services.scope import may_see_household, sees_everything
 from pwa_app.services.summaries import LOCAL_TZ
 from pwa_app.services.validation import control_problem, finite_number, without_controls
-from pwa_app.vocab import NEEDS, OPEN_ASSISTANCE_STATUSES, VISIT_KINDS, WELLBEING
+from pwa_app.vocab import CLOSED_ASSISTANCE_STATUSES, NEEDS, VISIT_KINDS, WELLBEING
 
 NOTES_MAX = 4000
 EDIT_WINDOW = timedelta(hours=24)
@@ -75,8 +75,8 @@ def resolve_household(user, reference):
     """Find a household by code or card token that the user may work with."""
     reference = (reference or "").strip()
     household = None
-    if households.CODE_RE.match(reference.upper()):
-        household = db.session.scalar(select(Household).where(Household.code == reference.upper()))
+    if code := households.normalize_code(reference):
+        household = db.session.scalar(select(Household).where(Household.code == code))
     elif households.TOKEN_RE.match(reference):
         household = db.session.scalar(select(Household).where(Household.qr_token == reference))
     if household is None or household.archived or not may_see_household(user, household):
@@ -147,26 +147,28 @@ def check_fields(data, now=None):
 
 
 def _check_cases(household, data, errors):
-    """Validate new cases and changes to open ones; return what to apply."""
+    """Validate new cases and changes to open ones; return what to apply.
+
+    A programme the household has open already cannot be opened again (unless this visit
+    closes the open case): the volunteer updates that case instead.
+    """
     if len(data.new_cases) > MAX_NEW_CASES:
         errors["new_cases"] = _l("At most %(n)d welfare entries per visit.", n=MAX_NEW_CASES)
         return [], []
-    new = []
+    open_now = cases.open_cases(household) if data.new_cases or data.case_changes else []
+    closing = {
+        change.assistance_id
+        for change in data.case_changes
+        if change.status in CLOSED_ASSISTANCE_STATUSES
+    }
+    staying_open = {cases.case_key(case): case for case in open_now if case.id not in closing}
+    new, entered = [], set()
     for index, entry in enumerate(data.new_cases):
-        checked = cases.check_new(entry, f"new_cases-{index}", errors)
-        if checked:
+        prefix = f"new_cases-{index}"
+        checked = cases.check_new(entry, prefix, errors)
+        if checked and cases.check_not_open(checked[0], staying_open, entered, prefix, errors):
             new.append((entry, *checked))
-    open_by_id = {}
-    if data.case_changes:
-        open_by_id = {
-            case.id: case
-            for case in db.session.scalars(
-                select(Assistance).where(
-                    Assistance.household_id == household.id,
-                    Assistance.status.in_(OPEN_ASSISTANCE_STATUSES),
-                )
-            )
-        }
+    open_by_id = {case.id: case for case in open_now}
     changes = []
     for change in data.case_changes:
         case = open_by_id.get(change.assistance_id)
@@ -187,8 +189,10 @@ def _normal_time(value):
 
 
 def _household_code(reference):
-    reference = (reference or "").strip()
-    if households.TOKEN_RE.match(reference) and not households.CODE_RE.match(reference.upper()):
+    reference = (reference or "").strip() if isinstance(reference, str) else ""
+    if code := households.normalize_code(reference):
+        return code
+    if households.TOKEN_RE.match(reference):
         code = db.session.scalar(select(Household.code).where(Household.qr_token == reference))
         return code or reference
     return reference.upper()
@@ -319,15 +323,22 @@ def log_visit(data, user, tally=None):
         with db.session.begin_nested():
             db.session.add(visit)
             db.session.flush()
-            for entry, program, follow_up in new:
-                cases.open_case(household, program, entry, follow_up, user, visit)
+            # Closing a case first lets the same visit open the programme anew.
             for case, change, follow_up in changes:
                 cases.apply_change(case, change, follow_up, user, visit)
+            db.session.flush()
+            for entry, program, follow_up in new:
+                cases.open_case(household, program, entry, follow_up, user, visit)
             db.session.flush()
     except IntegrityError:
         # Another request recorded the same client_uuid a moment ago: that one counts.
         if (existing := find_by_uuid(data.client_uuid)) is not None:
             return _replay(existing, data)
+        # Another request opened one of these programmes a moment ago (the database keeps
+        # one open case per programme): refuse the entry, naming that case.
+        _check_cases(household, data, errors)
+        if errors:
+            raise ValidationError(_l("Please correct the highlighted fields."), errors) from None
         raise
     if tally is None:
         Tally().add(visit).write()

@@ -1,6 +1,15 @@
 """Households: the list, a household's page, editing, members, cards and CSV import."""
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -103,8 +112,17 @@ def household_input(form):
 
 
 def get_household(code):
-    """Return the household with this code if the current user may see it, else 404."""
-    return household_for(current_user, code)
+    """Return the household with this code if the current user may see it, else 404.
+
+    A code typed loosely (`ni010001`) is found too; a page asked for by one is sent on to
+    the household's own address, once the user is known to be allowed to see it.
+    """
+    household = household_for(current_user, households.normalize_code(code) or code)
+    if household.code != code and request.method == "GET":
+        target = url_for(request.endpoint, **{**request.view_args, "code": household.code})
+        query = request.query_string.decode("latin-1")
+        abort(redirect(f"{target}?{query}" if query else target))
+    return household
 
 
 @bp.route("")
