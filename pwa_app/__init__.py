@@ -19,6 +19,7 @@ ENV_SETTINGS = (
     "TRUSTED_HOSTS",
     "PREFER_HTTPS",
     "PROXY_FIX",
+    "ORG_PHONE",
 )
 
 

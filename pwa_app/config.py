@@ -40,10 +40,12 @@ class Defaults:
     # Visit notes, locations and help-request messages older than this are cleared by
     # `flask --app pwa_app privacy purge` (run it daily); counts are kept.
     RETENTION_DAYS = 3 * 365
-    PRIVACY_CONTACT = "042-XXX-XXX"
 
     ORG_NAME_TH = "ศูนย์คุ้มครองคนไร้ที่พึ่งจังหวัดมุกดาหาร"
     ORG_NAME_EN = "Protection Center for the Destitute, Mukdahan"
+    # The centre's phone, shown on the privacy notice for people's rights requests. A demo
+    # number in the Mukdahan 042 area: set ORG_PHONE (environment or instance/config.py).
+    ORG_PHONE = "042-611-364"
     PUBLIC_BASE_URL = None
     # Host names this server answers for (environment: comma-separated); others get 400.
     TRUSTED_HOSTS = None

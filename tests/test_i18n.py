@@ -1,8 +1,10 @@
 """Thai first, English second: choosing the language, and Buddhist-era dates."""
 
+import re
 from datetime import UTC, date, datetime
 
 from pwa_app.i18n import format_day, format_moment
+from tests.conftest import csrf_from
 from tools import catalogues
 
 
@@ -88,3 +90,41 @@ def test_every_template_yields_its_strings_to_the_extractor():
         )
         if '_("' in text or "_('" in text:
             assert found, f"no strings extracted from {path}"
+
+
+def lang_links(page):
+    """Return the hrefs of the language switch, Thai then English."""
+    return re.findall(r'<a href="([^"]*)" lang="(?:th|en)"', page)
+
+
+def test_the_language_switch_keeps_the_page_and_its_query(client, login_as, create_household):
+    login_as("volunteer")
+    household = create_household("NI-01")
+    page = client.get(f"/visits/new?household={household.code}").get_data(as_text=True)
+    assert lang_links(page) == [
+        f"/visits/new?household={household.code}&amp;lang=th",
+        f"/visits/new?household={household.code}&amp;lang=en",
+    ]
+    page = client.get("/households?stale=30&lang=th").get_data(as_text=True)
+    assert lang_links(page)[1] == "/households?stale=30&amp;lang=en"
+
+
+def test_a_form_sent_back_with_errors_switches_language_on_the_page_it_came_from(
+    client, create_household
+):
+    household = create_household("NI-01")
+    card = f"/h/{household.qr_token}"
+    token = csrf_from(client.get(card))
+    response = client.post(
+        f"{card}/help",
+        data={"message": "ช่วยด้วย", "csrf_token": token},
+        headers={"Referer": f"http://localhost{card}?from=wall"},
+    )
+    assert response.status_code == 400
+    assert lang_links(response.get_data(as_text=True))[1] == f"{card}?from=wall&amp;lang=en"
+
+
+def test_pages_say_when_they_were_rendered(client):
+    page = client.get("/login").get_data(as_text=True)
+    stamp = re.search(r'<meta name="rendered-at" content="([^"]+)">', page).group(1)
+    assert abs(datetime.now(UTC) - datetime.fromisoformat(stamp)).total_seconds() < 60

@@ -134,3 +134,18 @@ def test_staff_go_to_the_household_record(client, login_as, create_household):
     login_as("staff")
     response = client.get(f"/h/{household.qr_token}")
     assert response.headers["Location"] == f"/households/{household.code}"
+
+
+def test_the_emergency_hotlines_are_call_buttons_above_the_help_form(client, create_household):
+    household = create_household("NI-01")
+    page = client.get(f"/h/{household.qr_token}").get_data(as_text=True)
+    hotlines = page.index('href="tel:1300"')
+    assert 'href="tel:1669"' in page
+    assert hotlines < page.index('id="help"')
+
+
+def test_the_privacy_notice_gives_the_centres_phone_as_a_call_link(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "ORG_PHONE", "042-611-364")
+    page = client.get("/privacy").get_data(as_text=True)
+    assert '<a href="tel:042611364">042-611-364</a>' in page
+    assert "XXX" not in page

@@ -1,6 +1,7 @@
 """Badges anyone can verify: the public page, its Open Badges 3.0 JSON, the certificate."""
 
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from pwa_app.extensions import db
@@ -87,7 +88,10 @@ def certificate(public_id):
         abort(410)
     url = verify_url(award)
     return render_template(
-        "badges/certificate.html", award=award, url=url, qr=cards.qr_svg(url, award.badge.code)
+        "badges/certificate.html",
+        award=award,
+        url=url,
+        qr=cards.qr_svg(url, _("QR code of the verification page")),
     )
 
 

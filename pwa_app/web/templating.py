@@ -1,12 +1,16 @@
 """Filters and globals shared by every template."""
 
+import re
 from datetime import timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
+from werkzeug.datastructures import MultiDict
 
 from pwa_app import i18n, vocab
+from pwa_app.models.base import utcnow
 from pwa_app.services.cases import today
 from pwa_app.web.js_strings import js_strings
 from pwa_app.web.pwa import asset
@@ -16,6 +20,32 @@ def org_name():
     """Return the centre's name in the current language."""
     key = "ORG_NAME_EN" if i18n.current_language() == "en" else "ORG_NAME_TH"
     return current_app.config[key]
+
+
+def lang_url(language):
+    """Return this page's address in another language, keeping its query string.
+
+    A page rendered by a POST-only route (a form sent back with its errors) has no address
+    of its own to reload, so the link goes back to the same-site page the form was sent from.
+    """
+    path, query = request.path, MultiDict(request.args)
+    if request.url_rule is not None and "GET" not in request.url_rule.methods:
+        referrer = urlsplit(request.referrer or "")
+        same_site = referrer.netloc == request.host and referrer.path.startswith("/")
+        path = referrer.path if same_site else "/"
+        query = MultiDict(parse_qsl(referrer.query) if same_site else [])
+    query.setlist("lang", [language])
+    return f"{path}?{urlencode(list(query.items(multi=True)))}"
+
+
+def tel_href(number):
+    """Return a tel: link for a phone number as people write it (042-611-364)."""
+    return "tel:" + re.sub(r"[^0-9+]", "", number or "")
+
+
+def rendered_at():
+    """Return the time this page is rendered, for "as of" notes on a page shown offline."""
+    return utcnow().isoformat(timespec="seconds")
 
 
 def localized(obj):
@@ -58,4 +88,7 @@ def register(app):
         day_example=day_example,
         asset=asset,
         js_strings=js_strings,
+        lang_url=lang_url,
+        tel_href=tel_href,
+        rendered_at=rendered_at,
     )
