@@ -20,6 +20,8 @@ bp = Blueprint("pwa", __name__)
 PRECACHE_STATIC = (
     "css/app.css",
     "js/app.js",
+    "js/finder.js",
+    "js/household-shell.js",
     "js/outbox-core.js",
     "js/outbox-page.js",
     "js/scanner.js",
