@@ -77,7 +77,8 @@ async function start() {
     : null;
   if (!household) {
     const missing = part("missing");
-    missing.textContent = app?.t("not_in_list", { code: reference }) || reference;
+    const code = app?.Outbox.normalizeCode(reference) || reference;
+    missing.textContent = app?.t("not_in_list", { code }) || code;
     missing.hidden = false;
     root.dataset.shellState = "missing";
     return;
