@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from pwa_app.extensions import db
 from pwa_app.models import Area, Household
-from pwa_app.services import audit, cards, cases, households, imports, privacy, visits
+from pwa_app.services import audit, cards, cases, households, imports, privacy, scope, visits
 from pwa_app.services.errors import ValidationError
 from pwa_app.services.scope import household_for, sees_everything
 from pwa_app.vocab import ASSISTANCE_STATUSES, HOUSEHOLD_TAGS, SEXES
@@ -134,6 +134,7 @@ def shell():
         "tags": {code: str(text) for code, text in HOUSEHOLD_TAGS.items()},
         "statuses": {code: str(text) for code, text in ASSISTANCE_STATUSES.items()},
         "programs": {program.code: localized(program) for program in cases.active_programs()},
+        "villages": {village.code: localized(village) for village in scope.villages(current_user)},
     }
     return render_template("households/shell.html", labels=labels)
 

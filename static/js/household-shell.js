@@ -55,7 +55,7 @@ function caseRow(entry) {
 function show(household) {
   part("code").textContent = household.code;
   part("name").textContent = household.head_name || "";
-  part("village").textContent = household.village || "";
+  part("village").textContent = LABELS.villages?.[household.village] || household.village || "";
   part("tags").replaceChildren(...(household.tags || []).map((tag) => chip(LABELS.tags?.[tag] || tag)));
   part("last-visit").textContent = household.last_visit_at
     ? `${root.dataset.msgLastVisit} ${formatDay(household.last_visit_at)}`
