@@ -45,7 +45,12 @@ function setUp(root) {
   const results = part("results");
   const status = part("status");
   const server = part("server");
-  const filters = { village: part("village-filter"), tag: part("tag-filter"), archived: part("archived") };
+  const filters = {
+    village: part("village-filter"),
+    tag: part("tag-filter"),
+    stale: part("stale-filter"),
+    archived: part("archived"),
+  };
   const toVisit = root.dataset.finderTarget !== "household";
   const villageNames = new Map(
     [...root.querySelectorAll("[data-finder-village] option, [data-finder-village-filter] option")]
@@ -152,8 +157,11 @@ function setUp(root) {
       return [];
     }
     const tag = filters.tag?.value;
+    const staleDays = Number(filters.stale?.value) || 0;
+    const visitedBefore = new Date(Date.now() - staleDays * 86400e3).toISOString();
     let found = await Outbox.searchHouseholds(userId, query, { village: filters.village?.value || "", limit: Infinity });
     if (tag) found = found.filter((household) => (household.tags || []).includes(tag));
+    if (staleDays) found = found.filter((household) => !household.last_visit_at || household.last_visit_at < visitedBefore);
     if (search !== latest) return found;
     show(found, found.length ? message("msgFound", { n: found.length }) : message("msgNone"));
     return found;
