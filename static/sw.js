@@ -8,7 +8,7 @@ const PRECACHE = __PRECACHE__;
 const OFFLINE_URL = "/offline";
 const VISIT_SHELL_URL = "/visits/new?shell=1";
 const HOUSEHOLD_SHELL_URL = "/households/shell";
-const HOUSEHOLD_PAGE = /^\/households\/[^/]+$/;
+const HOUSEHOLD_PAGE = /^\/households\/[^/]*\d[^/]*$/; // a code has digits; "new", "import" do not
 const NAVIGATION_TIMEOUT_MS = 8000;
 const CACHEABLE_PAGES = [/^\/$/, /^\/scan$/, /^\/outbox$/, /^\/visits\/new$/, /^\/households$/, /^\/households\/[A-Z0-9-]+$/];
 
