@@ -76,11 +76,12 @@ async function start() {
     ? await app.Outbox.findHousehold(app.userId, reference).catch(() => null)
     : null;
   if (!household) {
+    root.dataset.shellState = "missing";
+    if (!reference) return; // the page itself, opened as it is kept: nothing to look up
     const missing = part("missing");
     const code = app?.Outbox.normalizeCode(reference) || reference;
     missing.textContent = app?.t("not_in_list", { code }) || code;
     missing.hidden = false;
-    root.dataset.shellState = "missing";
     return;
   }
   // A sloppy code in the address becomes the household's own, as the server would redirect.
