@@ -7,13 +7,15 @@ const PAGES_CACHE = "pages-v1";
 const PRECACHE = __PRECACHE__;
 const OFFLINE_URL = "/offline";
 const VISIT_SHELL_URL = "/visits/new?shell=1";
+const HOUSEHOLD_SHELL_URL = "/households/shell";
+const HOUSEHOLD_PAGE = /^\/households\/[^/]*\d[^/]*$/; // a code has digits; "new", "import" do not
 // On one bar of signal a page the phone has a copy of is shown from it after this long, and
 // one it has no copy of gives the offline page after the longer wait (DESIGN.md section 8).
 // A page that comes later still refreshes the copy for next time.
 const NAVIGATION_TIMEOUT_MS = 3000;
 const UNCACHED_NAVIGATION_TIMEOUT_MS = 12000;
 const STATIC_TIMEOUT_MS = 20000;
-const CACHEABLE_PAGES = [/^\/$/, /^\/scan$/, /^\/outbox$/, /^\/visits\/new$/, /^\/households\/[A-Z0-9-]+$/];
+const CACHEABLE_PAGES = [/^\/$/, /^\/scan$/, /^\/outbox$/, /^\/visits\/new$/, /^\/households$/, /^\/households\/[A-Z0-9-]+$/];
 
 importScripts("__OUTBOX_CORE__");
 
@@ -60,14 +62,19 @@ function withTimeout(promise, ms) {
   });
 }
 
+// The list of households is kept without a search: a search works offline from the phone's list.
 function isCacheablePage(url) {
+  if (url.pathname === "/households" && url.search) return false;
   return CACHEABLE_PAGES.some((pattern) => pattern.test(url.pathname));
 }
 
 async function cachedPage(url) {
   const cache = await caches.open(PAGES_CACHE);
   if (url.pathname === "/visits/new") return cache.match(VISIT_SHELL_URL);
-  return (await cache.match(url.href)) || cache.match(url.pathname);
+  const page = (await cache.match(url.href)) || (await cache.match(url.pathname));
+  // A household never opened with signal: its page is drawn from the phone's list.
+  if (page || !HOUSEHOLD_PAGE.test(url.pathname)) return page;
+  return cache.match(HOUSEHOLD_SHELL_URL);
 }
 
 async function keepCopy(url, response) {

@@ -90,3 +90,18 @@ def test_households_cache_answers_304_until_something_changes(
     changed = client.get("/api/v1/households", headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.json["households"][0]["last_visit_at"] is not None
+
+
+def test_the_household_shell_holds_no_household_and_only_reads(
+    app, client, login_as, create_household
+):
+    login_as("volunteer", areas=["NI-01"])
+    household = create_household("NI-01", head_name="บุญมี ศรีสุข")
+    response = client.get("/households/shell")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "data-household-shell" in page and "household-shell.js" in page
+    assert household.code not in page and "บุญมี ศรีสุข" not in page
+    assert app.view_functions["households.shell"].read_only
+    worker = client.get("/sw.js").get_data(as_text=True)
+    assert '"/households/shell"' in worker and "js/finder.js" in worker

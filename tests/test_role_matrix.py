@@ -23,6 +23,7 @@ MATRIX = {
     ("POST", "/admin/users/<int:user_id>/password"): (LOGIN, 403, 403, 400),
     ("POST", "/admin/users/<int:user_id>/active"): (LOGIN, 403, 403, 302),
     ("GET", "/households"): (LOGIN, 200, 200, 200),
+    ("GET", "/households/shell"): (LOGIN, 200, 200, 200),
     ("GET", "/households/new"): (LOGIN, 403, 200, 200),
     ("POST", "/households/new"): (LOGIN, 403, 400, 400),
     ("GET", "/households/<code>"): (LOGIN, 200, 200, 200),

@@ -266,7 +266,11 @@ def follow_ups_due(user, within_days=7, limit=20):
     )
     return db.session.scalars(
         scope_villages(due, user, Assistance.village_id)
-        .options(selectinload(Assistance.program), selectinload(Assistance.household))
+        .options(
+            selectinload(Assistance.program),
+            selectinload(Assistance.household),
+            selectinload(Assistance.member),
+        )
         .order_by(Assistance.next_follow_up, Assistance.id)
         .limit(limit)
     ).all()

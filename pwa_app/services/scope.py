@@ -34,6 +34,14 @@ def village_ids(user):
     return kept[user.id]
 
 
+def villages(user):
+    """Return the villages the user works in (every village for staff), by code."""
+    stmt = select(Area).where(Area.level == "village").order_by(Area.code)
+    if not sees_everything(user):
+        stmt = stmt.where(Area.id.in_(village_ids(user) or {-1}))
+    return db.session.scalars(stmt).all()
+
+
 def forget_village_ids():
     """Drop the village ids this request has kept (after someone's areas change)."""
     if has_request_context():

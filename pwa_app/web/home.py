@@ -3,7 +3,7 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from pwa_app.services import cases, help_requests, recognition, summaries
+from pwa_app.services import cases, help_requests, recognition, scope, summaries
 from pwa_app.web.access import read_only
 
 bp = Blueprint("home", __name__)
@@ -27,6 +27,7 @@ def index():
             help_requests=open_requests,
             progress=recognition.next_badges(current_user),
             feed=recognition.feed(current_user, limit=5),
+            villages=scope.villages(current_user),
         )
     return render_template(
         "home/staff.html",

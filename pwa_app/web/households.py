@@ -28,16 +28,18 @@ from pwa_app.services import (
     households,
     imports,
     privacy,
+    scope,
     thai_dates,
     visits,
 )
 from pwa_app.services.errors import ValidationError
 from pwa_app.services.scope import household_for, sees_everything
-from pwa_app.vocab import HOUSEHOLD_TAGS, SEXES
-from pwa_app.web.access import staff_required
+from pwa_app.vocab import ASSISTANCE_STATUSES, HOUSEHOLD_TAGS, SEXES
+from pwa_app.web.access import read_only, staff_required
 from pwa_app.web.args import int_or_none, page_arg
 from pwa_app.web.choices import village_choices
 from pwa_app.web.forms import AppForm, attach_errors, choices_of
+from pwa_app.web.templating import localized
 
 bp = Blueprint("households", __name__, url_prefix="/households")
 
@@ -149,6 +151,23 @@ def index():
         villages=village_choices(),
         page_size=households.PAGE_SIZE,
     )
+
+
+@bp.route("/shell")
+@login_required
+@read_only
+def shell():
+    """The household page without a household, kept by the service worker for use offline.
+
+    Its script draws the household from the phone's list; the server puts none in it.
+    """
+    labels = {
+        "tags": {code: str(text) for code, text in HOUSEHOLD_TAGS.items()},
+        "statuses": {code: str(text) for code, text in ASSISTANCE_STATUSES.items()},
+        "programs": {program.code: localized(program) for program in cases.active_programs()},
+        "villages": {village.code: localized(village) for village in scope.villages(current_user)},
+    }
+    return render_template("households/shell.html", labels=labels)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -21,6 +21,8 @@ PRECACHE_STATIC = (
     "css/app.css",
     "js/app.js",
     "js/dates.js",
+    "js/finder.js",
+    "js/household-shell.js",
     "js/outbox-core.js",
     "js/outbox-page.js",
     "js/scanner.js",

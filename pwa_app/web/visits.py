@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 
 from pwa_app.i18n import current_language, local_input_value
-from pwa_app.services import audit, cases, visits
+from pwa_app.services import audit, cases, scope, visits
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
 from pwa_app.vocab import (
     ASSISTANCE_STATUSES,
@@ -135,7 +135,13 @@ def visit_input(form, household):
 @read_only
 def scan():
     """Open the camera to scan a household card, or type its code."""
-    return render_template("visits/scan.html", code="", error=None)
+    return scan_page()
+
+
+def scan_page(code="", error=None):
+    """Render the scanner with the typed-code box, the code and error kept."""
+    villages = scope.villages(current_user)
+    return render_template("visits/scan.html", code=code, error=error, villages=villages)
 
 
 @bp.route("/visits/new", methods=["GET", "POST"])
@@ -156,7 +162,7 @@ def new():
                 code=code,
             )
         )
-        return render_template("visits/scan.html", code=code, error=message), 404
+        return scan_page(code, message), 404
     open_cases = cases.open_cases(household)
     form = VisitForm()
     fill_choices(form, open_cases)

@@ -7,7 +7,7 @@ const STRINGS = JSON.parse(document.getElementById("js-strings")?.textContent ||
 const userId = Number(document.querySelector('meta[name="user-id"]')?.content) || null;
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
 const PAGES_CACHE = "pages-v1";
-const SHELL_PAGES = ["/", "/scan", "/outbox", "/visits/new?shell=1"];
+const SHELL_PAGES = ["/", "/scan", "/outbox", "/visits/new?shell=1", "/households", "/households/shell"];
 const SHELL_REFRESH_MS = 60 * 60 * 1000;
 const HOUSEHOLDS_REFRESH_MS = 5 * 60 * 1000;
 const RETRY_EVERY_MS = 30 * 1000;
@@ -260,6 +260,7 @@ async function start() {
   if (userId != null) {
     await syncNow({ force: true }); // app start: try at once, whatever the backoff said
     await Promise.allSettled([cacheShellPages(), refreshHouseholds()]);
+    if ((await Outbox.getMeta(`households:${userId}`))?.checked_at) document.documentElement.dataset.householdsStored = "";
   }
 }
 

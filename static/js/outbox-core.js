@@ -288,6 +288,7 @@
     for (const key of old) table.delete(key);
     for (const household of households) table.put({ ...household, user_id: userId });
     await done(table);
+    forgetListCache();
   }
 
   // Version 1 kept each card's token on the phone. Keep the list (found by code offline) but
@@ -321,7 +322,8 @@
 
   async function findHousehold(userId, codeOrToken) {
     const reference = String(codeOrToken || "").trim();
-    const byCode = await request((await store("households")).get([userId, reference.toUpperCase()]));
+    const code = normalizeCode(reference) || reference.toUpperCase();
+    const byCode = await request((await store("households")).get([userId, code]));
     if (byCode) return byCode;
     const hash = await cardHash(reference);
     return hash ? request((await store("households")).index("qr_hash").get([userId, hash])) : undefined;
@@ -377,9 +379,98 @@
     await saveHouseholds(userId, []);
   }
 
+  // --- Finding a household: forgiving codes, and search over the phone's list ----------
+  // The server has the same rules (services/households.normalize_code): keep them in step.
+
+  const CODE_PATTERN = /^([A-Z]{2})[\s\-./_]*(\d+)(?:[\s\-./_]+(\d+))?$/;
+  const SEPARATORS = /[\s\-./_]+/g;
+  const SEARCH_LIMIT = 50;
+  const LIST_FRESH_MS = 30 * 1000;
+
+  // Fold what a volunteer may type (full-width forms, Thai digits, lower case, stray spaces)
+  // into plain upper-case ASCII.
+  function foldText(text) {
+    return String(text ?? "")
+      .normalize("NFKC")
+      .replace(/[\u0E50-\u0E59]/g, (digit) => String(digit.charCodeAt(0) - 0x0e50))
+      .toUpperCase()
+      .trim();
+  }
+
+  // "NI010001", "ni 1 1", "NI-1-1", "NI-๐๑-๐๐๐๑" → "NI-01-0001"; anything else → null.
+  function normalizeCode(text) {
+    const match = foldText(text).match(CODE_PATTERN);
+    if (!match) return null;
+    const [, letters, first, second] = match;
+    let village = first;
+    let house = second;
+    if (house === undefined) {
+      if (first.length < 3) return null;
+      village = first.slice(0, 2);
+      house = first.slice(2);
+    }
+    if (Number(village) > 99 || house.length > 6) return null;
+    return `${letters}-${String(Number(village)).padStart(2, "0")}-${house.padStart(4, "0")}`;
+  }
+
+  // The user's list, read once and kept briefly: a search runs on every key press.
+  let listCache = null;
+
+  async function householdList(userId) {
+    if (listCache && listCache.userId === userId && Date.now() - listCache.at < LIST_FRESH_MS) {
+      return listCache.rows;
+    }
+    const rows = (await request((await store("households")).index("user_id").getAll(userId))).map((household) => ({
+      household,
+      compact: household.code.replace(SEPARATORS, ""),
+      name: String(household.head_name || "").normalize("NFKC").toLowerCase(),
+    }));
+    listCache = { userId, at: Date.now(), rows };
+    return rows;
+  }
+
+  async function countHouseholds(userId) {
+    return request((await store("households")).index("user_id").count(userId));
+  }
+
+  // Rank one household for a query: 0 its exact code, 1 a code starting with what was typed,
+  // 2 a head's name starting with it, 3 a name containing it; null when it does not match.
+  function rank(row, query) {
+    if (query.code && row.household.code === query.code) return 0;
+    if (query.compact.length >= 2 && row.compact.startsWith(query.compact)) return 1;
+    if (!query.name) return null;
+    const at = row.name.indexOf(query.name);
+    if (at < 0) return null;
+    return at === 0 ? 2 : 3;
+  }
+
+  // Search the phone's list by code (sloppy or a prefix), part of the head's name, or village.
+  // An empty query lists the village (or every household) by code.
+  async function searchHouseholds(userId, text, { village = "", limit = SEARCH_LIMIT } = {}) {
+    const folded = foldText(text);
+    const query = {
+      code: normalizeCode(folded),
+      compact: folded.replace(SEPARATORS, ""),
+      name: String(text ?? "").normalize("NFKC").trim().toLowerCase(),
+    };
+    const found = [];
+    for (const row of await householdList(userId)) {
+      if (village && row.household.village !== village) continue;
+      const score = folded ? rank(row, query) : 4;
+      if (score !== null) found.push({ score, row });
+    }
+    found.sort((a, b) => a.score - b.score || a.row.household.code.localeCompare(b.row.household.code));
+    return found.slice(0, limit).map(({ row }) => row.household);
+  }
+
+  function forgetListCache() {
+    listCache = null;
+  }
+
   global.PwaOutbox = {
     add, get, put, remove, entries, sync, session, renewToken, getMeta, setMeta,
     saveHouseholds, findHousehold, forgetHouseholds, timeoutSignal,
     rememberSave, recentSave, applyToHousehold,
+    normalizeCode, searchHouseholds, countHouseholds,
   };
 })(self);
