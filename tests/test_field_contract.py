@@ -55,17 +55,19 @@ def test_the_same_form_sent_twice_is_one_visit_and_asks_nothing(auth, login_as, 
     assert visits_saved() == 1
 
 
-def test_nothing_is_chosen_for_the_volunteer(auth, login_as, create_household):
+def test_how_the_household_is_doing_is_never_chosen_for_the_volunteer(
+    auth, login_as, create_household
+):
     household = create_household("NI-01")
     login_as("volunteer", areas=["NI-01"])
     url = f"/visits/new?household={household.code}"
     page = auth.client.get(url).get_data(as_text=True)
-    assert not re.search(r'name="(kind|wellbeing)"[^>]*checked', page)
+    assert not re.search(r'name="wellbeing"[^>]*checked', page)
 
-    response = auth.post(url, visit_form(kind="", wellbeing=""))
+    response = auth.post(url, visit_form(wellbeing="", notes="ยังไม่ได้ดู"))
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "เลือกประเภทการเยี่ยม" in page or "Choose the kind" in page
+    assert "ยังไม่ได้ดู" in page
     assert visits_saved() == 0
 
 

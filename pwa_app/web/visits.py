@@ -55,9 +55,9 @@ class VisitFieldsForm(AppForm):
 
     client_uuid = HiddenField()
     visited_at = StringField(_l("Date and time of the visit"))
-    # No choice is made for the volunteer: one tap on "save" must not record an unreviewed
-    # "doing well" visit.
-    kind = RadioField(_l("Kind of visit"), validate_choice=False)
+    # How the household is doing is never chosen for the volunteer: one tap on "save" must not
+    # record an unreviewed "doing well". Most visits are routine, so that kind is the start.
+    kind = RadioField(_l("Kind of visit"), validate_choice=False, default="routine")
     wellbeing = RadioField(_l("How is the household?"), validate_choice=False)
     needs = SelectMultipleField(_l("Needs found"), validate_choice=False)
     notes = TextAreaField(_l("Other things seen or talked about"), render_kw={"rows": 3})

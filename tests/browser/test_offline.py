@@ -101,7 +101,20 @@ def wait_for_badge(page, text):
     expect(page.locator("[data-outbox-badge]")).to_contain_text(text)
 
 
-def log_visit_offline(page, url, code, notes):
+def log_visit_offline(page, url, code, notes, answer_new_visit=True):
+    """Log a visit through the scan page; "a new visit?" (a second one soon after) says yes."""
+
+    def answer(dialog):
+        dialog.accept() if answer_new_visit else dialog.dismiss()
+
+    page.on("dialog", answer)
+    try:
+        _log_visit_offline(page, url, code, notes)
+    finally:
+        page.remove_listener("dialog", answer)
+
+
+def _log_visit_offline(page, url, code, notes):
     page.goto(f"{url}/scan")
     page.fill("input[name=household]", code)
     page.click("form[action='/visits/new'] button[type=submit]")
@@ -148,7 +161,7 @@ def test_visits_logged_offline_wait_and_arrive_exactly_once(
     assert "บันทึกการเยี่ยมไว้ในโทรศัพท์แล้ว" in page.locator(".alert-ok").inner_text()
     # A second visit to the same household minutes later is asked about: yes, a new one.
     questions = []
-    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    page.on("dialog", lambda dialog: questions.append(dialog.message))
     log_visit_offline(page, live.url, household.code, "ครั้งที่สอง")
     assert "นี่เป็นการเยี่ยมอีกครั้งหรือไม่" in questions[0]
     page.reload()
