@@ -1,0 +1,170 @@
+"""Lighthouse (mobile) on the phone pages: the volunteer's home, the visit form, a household card.
+
+Lighthouse comes from npm at the version pinned in bench/package.json (installed into
+bench/node_modules by `npm ci --prefix bench`) and drives Debian's Chromium. Each page is loaded
+cold, as Lighthouse always does: it clears the origin's storage first, so no service worker and
+no cache help. The volunteer's pages carry the session cookie of a demo volunteer.
+
+    python -m bench.lighthouse      # print the figures as JSON
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+from pathlib import Path
+
+from bench import load
+from bench.weight import CHROMIUM
+
+ROOT = Path(__file__).resolve().parent.parent
+LIGHTHOUSE = ROOT / "bench" / "node_modules" / ".bin" / "lighthouse"
+RUNS = int(os.environ.get("BENCH_LIGHTHOUSE_RUNS", "3"))
+PHONE, PASSWORD = "0810000001", "demo-2569"
+# Volunteers' phones ask for Thai; the pages are measured in the language they read.
+LANGUAGE = "th-TH,th;q=0.9"
+LCP_TARGET_MS = 2500
+PROFILES = {
+    "default mobile": [],
+    "harsh": [
+        "--throttling-method=simulate",
+        "--throttling.rttMs=700",
+        "--throttling.throughputKbps=200",
+        "--throttling.cpuSlowdownMultiplier=6",
+    ],
+}
+# A run ends when Lighthouse has its trace; this ceiling only ends a hang.
+HANG_SECONDS = 180
+
+
+def ensure_installed():
+    """Install the pinned Lighthouse into bench/node_modules if it is not there."""
+    if not LIGHTHOUSE.exists():
+        subprocess.run(["npm", "ci", "--prefix", str(ROOT / "bench")], check=True)
+
+
+def pages(code, token):
+    """Return [(name, path, logged in)] for the pages measured."""
+    return [
+        ("volunteer home", "/", True),
+        ("visit form", f"/visits/new?household={code}", True),
+        ("household card (public)", f"/h/{token}", False),
+    ]
+
+
+def run_once(url, headers, profile):
+    """Run Lighthouse once on url; return its JSON report."""
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "report.json"
+        header_file = Path(folder) / "headers.json"
+        header_file.write_text(json.dumps(headers))
+        subprocess.run(
+            [
+                str(LIGHTHOUSE),
+                url,
+                "--quiet",
+                "--output=json",
+                f"--output-path={report}",
+                "--only-categories=performance,accessibility",
+                "--form-factor=mobile",
+                "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+                f"--extra-headers={header_file}",
+                *PROFILES[profile],
+            ],
+            check=True,
+            env={**os.environ, "CHROME_PATH": CHROMIUM},
+            timeout=HANG_SECONDS,
+        )
+        result = json.loads(report.read_text())
+    if result.get("runtimeError"):
+        raise RuntimeError(f"Lighthouse on {url}: {result['runtimeError']}")
+    if "/login" in result["finalDisplayedUrl"]:
+        raise RuntimeError(f"Lighthouse on {url} was sent to the login page")
+    return result
+
+
+def figures(result):
+    """Pick the figures reported from one Lighthouse report."""
+    audits = result["audits"]
+    lcp_element = audits["largest-contentful-paint-element"].get("details", {}).get("items", [])
+    element, phases = "", {}
+    if lcp_element:
+        element = lcp_element[0]["items"][0]["node"].get("selector", "")
+        if len(lcp_element) > 1:
+            phases = {row["phase"]: row["timing"] for row in lcp_element[1]["items"]}
+    failing = sorted(
+        ref["id"]
+        for ref in result["categories"]["accessibility"]["auditRefs"]
+        if ref["weight"] and audits[ref["id"]].get("score") not in (None, 1)
+    )
+    return {
+        "performance": round(result["categories"]["performance"]["score"] * 100),
+        "accessibility": round(result["categories"]["accessibility"]["score"] * 100),
+        "fcp_ms": audits["first-contentful-paint"]["numericValue"],
+        "lcp_ms": audits["largest-contentful-paint"]["numericValue"],
+        "tbt_ms": audits["total-blocking-time"]["numericValue"],
+        "cls": audits["cumulative-layout-shift"]["numericValue"],
+        "bytes": audits["total-byte-weight"]["numericValue"],
+        "lcp_element": element,
+        "lcp_phases": phases,
+        "accessibility_failing": failing,
+        "lighthouse": result["lighthouseVersion"],
+        "chromium": result["environment"]["hostUserAgent"],
+    }
+
+
+def median_run(runs):
+    """Return the run with the median performance score (its own metrics, not mixed)."""
+    ranked = sorted(runs, key=lambda run: (run["performance"], -run["lcp_ms"]))
+    chosen = dict(ranked[(len(ranked) - 1) // 2])
+    chosen["performance_all"] = [run["performance"] for run in runs]
+    chosen["lcp_spread_ms"] = (min(r["lcp_ms"] for r in runs), max(r["lcp_ms"] for r in runs))
+    chosen["lcp_median_ms"] = statistics.median(r["lcp_ms"] for r in runs)
+    return chosen
+
+
+def measure(base, code, token, runs=RUNS):
+    """Return [(page, path, profile, figures)] for each page on each profile."""
+    ensure_installed()
+    cookie, _csrf = load.session_for(base, PHONE, PASSWORD)
+    rows = []
+    for name, path, logged_in in pages(code, token):
+        headers = {"Accept-Language": LANGUAGE}
+        if logged_in:
+            headers["Cookie"] = cookie
+        for profile in PROFILES:
+            print(f"bench: Lighthouse {profile}, {name} ×{runs} …", flush=True)
+            results = [figures(run_once(base + path, headers, profile)) for _ in range(runs)]
+            rows.append((name, path, profile, median_run(results)))
+    return rows
+
+
+def demo_server(folder):
+    """Start gunicorn on a fresh demo database; return (process, base URL, codes, card token).
+
+    The codes are households in the demo volunteer's areas, in the order of their numbers.
+    """
+    from bench.run import card_token, demo_app, sync_households
+    from pwa_app.extensions import db
+
+    app, _ = demo_app(folder)
+    codes, token = sorted(sync_households(app)), card_token(app)
+    with app.app_context():
+        db.engine.dispose()
+    process, base = load.start(f"sqlite:///{folder}/bench.db", 2)
+    return process, base, codes, token
+
+
+def main():
+    """Measure against a demo server of our own and print the figures."""
+    with tempfile.TemporaryDirectory() as folder:
+        process, base, codes, token = demo_server(folder)
+        try:
+            print(json.dumps(measure(base, codes[0], token), indent=2, ensure_ascii=False))
+        finally:
+            load.stop(process)
+
+
+if __name__ == "__main__":
+    main()
