@@ -13,6 +13,7 @@ import os
 import statistics
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench import load
@@ -140,30 +141,46 @@ def measure(base, code, token, runs=RUNS):
     return rows
 
 
-def demo_server(folder):
-    """Start gunicorn on a fresh demo database; return (process, base URL, codes, card token).
+@dataclass
+class Demo:
+    """A gunicorn server of the app on fresh demo data, and what the phone benchmarks need."""
 
-    The codes are households in the demo volunteer's areas, in the order of their numbers.
-    """
+    process: object
+    base: str
+    codes: list  # households in the demo volunteer's areas, in the order of their codes
+    token: str  # a household card's token, for /h/<token>
+    villages: dict  # area code -> {"id", "names"} for the villages of those households
+
+
+def demo_server(folder):
+    """Start gunicorn with two workers on a fresh demo database; return a Demo."""
+    from sqlalchemy import select
+
     from bench.run import card_token, demo_app, sync_households
     from pwa_app.extensions import db
+    from pwa_app.models import Area
 
     app, _ = demo_app(folder)
     codes, token = sorted(sync_households(app)), card_token(app)
     with app.app_context():
+        areas = db.session.scalars(
+            select(Area).where(Area.code.in_({code.rsplit("-", 1)[0] for code in codes}))
+        )
+        villages = {a.code: {"id": a.id, "names": [a.name_th, a.name_en]} for a in areas}
         db.engine.dispose()
     process, base = load.start(f"sqlite:///{folder}/bench.db", 2)
-    return process, base, codes, token
+    return Demo(process, base, codes, token, villages)
 
 
 def main():
     """Measure against a demo server of our own and print the figures."""
     with tempfile.TemporaryDirectory() as folder:
-        process, base, codes, token = demo_server(folder)
+        demo = demo_server(folder)
         try:
-            print(json.dumps(measure(base, codes[0], token), indent=2, ensure_ascii=False))
+            rows = measure(demo.base, demo.codes[0], demo.token)
+            print(json.dumps(rows, indent=2, ensure_ascii=False))
         finally:
-            load.stop(process)
+            load.stop(demo.process)
 
 
 if __name__ == "__main__":
