@@ -42,7 +42,9 @@ HANG_SECONDS = 180
 def ensure_installed():
     """Install the pinned Lighthouse into bench/node_modules if it is not there."""
     if not LIGHTHOUSE.exists():
-        subprocess.run(["npm", "ci", "--prefix", str(ROOT / "bench")], check=True)
+        subprocess.run(
+            ["npm", "ci", "--prefix", str(ROOT / "bench"), "--no-audit", "--no-fund"], check=True
+        )
 
 
 def pages(code, token):
@@ -148,6 +150,7 @@ class Demo:
     process: object
     base: str
     codes: list  # households in the demo volunteer's areas, in the order of their codes
+    without_cases: list  # those of them with no open welfare case
     token: str  # a household card's token, for /h/<token>
     villages: dict  # area code -> {"id", "names"} for the villages of those households
 
@@ -158,18 +161,27 @@ def demo_server(folder):
 
     from bench.run import card_token, demo_app, sync_households
     from pwa_app.extensions import db
-    from pwa_app.models import Area
+    from pwa_app.models import Area, Assistance, Household
+    from pwa_app.vocab import OPEN_ASSISTANCE_STATUSES
 
     app, _ = demo_app(folder)
     codes, token = sorted(sync_households(app)), card_token(app)
     with app.app_context():
+        with_cases = set(
+            db.session.scalars(
+                select(Household.code)
+                .join(Assistance, Assistance.household_id == Household.id)
+                .where(Assistance.status.in_(OPEN_ASSISTANCE_STATUSES))
+            )
+        )
         areas = db.session.scalars(
             select(Area).where(Area.code.in_({code.rsplit("-", 1)[0] for code in codes}))
         )
         villages = {a.code: {"id": a.id, "names": [a.name_th, a.name_en]} for a in areas}
         db.engine.dispose()
     process, base = load.start(f"sqlite:///{folder}/bench.db", 2)
-    return Demo(process, base, codes, token, villages)
+    without_cases = [code for code in codes if code not in with_cases]
+    return Demo(process, base, codes, without_cases, token, villages)
 
 
 def main():
