@@ -37,6 +37,7 @@ PROFILES = {
 }
 # A run ends when Lighthouse has its trace; this ceiling only ends a hang.
 HANG_SECONDS = 180
+RETRIES = 2
 
 
 def ensure_installed():
@@ -57,31 +58,39 @@ def pages(code, token):
 
 
 def run_once(url, headers, profile):
-    """Run Lighthouse once on url; return its JSON report."""
-    with tempfile.TemporaryDirectory() as folder:
-        report = Path(folder) / "report.json"
-        header_file = Path(folder) / "headers.json"
-        header_file.write_text(json.dumps(headers))
-        subprocess.run(
-            [
-                str(LIGHTHOUSE),
-                url,
-                "--quiet",
-                "--output=json",
-                f"--output-path={report}",
-                "--only-categories=performance,accessibility",
-                "--form-factor=mobile",
-                "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
-                f"--extra-headers={header_file}",
-                *PROFILES[profile],
-            ],
-            check=True,
-            env={**os.environ, "CHROME_PATH": CHROMIUM},
-            timeout=HANG_SECONDS,
-        )
-        result = json.loads(report.read_text())
-    if result.get("runtimeError"):
-        raise RuntimeError(f"Lighthouse on {url}: {result['runtimeError']}")
+    """Run Lighthouse on url; return its JSON report.
+
+    A run that fails on Lighthouse's side (a trace it could not record, say NO_NAVSTART on a
+    busy machine) is run again, up to RETRIES times.
+    """
+    for attempt in range(RETRIES + 1):
+        with tempfile.TemporaryDirectory() as folder:
+            report = Path(folder) / "report.json"
+            header_file = Path(folder) / "headers.json"
+            header_file.write_text(json.dumps(headers))
+            finished = subprocess.run(
+                [
+                    str(LIGHTHOUSE),
+                    url,
+                    "--quiet",
+                    "--output=json",
+                    f"--output-path={report}",
+                    "--only-categories=performance,accessibility",
+                    "--form-factor=mobile",
+                    "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+                    f"--extra-headers={header_file}",
+                    *PROFILES[profile],
+                ],
+                env={**os.environ, "CHROME_PATH": CHROMIUM},
+                timeout=HANG_SECONDS,
+            )
+            result = json.loads(report.read_text()) if report.exists() else {}
+        error = result.get("runtimeError") or (finished.returncode and "no report")
+        if not error:
+            break
+        print(f"bench: Lighthouse on {url} failed ({error}), attempt {attempt + 1}", flush=True)
+    else:
+        raise RuntimeError(f"Lighthouse on {url}: {error}")
     if "/login" in result["finalDisplayedUrl"]:
         raise RuntimeError(f"Lighthouse on {url} was sent to the login page")
     return result
