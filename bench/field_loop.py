@@ -245,11 +245,11 @@ def screen_share(page, base, code, language):
     return {"language": language, "top": top, "middle": middle}
 
 
-def log_in(page, base):
-    """Log the demo volunteer in on a fresh phone and let the app install itself."""
+def log_in(page, base, phone=PHONE, password=PASSWORD):
+    """Log a volunteer in on a fresh phone and let the app install itself."""
     page.goto(f"{base}/login")
-    page.fill("input[name=phone]", PHONE)
-    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=phone]", phone)
+    page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/")
     page.evaluate("async () => { await navigator.serviceWorker.ready; await window.PwaApp.ready; }")

@@ -85,7 +85,9 @@ def run_once(url, headers, profile):
                 timeout=HANG_SECONDS,
             )
             result = json.loads(report.read_text()) if report.exists() else {}
-        error = result.get("runtimeError") or (finished.returncode and "no report")
+        error = result.get("runtimeError", {}).get("code") or (
+            finished.returncode and f"exit status {finished.returncode}"
+        )
         if not error:
             break
         print(f"bench: Lighthouse on {url} failed ({error}), attempt {attempt + 1}", flush=True)
