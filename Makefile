@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 LINTED := pwa_app tests bench tools migrations
 
-.PHONY: install run test test-fast lint browser-deps messages bench clean
+.PHONY: install run test test-fast lint browser-deps messages bench bench-phone lighthouse clean
 
 install: $(STAMP)
 
@@ -54,13 +54,21 @@ browser-deps:
 
 # Speed and size, measured on this machine and written to docs/benchmarks.md.
 # wrk (Debian's package) loads the gunicorn server; PostgreSQL at 127.0.0.1:5432 is used if up.
-bench: install browser-deps
+# Lighthouse comes from npm at the version bench/package-lock.json pins, into bench/node_modules.
+bench: install browser-deps lighthouse
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench.run
+
+# Only the phone figures (Lighthouse mobile, taps to a saved visit, screen left for content).
+bench-phone: install browser-deps lighthouse
+	$(BIN)/python -m bench.run phone
+
+lighthouse:
+	@[ -x bench/node_modules/.bin/lighthouse ] || npm ci --prefix bench --no-audit --no-fund
 
 # After adding or changing user-visible strings: extract, merge, then translate th.po.
 messages: install
 	$(BIN)/python tools/catalogues.py update
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info bench/node_modules

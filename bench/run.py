@@ -2,6 +2,7 @@
 
     make bench                      # everything
     python -m bench.run weight      # one section
+    python -m bench.run phone       # the phone sections: lighthouse and loop
 
 Each section measures on this machine, with the app and its data built from scratch.
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench import flood, household_import, latency, load
+from bench import field_loop, flood, household_import, latency, lighthouse, load
 from bench.weight import (
     BUDGET_BYTES,
     Meter,
@@ -357,7 +358,152 @@ cores, and the times grow with it).
 """
 
 
-SECTIONS = {"weight": section_weight, "dashboard": section_dashboard, "import": section_import}
+def seconds(ms):
+    """Milliseconds as seconds with one decimal."""
+    return f"{ms / 1000:.1f}"
+
+
+def section_lighthouse(folder):
+    """Lighthouse mobile on the volunteer home, the visit form and a household card."""
+    demo = lighthouse.demo_server(folder)
+    load_average = os.getloadavg()[0]
+    try:
+        rows = lighthouse.measure(demo.base, demo.codes[0], demo.token)
+    finally:
+        load.stop(demo.process)
+    table, causes = [], []
+    for page, _path, profile, r in rows:
+        scores = "/".join(str(score) for score in r["performance_all"])
+        verdict = "met" if r["lcp_ms"] < lighthouse.LCP_TARGET_MS else "missed"
+        if page == "visit form" and profile == "harsh":
+            verdict = f"**{verdict}** (the target)"
+        table.append(
+            f"| {page} | {profile} | {r['performance']} ({scores}) | {r['accessibility']} | "
+            f"{seconds(r['fcp_ms'])} | {seconds(r['lcp_ms'])} | {r['tbt_ms']:.0f} | "
+            f"{r['cls']:.2f} | {r['bytes'] / 1024:.0f} | {verdict} |"
+        )
+        phases = r["lcp_phases"]
+        causes.append(
+            f"| {page} | {profile} | `{r['lcp_element']}` | "
+            f"{seconds(phases.get('TTFB', 0))} | {seconds(phases.get('Render Delay', 0))} | "
+            f"{', '.join(r['accessibility_failing']) or '–'} |"
+        )
+    first = rows[0][3]
+    chromium = re.search(r"Chrome/([\d.]+)", first["chromium"])
+    table_rows, cause_rows = "\n".join(table), "\n".join(causes)
+    target_s = seconds(lighthouse.LCP_TARGET_MS)
+    return f"""## Phone pages (Lighthouse mobile)
+
+Lighthouse {first["lighthouse"]} (npm, pinned in `bench/package.json`) with Debian's Chromium
+{chromium.group(1) if chromium else ""} headless, against gunicorn (2 workers) serving the demo
+data, performance and accessibility categories. Pages: the volunteer's home (`/`) and the visit
+form (`/visits/new?household=…`) with a demo volunteer's session cookie, and a household's
+public card (`/h/<token>`) with none; all asked for in Thai. Lighthouse loads each page cold: it
+clears the site's storage first, so no service worker or cache helps, as on a phone's first
+visit or after the browser dropped its storage. Profiles: Lighthouse's **default mobile**
+(simulated: 150 ms RTT, 1.6 Mbps, 4× CPU slowdown, a 412×823 phone) and a **harsh** one (one bar
+of signal on a cheap phone: `--throttling-method=simulate --throttling.rttMs=700
+--throttling.throughputKbps=200 --throttling.cpuSlowdownMultiplier=6`). Each page and profile
+is run {lighthouse.RUNS} times (`BENCH_LIGHTHOUSE_RUNS`); the row is the run with the median
+performance score (all runs' scores in brackets). Target: the visit form's LCP under
+{target_s} s on the harsh profile; the other rows show the same line for reference. Lighthouse
+multiplies the CPU time it observes, so the scores drop when other work shares the machine's
+cores: the load average was {load_average:.1f} when the section started.
+
+| page | profile | performance | accessibility | FCP s | LCP s | TBT ms | CLS | transfer KiB | LCP under {target_s} s |
+|---|---|---|---|---|---|---|---|---|---|
+{table_rows}
+
+Where the LCP goes, and the accessibility audits that fail: the LCP element; the time to the
+page's first byte (on a cold load Lighthouse's simulation counts a new connection: DNS, TCP and
+the request, three round trips) and the render delay after it (the stylesheet and scripts the
+first paint waits for, and the CPU work). On the harsh profile the three round trips are 2.1 s,
+which leaves about 0.4 s of the target: a first paint that waits for any further request (one
+more round trip, 0.7 s) cannot make it.
+
+| page | profile | LCP element | first byte s | render delay s | failing accessibility audits |
+|---|---|---|---|---|---|
+{cause_rows}
+"""
+
+
+def section_loop(folder):
+    """Taps to a saved visit, and the visit form's screen left for content, on a 360x740 phone."""
+    demo = lighthouse.demo_server(folder)
+    try:
+        result = field_loop.measure(demo.base, demo.without_cases, demo.villages)
+    finally:
+        load.stop(demo.process)
+    journeys = "\n".join(
+        f"| {j['when']} | `{j['code']}` | {j['path']} | {j['taps']} | {j['keys']} | "
+        f"{j['switches']} | {j['digits']} | {j['beyond_digits']} | "
+        f"{'met' if j['met'] else 'missed'} | {j['saved_s']:.2f} |"
+        for j in result["journeys"]
+    )
+    steps = "\n".join(
+        f"{n}. {step}" for n, step in enumerate(result["journeys"][-1]["steps"], start=1)
+    )
+    screens = []
+    for screen in result["screens"]:
+        for where in ("top", "middle"):
+            s = screen[where]
+            verdict = "met" if s["share"] >= field_loop.CONTENT_TARGET else "missed"
+            chrome = ", ".join(f"`{name}`" for name in s["names"]) or "none"
+            screens.append(
+                f"| {screen['language']} | {where} | {s['covered']:.0f} | {chrome} | "
+                f"{s['share']:.0%} | {verdict} |"
+            )
+    top = {s["language"]: s["top"]["first_field_top"] for s in result["screens"]}
+    screen_rows = "\n".join(screens)
+    return f"""## Taps to a saved visit
+
+A volunteer on a {field_loop.WIDTH}×{field_loop.HEIGHT} phone (Playwright, Debian's Chromium,
+touch, Thai) with the app installed opens it, finds a household by its code, records a visit and
+waits until the app says the visit is kept; `bench/field_loop.py` does it through the UI and
+counts. Taps: touches on the page (a select counts two: open, choose; a field counts a tap to
+bring up its keyboard even when the page focused it, since phones open the keyboard only for
+the volunteer's own tap). Keys: keys on the on-screen keyboard, Enter included. Switches: a
+change of keyboard, from numeric to text between fields or between letters and digits within a
+text field (a tap on the layer key). The digits that tell the household apart are its number in
+the village without the zeros in front (`NI-02-0009` → `9`; the demo's villages have nine
+households each). Target: at most {field_loop.TAPS_TARGET} taps, keys and switches beyond
+those digits. The households have no open welfare case, so the form needs nothing but its
+choices. Saved after: from the tap on Save to the message that says the visit is kept (here
+with signal, so the visit is also sent first; the field contract asks for the message within a
+second).
+
+| journey | household | path taken | taps | keys | switches | distinguishing digits | beyond the digits | at most {field_loop.TAPS_TARGET} | saved after s |
+|---|---|---|---|---|---|---|---|---|---|
+{journeys}
+
+The steps of the next visit:
+
+{steps}
+
+## Screen left for content on the visit form
+
+The visit form on the {field_loop.WIDTH}×{field_loop.HEIGHT} screen, in Thai and in English:
+the height of the viewport covered by fixed or sticky elements (their union, so overlaps count
+once), at the top of the page and scrolled to its middle. Target: at least
+{field_loop.CONTENT_TARGET:.0%} of the screen left for content. Chrome that scrolls away is not
+counted, but it pushes the form down: at the top, the form's first field starts at
+{top.get("th")} px in Thai and {top.get("en")} px in English.
+
+| language | where | px covered | fixed or sticky chrome | left for content | at least {field_loop.CONTENT_TARGET:.0%} |
+|---|---|---|---|---|---|
+{screen_rows}
+"""
+
+
+SECTIONS = {
+    "weight": section_weight,
+    "dashboard": section_dashboard,
+    "import": section_import,
+    "lighthouse": section_lighthouse,
+    "loop": section_loop,
+}
+# Names that stand for several sections.
+GROUPS = {"phone": ["lighthouse", "loop"]}
 
 
 def merge(report, parts):
@@ -378,7 +524,7 @@ def main(names):
 
     Running only some sections replaces just those in the existing report.
     """
-    names = names or list(SECTIONS)
+    names = [part for name in names for part in GROUPS.get(name, [name])] or list(SECTIONS)
     started = time.perf_counter()
     parts = {}
     for name in names:
