@@ -28,11 +28,10 @@ TAPS_TARGET = 4
 
 SELECTORS = {
     # The home page's finder: a number-only field, and a village picker (a select or radios).
-    "finder_number": "[data-finder] input[inputmode=numeric], "
-    "form[action*='/visits/new'] input[inputmode=numeric]",
-    "finder_village": "[data-finder] select, [data-finder] input[type=radio][name*=village]",
-    # Today's way: the Scan tab, then the code box.
-    "scan_tab": ".mainnav a[href='/scan']",
+    "finder_number": "input[data-finder-number]",
+    "finder_village": "select[data-finder-village]",
+    # The other way: the Scan tab, then the code box.
+    "scan_tab": "a[href='/scan']",
     "code_box": "form[action*='/visits/new'] input[name=household]",
     # The visit form: a wellbeing tile, a kind tile, the save button.
     "visit_form": "[data-visit-form]",
