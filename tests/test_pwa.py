@@ -1,5 +1,7 @@
 """The installable app: manifest, service worker, offline page, caching and compression."""
 
+import base64
+import hashlib
 import json
 
 from pwa_app.web.pwa import PRECACHE_STATIC
@@ -53,6 +55,7 @@ def test_the_cache_version_changes_with_the_shell(app, client, tmp_path):
 
 
 def test_versioned_static_files_are_cached_for_a_year(client):
+    client.get("/login")  # the first page carries the styles inline
     page = client.get("/login").get_data(as_text=True)
     css = page.split('rel="stylesheet" href="')[1].split('"')[0]
     assert "?v=" in css
@@ -105,3 +108,22 @@ def test_the_household_shell_holds_no_household_and_only_reads(
     assert app.view_functions["households.shell"].read_only
     worker = client.get("/sw.js").get_data(as_text=True)
     assert '"/households/shell"' in worker and "js/finder.js" in worker
+
+
+def test_a_first_visit_gets_the_styles_in_the_page_and_later_ones_link_the_file(client):
+    first = client.get("/login")
+    page = first.get_data(as_text=True)
+    assert "<style>" in page and 'rel="stylesheet"' not in page
+    styles = page.split("<style>")[1].split("</style>")[0]
+    digest = base64.b64encode(hashlib.sha256(styles.encode()).digest()).decode()
+    policy = first.headers["Content-Security-Policy"]
+    assert f"style-src 'self' 'sha256-{digest}'" in policy  # that block and no other
+    assert "unsafe-inline" not in policy
+
+    later = client.get("/login").get_data(as_text=True)
+    assert "<style>" not in later and 'rel="stylesheet"' in later
+
+
+def test_a_stale_styles_cookie_gets_the_new_styles_inline(client):
+    client.set_cookie("styles", "an-old-version")
+    assert "<style>" in client.get("/login").get_data(as_text=True)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from pwa_app.services.errors import ValidationError
 from pwa_app.services.validation import control_problem
 from pwa_app.web.devices import remember_worker_device
+from pwa_app.web.pwa import style_source
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -28,7 +29,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-Frame-Options": "DENY",
@@ -82,6 +82,11 @@ def add_security_headers(response):
         return static_headers(response)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    # The one inline block a page may carry is the app's own stylesheet, named by its hash.
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' {style_source()}"),
+    )
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if "Cache-Control" not in response.headers:

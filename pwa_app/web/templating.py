@@ -13,7 +13,7 @@ from pwa_app import i18n, vocab
 from pwa_app.models.base import utcnow
 from pwa_app.services.cases import today
 from pwa_app.web.js_strings import js_strings
-from pwa_app.web.pwa import asset
+from pwa_app.web.pwa import asset, stylesheet
 
 
 def org_name():
@@ -91,4 +91,5 @@ def register(app):
         lang_url=lang_url,
         tel_href=tel_href,
         rendered_at=rendered_at,
+        stylesheet=stylesheet,
     )
