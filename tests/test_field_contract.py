@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pwa_app.extensions import db
-from pwa_app.models import Assistance, Visit
+from pwa_app.models import Assistance, Member, Visit, WelfareProgram
 from pwa_app.services import cases, thai_dates
 from tests.test_visits import open_case, visit_form
 
@@ -175,3 +175,29 @@ def test_a_client_uuid_kept_from_the_form_is_the_visits_id(auth, login_as, creat
     uuid.UUID(shown)
     auth.post(f"/visits/new?household={household.code}", visit_form(client_uuid=shown))
     assert db.session.scalar(select(Visit.client_uuid)) == shown
+
+
+def test_a_member_whose_case_would_sit_beside_the_households_own_is_kept_with_a_reason(
+    auth, login_as, create_household
+):
+    household = create_household("NI-01")
+    staff = login_as("staff")
+    program = db.session.scalar(
+        select(WelfareProgram).where(WelfareProgram.code == "old_age_allowance")
+    )
+    member = Member(household=household, name="คำปุน ศรีสุข")
+    db.session.add(member)
+    db.session.flush()
+    for owner in (None, member):
+        case = cases.open_case(
+            household, program, cases.NewCase(program=program.code, status="applied"), None, staff
+        )
+        case.member = owner
+    db.session.commit()
+
+    response = auth.post(f"/households/{household.code}/members/{member.id}/delete")
+    assert response.status_code == 302
+    page = auth.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "คำปุน ศรีสุข" in page and "ก่อนลบสมาชิก" in page
+    db.session.rollback()
+    assert db.session.get(Member, member.id) is not None

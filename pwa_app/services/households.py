@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy import update as update_rows
 
 from pwa_app.extensions import db
+from pwa_app.i18n import current_language
 from pwa_app.models import (
     Area,
     Assistance,
@@ -26,7 +27,7 @@ from pwa_app.services import audit, privacy
 from pwa_app.services.errors import NotFound, ValidationError
 from pwa_app.services.scope import scope_households, village_ids
 from pwa_app.services.validation import NAME_MAX, normalize_phone, phone_problem, text_problem
-from pwa_app.vocab import HOUSEHOLD_TAGS, SEXES
+from pwa_app.vocab import HOUSEHOLD_TAGS, OPEN_ASSISTANCE_STATUSES, SEXES
 
 CODE_RE = re.compile(r"^([A-Z]{2})-(\d{2})-(\d{4,6})$")
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
@@ -350,8 +351,33 @@ def save_member(household, data, by, member=None):
 
 
 def remove_member(member, by):
-    """Remove a member from their household."""
+    """Remove a member from their household.
+
+    The member's open cases stay with the household; one that would sit beside the
+    household's own open case of the same programme must be closed first.
+    """
     household = member.household
+    own = select(Assistance.program_id).where(
+        Assistance.household_id == household.id,
+        Assistance.member_id.is_(None),
+        Assistance.status.in_(OPEN_ASSISTANCE_STATUSES),
+    )
+    clash = db.session.scalar(
+        select(Assistance).where(
+            Assistance.member_id == member.id,
+            Assistance.status.in_(OPEN_ASSISTANCE_STATUSES),
+            Assistance.program_id.in_(own),
+        )
+    )
+    if clash is not None:
+        raise ValidationError(
+            _l(
+                "%(name)s has an open case for %(program)s, and so does the household. "
+                "Close one of them before removing this member.",
+                name=member.name,
+                program=clash.program.name(current_language()),
+            )
+        )
     audit.record("member.remove", by, member, household)
     db.session.delete(member)
     household.updated_at = utcnow()

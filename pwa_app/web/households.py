@@ -38,7 +38,7 @@ from pwa_app.vocab import ASSISTANCE_STATUSES, HOUSEHOLD_TAGS, SEXES
 from pwa_app.web.access import read_only, staff_required
 from pwa_app.web.args import int_or_none, page_arg
 from pwa_app.web.choices import village_choices
-from pwa_app.web.forms import AppForm, attach_errors, choices_of
+from pwa_app.web.forms import AppForm, attach_errors, choices_of, refuse
 from pwa_app.web.templating import localized
 
 bp = Blueprint("households", __name__, url_prefix="/households")
@@ -318,9 +318,13 @@ def _save_member(household, member):
 def delete_member(code, member_id):
     """Remove a member from the household."""
     household = get_household(code)
-    households.remove_member(households.member_of(household, member_id), current_user)
+    back = url_for("households.detail", code=household.code, _anchor="members")
+    try:
+        households.remove_member(households.member_of(household, member_id), current_user)
+    except ValidationError as error:
+        return refuse(error, back)
     flash(_("Member removed."), "ok")
-    return redirect(url_for("households.detail", code=household.code, _anchor="members"))
+    return redirect(back)
 
 
 def card_url(household):
