@@ -15,6 +15,8 @@ const HOUSEHOLD_PAGE = /^\/households\/[^/]*\d[^/]*$/; // a code has digits; "ne
 const NAVIGATION_TIMEOUT_MS = 3000;
 const UNCACHED_NAVIGATION_TIMEOUT_MS = 12000;
 const STATIC_TIMEOUT_MS = 20000;
+// Staff pages (a dashboard, a sheet of cards) may take long on a slow line: they get longer.
+const SLOW_PAGE_TIMEOUT_MS = 60000;
 const CACHEABLE_PAGES = [/^\/$/, /^\/scan$/, /^\/outbox$/, /^\/visits\/new$/, /^\/households$/, /^\/households\/[A-Z0-9-]+$/];
 
 importScripts("__OUTBOX_CORE__");
@@ -63,22 +65,46 @@ function withTimeout(promise, ms) {
 }
 
 // The list of households is kept without a search: a search works offline from the phone's list.
+// The pages a volunteer works from in the field.
+function isFieldPage(url) {
+  return CACHEABLE_PAGES.some((pattern) => pattern.test(url.pathname)) || HOUSEHOLD_PAGE.test(url.pathname);
+}
+
 function isCacheablePage(url) {
   if (url.pathname === "/households" && url.search) return false;
   return CACHEABLE_PAGES.some((pattern) => pattern.test(url.pathname));
 }
 
+// A page belongs to the user it was made for (its <meta name="user-id">): a copy is kept and
+// shown only for the user logged in on this phone now, never for the next one.
+async function pageOwner(response) {
+  const text = await response.clone().text();
+  return text.match(/<meta name="user-id" content="(\d+)"/)?.[1] || null;
+}
+
+async function currentUser() {
+  const { user_id: userId } = await self.PwaOutbox.session();
+  return userId == null ? null : String(userId);
+}
+
+async function ownCopy(response) {
+  if (!response) return undefined;
+  const [owner, user] = await Promise.all([pageOwner(response), currentUser()]);
+  return owner && owner === user ? response : undefined;
+}
+
 async function cachedPage(url) {
   const cache = await caches.open(PAGES_CACHE);
-  if (url.pathname === "/visits/new") return cache.match(VISIT_SHELL_URL);
-  const page = (await cache.match(url.href)) || (await cache.match(url.pathname));
+  if (url.pathname === "/visits/new") return ownCopy(await cache.match(VISIT_SHELL_URL));
+  const page = await ownCopy((await cache.match(url.href)) || (await cache.match(url.pathname)));
   // A household never opened with signal: its page is drawn from the phone's list.
   if (page || !HOUSEHOLD_PAGE.test(url.pathname)) return page;
-  return cache.match(HOUSEHOLD_SHELL_URL);
+  return ownCopy(await cache.match(HOUSEHOLD_SHELL_URL));
 }
 
 async function keepCopy(url, response) {
   if (!response.ok || response.redirected || !isCacheablePage(url) || url.pathname === "/visits/new") return;
+  if (!(await ownCopy(response))) return; // made for someone who is no longer logged in here
   const cache = await caches.open(PAGES_CACHE);
   await cache.put(url.pathname + (url.pathname === "/" ? "" : url.search), response);
 }
@@ -90,7 +116,9 @@ async function networkFirst(event) {
   event.waitUntil(network.then((response) => keepCopy(url, response.clone())).catch(() => null));
   const fallback = await cachedPage(url);
   try {
-    return await withTimeout(network, fallback ? NAVIGATION_TIMEOUT_MS : UNCACHED_NAVIGATION_TIMEOUT_MS);
+    const wait = fallback ? NAVIGATION_TIMEOUT_MS
+      : isFieldPage(url) ? UNCACHED_NAVIGATION_TIMEOUT_MS : SLOW_PAGE_TIMEOUT_MS;
+    return await withTimeout(network, wait);
   } catch (error) {
     return fallback || (await caches.match(OFFLINE_URL)) || Response.error();
   }

@@ -17,6 +17,7 @@ from pwa_app.services import cases
 from pwa_app.services.households import CODE_RE, normalize_code
 from pwa_app.vocab import NEXT_STEPS
 from tests.conftest import AuthActions, csrf_from
+from tests.household_codes import CODES
 from tests.test_openapi import check
 from tests.test_sync_api import item
 from tests.test_visits import visit_form
@@ -530,3 +531,8 @@ def test_a_card_token_still_finds_its_household(api, create_household):
     visit = {**item(household), "household": household.qr_token}
     assert api({"visits": [visit]}).json["results"][0]["status"] == "created"
     assert uuid.UUID(visit["client_uuid"])
+
+
+@pytest.mark.parametrize(("typed", "code"), CODES)
+def test_the_server_reads_a_typed_code_as_the_phone_does(typed, code):
+    assert normalize_code(typed) == code

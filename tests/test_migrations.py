@@ -182,9 +182,10 @@ def test_locations_stored_as_infinity_are_cleared(app, create_user, create_house
     assert (household.lat, household.lon) == (None, None)
 
 
-def test_duplicate_open_cases_are_merged_into_the_oldest(app, create_household):
-    """Migration 0008: of a programme's open cases, the oldest stays; the others are withdrawn,
-    their history saying which case they joined. Run in a transaction that is rolled back."""
+def test_duplicate_open_cases_are_merged_into_the_one_furthest_along(app, create_household):
+    """Migration 0008: of a programme's open cases, the one furthest along stays (the referral
+    being followed up); the others are withdrawn, their history saying which case they joined.
+    Run in a transaction that is rolled back."""
     from datetime import timedelta
 
     import sqlalchemy as sa
@@ -200,9 +201,9 @@ def test_duplicate_open_cases_are_merged_into_the_oldest(app, create_household):
     programs = dict(db.session.execute(sa.select(WelfareProgram.code, WelfareProgram.id)).all())
     start = utcnow() - timedelta(days=30)
     rows = [  # (name, household, programme, member, status, days after start)
-        ("kept", household, "old_age_allowance", None, "applied", 0),
+        ("oldest", household, "old_age_allowance", None, "applied", 0),
         ("later", household, "old_age_allowance", None, "identified", 2),
-        ("latest", household, "old_age_allowance", None, "referred", 5),
+        ("kept", household, "old_age_allowance", None, "referred", 5),
         ("for a member", household, "old_age_allowance", member, "applied", 3),
         ("closed", household, "old_age_allowance", None, "received", 1),
         ("other programme", household, "refer_health", None, "referred", 4),
@@ -234,7 +235,7 @@ def test_duplicate_open_cases_are_merged_into_the_oldest(app, create_household):
             statuses = dict(connection.execute(sa.select(cases.c.id, cases.c.status)).all())
             merged = connection.execute(
                 sa.select(cases.c.id, cases.c.closed_at, cases.c.next_follow_up).where(
-                    cases.c.id.in_([ids["later"], ids["latest"]])
+                    cases.c.id.in_([ids["later"], ids["oldest"]])
                 )
             ).all()
             notes = dict(
@@ -247,14 +248,14 @@ def test_duplicate_open_cases_are_merged_into_the_oldest(app, create_household):
         finally:
             transaction.rollback()
     assert {name: statuses[ids[name]] for name in ids} == {
-        "kept": "applied",
+        "oldest": "withdrawn",
         "later": "withdrawn",
-        "latest": "withdrawn",
+        "kept": "referred",
         "for a member": "applied",
         "closed": "received",
         "other programme": "referred",
         "neighbour": "applied",
     }
     assert all(closed_at is not None and follow_up is None for _id, closed_at, follow_up in merged)
-    assert set(notes) == {ids["later"], ids["latest"]}
+    assert set(notes) == {ids["later"], ids["oldest"]}
     assert all(f"#{ids['kept']}" in note for note in notes.values())

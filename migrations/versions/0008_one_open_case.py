@@ -48,11 +48,17 @@ events = sa.table(
 
 
 def duplicates(connection):
-    """Return (id, status, id of the case kept) for each open case but the oldest of its kind."""
+    """Return (id, status, id of the case kept) for each open case but the one kept of its kind.
+
+    The case kept is the furthest along (referred, then applied, then identified), then the
+    one changed last: it is the one a volunteer is following up.
+    """
     rows = connection.execute(
         sa.text(
             "SELECT id, household_id, program_id, COALESCE(member_id, 0), status "
-            f"FROM assistances WHERE {OPEN_CASE} ORDER BY opened_at, id"
+            f"FROM assistances WHERE {OPEN_CASE} ORDER BY "
+            "CASE status WHEN 'referred' THEN 0 WHEN 'applied' THEN 1 ELSE 2 END, "
+            "updated_at DESC, id DESC"
         )
     ).all()
     kept, found = {}, []

@@ -34,6 +34,7 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 # How a code is typed: two letters, then the village and house numbers, split or run together.
 # A typed code is shorter than any card token (22+), so the two are never mistaken.
 TYPED_CODE_MAX = 21
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 TYPED_CODE_RE = re.compile(r"^([A-Z]{2})[-./_ ]*([0-9]+)(?:[-./_ ]+([0-9]+))?$")
 PAGE_SIZE = 50
 STALE_CHOICES = (30, 60, 90)
@@ -48,10 +49,8 @@ def normalize_code(text):
     """Return the household code a person typed (`ni 1 1`, `NI010001`, Thai digits), or None."""
     if not isinstance(text, str) or len(text) > TYPED_CODE_MAX * 2:
         return None
-    typed = "".join(
-        str(unicodedata.decimal(char)) if char.isdecimal() else char
-        for char in unicodedata.normalize("NFKC", text)
-    )
+    # Thai digits, and what NFKC folds (full-width forms); the phone's normalizeCode agrees.
+    typed = unicodedata.normalize("NFKC", text).translate(THAI_DIGITS)
     typed = re.sub(r"\s+", " ", typed.upper().strip())
     match = TYPED_CODE_RE.match(typed) if len(typed) <= TYPED_CODE_MAX else None
     if match is None:

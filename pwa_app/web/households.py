@@ -34,7 +34,7 @@ from pwa_app.services import (
 )
 from pwa_app.services.errors import ValidationError
 from pwa_app.services.scope import household_for, sees_everything
-from pwa_app.vocab import ASSISTANCE_STATUSES, HOUSEHOLD_TAGS, SEXES
+from pwa_app.vocab import ASSISTANCE_STATUSES, CLOSED_ASSISTANCE_STATUSES, HOUSEHOLD_TAGS, SEXES
 from pwa_app.web.access import read_only, staff_required
 from pwa_app.web.args import int_or_none, page_arg
 from pwa_app.web.choices import village_choices
@@ -164,6 +164,7 @@ def shell():
     labels = {
         "tags": {code: str(text) for code, text in HOUSEHOLD_TAGS.items()},
         "statuses": {code: str(text) for code, text in ASSISTANCE_STATUSES.items()},
+        "closed": list(CLOSED_ASSISTANCE_STATUSES),
         "programs": {program.code: localized(program) for program in cases.active_programs()},
         "villages": {village.code: localized(village) for village in scope.villages(current_user)},
     }

@@ -14,6 +14,7 @@ const RETRY_EVERY_MS = 30 * 1000;
 // Every request has a deadline (one bar of signal must not hold anything for ever).
 const PAGE_TIMEOUT_MS = 20000;
 const HOUSEHOLDS_TIMEOUT_MS = 30000;
+const TIME_ZONE = "Asia/Bangkok"; // times are shown as Thailand's, whatever the phone's zone
 const COPY_AFTER_MS = 2 * 60 * 1000; // a page rendered longer ago than this is a saved copy
 
 function t(key, values = {}) {
@@ -72,7 +73,7 @@ async function showPendingVisits() {
     item.className = `outbox-entry status-${entry.status}`;
     const when = new Date(entry.payload.visited_at || entry.created_at);
     const shown = Number.isNaN(when.getTime()) ? "" : when.toLocaleString(document.documentElement.lang === "th" ? "th-TH" : "en-GB", {
-      day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+      day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: TIME_ZONE,
     });
     item.textContent = `${shown} · ${t(entry.status === "rejected" ? "pending_rejected" : "pending_waiting")}`;
     return item;
@@ -123,7 +124,7 @@ function showCopyAge() {
   note.className = "copy-age";
   note.dataset.copyAge = "";
   const when = at.toLocaleString(document.documentElement.lang === "th" ? "th-TH" : "en-GB", {
-    day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+    day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: TIME_ZONE,
   });
   note.textContent = t("copy_age", { when });
   document.getElementById("main")?.prepend(note);

@@ -7,8 +7,12 @@
 const BUDDHIST_OFFSET = 543;
 const FIRST_BUDDHIST_YEAR = 2400;
 const THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙";
+// Times are Thailand's, whatever zone the phone is set to (the server reads them so too).
+const TIME_ZONE = "Asia/Bangkok";
+const OFFSET = "+07:00";
 const DAY_FIRST = /^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})$/;
-const YEAR_FIRST = /^(\d{4})-(\d{1,2})-(\d{1,2})/;
+const YEAR_FIRST = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
+const ISO_MOMENT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/;
 const TIME = /^(\d{1,2})[:.](\d{2})$/;
 
 const thai = () => document.documentElement.lang === "th";
@@ -18,33 +22,53 @@ function clean(text) {
   return String(text ?? "").replace(/[๐-๙]/g, (digit) => THAI_DIGITS.indexOf(digit)).trim();
 }
 
-// A local date from what was typed, or null when it is no date; undefined when empty.
+function realDay(year, month, day) {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+// {year, month, day, hour, minute} of a moment in Thailand (default: now).
+function thaiParts(moment = new Date()) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: TIME_ZONE, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    }).formatToParts(moment).map((part) => [part.type, Number(part.value)]),
+  );
+  return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute };
+}
+
+// The day typed ({year, month, day}), null when it is no day, undefined when empty.
 function readDay(text) {
   const typed = clean(text);
   if (!typed) return undefined;
   let day, month, year;
   let match = DAY_FIRST.exec(typed);
   if (match) [, day, month, year] = match.map(Number);
-  else if ((match = YEAR_FIRST.exec(typed))) [, year, month, day] = match.map(Number);
+  else if ((match = YEAR_FIRST.exec(typed.slice(0, 10)))) [, year, month, day] = match.map(Number);
   else return null;
   if (year >= FIRST_BUDDHIST_YEAR) year -= BUDDHIST_OFFSET;
-  const date = new Date(year, month - 1, day);
-  return date.getFullYear() === year && date.getMonth() === month - 1 && date.getDate() === day ? date : null;
+  return realDay(year, month, day) ? { year, month, day } : null;
 }
 
-// A local time from "30/11/2569 14:30" (or ISO), or null.
+// The time typed ("30/11/2569 14:30", or an ISO time from the outbox), in Thailand; or null.
 function readMoment(text) {
   const typed = clean(text);
+  if (ISO_MOMENT.test(typed)) {
+    if (/(Z|[+-]\d{2}:\d{2})$/.test(typed)) return thaiParts(new Date(typed));
+    const [day, time] = typed.split("T");
+    const [hour, minute] = time.split(":").map(Number);
+    return { ...readDay(day), hour, minute };
+  }
   const cut = typed.lastIndexOf(" ");
   const time = TIME.exec(typed.slice(cut + 1));
-  if (cut > 0 && time) {
-    const day = readDay(typed.slice(0, cut));
-    if (!day) return null;
-    day.setHours(Number(time[1]), Number(time[2]));
-    return Number(time[1]) < 24 && Number(time[2]) < 60 ? day : null;
-  }
-  const iso = new Date(typed);
-  return typed && !Number.isNaN(iso.getTime()) ? iso : null;
+  if (cut <= 0 || !time) return null;
+  const day = readDay(typed.slice(0, cut));
+  const [hour, minute] = [Number(time[1]), Number(time[2])];
+  return day && hour < 24 && minute < 60 ? { ...day, hour, minute } : null;
+}
+
+function isoDay(day) {
+  return `${day.year}-${pad(day.month)}-${pad(day.day)}`;
 }
 
 // "YYYY-MM-DD" for the outbox; "" when empty; the typed text itself when it is no date
@@ -52,30 +76,35 @@ function readMoment(text) {
 function toIsoDay(text) {
   const day = readDay(text);
   if (day === undefined) return "";
-  if (day === null) return String(text).trim();
-  return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
+  return day === null ? String(text).trim() : isoDay(day);
 }
 
+// An ISO time with Thailand's offset, as the volunteer meant it.
 function toIsoMoment(text) {
   const moment = readMoment(text);
-  return moment ? moment.toISOString() : String(text ?? "").trim();
+  return moment ? `${isoDay(moment)}T${pad(moment.hour)}:${pad(moment.minute)}:00${OFFSET}` : String(text ?? "").trim();
 }
 
-function typedDay(date) {
-  if (!date) return "";
-  const year = date.getFullYear() + (thai() ? BUDDHIST_OFFSET : 0);
-  return `${pad(date.getDate())}/${pad(date.getMonth() + 1)}/${year}`;
+function typedDay(day) {
+  if (!day) return "";
+  return `${pad(day.day)}/${pad(day.month)}/${day.year + (thai() ? BUDDHIST_OFFSET : 0)}`;
 }
 
-function typedMoment(date) {
-  return date ? `${typedDay(date)} ${pad(date.getHours())}:${pad(date.getMinutes())}` : "";
+function typedMoment(moment) {
+  return moment ? `${typedDay(moment)} ${pad(moment.hour)}:${pad(moment.minute)}` : "";
+}
+
+// Now in Thailand, as typed into the visit time.
+function nowTyped() {
+  return typedMoment(thaiParts());
 }
 
 // "15 ธ.ค. 2569" (th-TH counts years in the Buddhist era) or "15 Dec 2026".
-function shownDay(date, withTime = false) {
-  const options = { day: "numeric", month: "short", year: "numeric" };
-  if (withTime) Object.assign(options, { hour: "2-digit", minute: "2-digit", hour12: false });
-  return new Intl.DateTimeFormat(thai() ? "th-TH" : "en-GB", options).format(date);
+function shownDay(parts, withTime = false) {
+  const options = { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" };
+  if (withTime) Object.assign(options, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  const moment = new Date(Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour || 0, parts.minute || 0));
+  return new Intl.DateTimeFormat(thai() ? "th-TH" : "en-GB", options).format(moment);
 }
 
 function dayFromIso(iso) {
@@ -84,8 +113,17 @@ function dayFromIso(iso) {
 }
 
 function momentFromIso(iso) {
-  const moment = iso ? new Date(iso) : null;
-  return moment && !Number.isNaN(moment.getTime()) ? typedMoment(moment) : "";
+  const moment = iso ? readMoment(iso) : null;
+  return moment ? typedMoment(moment) : "";
+}
+
+// Today in Thailand and some days or months on ("in 1 month" from 31 January: 28/29 February).
+function daysFromToday({ days = 0, months = 0 }) {
+  const today = thaiParts();
+  const first = new Date(Date.UTC(today.year, today.month - 1 + months, 1));
+  const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+  const moment = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), Math.min(today.day, last) + days));
+  return { year: moment.getUTCFullYear(), month: moment.getUTCMonth() + 1, day: moment.getUTCDate() };
 }
 
 function strings() {
@@ -103,10 +141,7 @@ function showDay(field) {
 
 function quickChoice(button) {
   const field = button.closest("[data-day-field]");
-  const day = new Date();
-  day.setHours(0, 0, 0, 0);
-  if (button.dataset.addDays) day.setDate(day.getDate() + Number(button.dataset.addDays));
-  if (button.dataset.addMonths) day.setMonth(day.getMonth() + Number(button.dataset.addMonths));
+  const day = daysFromToday({ days: Number(button.dataset.addDays || 0), months: Number(button.dataset.addMonths || 0) });
   const input = field.querySelector("[data-day-input]");
   input.value = typedDay(day);
   field.querySelectorAll("[data-add-days], [data-add-months]").forEach((other) => {
@@ -155,4 +190,6 @@ document.addEventListener("input", (event) => {
 });
 
 enhance();
-window.PwaDates = { toIsoDay, toIsoMoment, typedDay, typedMoment, dayFromIso, momentFromIso, enhance, tuckTime, shownDay, readDay };
+window.PwaDates = {
+  toIsoDay, toIsoMoment, typedDay, typedMoment, nowTyped, dayFromIso, momentFromIso, enhance, tuckTime, shownDay, readDay, TIME_ZONE,
+};

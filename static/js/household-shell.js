@@ -10,12 +10,15 @@ function part(name) {
 }
 
 // Dates as the server writes them: the Buddhist-era year in Thai.
+// A day ("2026-12-15") is that day anywhere; a moment is shown as Thailand's.
 function formatDay(value) {
-  const date = new Date(value);
+  const dayOnly = /^\d{4}-\d{2}-\d{2}$/.test(String(value));
+  const date = new Date(dayOnly ? `${value}T00:00:00Z` : value);
   if (Number.isNaN(date.getTime())) return String(value);
   const thai = document.documentElement.lang === "th";
   const locale = thai ? "th-TH-u-ca-buddhist" : "en-US";
-  return date.toLocaleDateString(locale, { day: "numeric", month: "short", year: "numeric" });
+  const timeZone = dayOnly ? "UTC" : "Asia/Bangkok";
+  return date.toLocaleDateString(locale, { day: "numeric", month: "short", year: "numeric", timeZone });
 }
 
 // The code the address names: /households/<code> as the worker served it, or ?household=.
@@ -48,6 +51,7 @@ function caseRow(entry) {
   const member = entry.member_name || entry.member?.name || (typeof entry.member === "string" ? entry.member : "");
   title.textContent = member ? `${program} · ${member}` : program;
   title.append(" ", chip(LABELS.statuses?.[entry.status] || entry.status || ""));
+  if (entry.pending) title.append(" ", chip(window.PwaApp?.t("case_pending") || ""));
   item.append(title);
   if (entry.next_follow_up) {
     const meta = document.createElement("span");
@@ -100,6 +104,8 @@ async function start() {
   if (window.location.pathname !== canonical && window.location.pathname !== "/households/shell") {
     window.history.replaceState(null, "", canonical);
   }
+  // Its cases as the visits still on this phone leave them.
+  household.open_cases = await app.Outbox.casesAfterWaiting(app.userId, household, LABELS.closed || []);
   show(household);
   root.dataset.shellState = "shown";
 }

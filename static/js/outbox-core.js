@@ -180,7 +180,10 @@
   }
 
   async function postponeAll(batch, reason, atLeastSeconds = 0) {
-    for (const entry of batch) {
+    for (const sent of batch) {
+      // Read again: while this send ran, the entry may have been delivered by another.
+      const entry = await get(sent.client_uuid);
+      if (!entry || entry.status !== "waiting") continue;
       entry.attempts += 1;
       const backoff = BACKOFF_MS[Math.min(entry.attempts - 1, BACKOFF_MS.length - 1)];
       const wait = Math.max(backoff, atLeastSeconds * 1000);
@@ -226,7 +229,7 @@
   // Everyone who asks meanwhile shares that one extra send.
   function sync({ force = false } = {}) {
     if (!running) {
-      running = sendWaiting(force).finally(() => { running = null; });
+      running = sendAlone(force).finally(() => { running = null; });
       return running;
     }
     queuedForce = queuedForce || force;
@@ -238,6 +241,14 @@
       return { ...after, results: { ...before.results, ...after.results } }; // every visit's answer
     });
     return queued;
+  }
+
+  // One send at a time across the app's pages and its service worker (a page handing over
+  // to the worker as it leaves, the next page starting): the same visits are not sent twice
+  // at once over one bar of signal. A page that goes away lets go of the lock.
+  function sendAlone(force) {
+    const locks = global.navigator?.locks;
+    return locks ? locks.request("pwa-outbox-send", () => sendWaiting(force)) : sendWaiting(force);
   }
 
   async function sendWaiting(force) {
@@ -350,29 +361,27 @@
     return save;
   }
 
-  // Move the phone's copy of a household's open cases as a saved visit moves them, so the
-  // next visit offline starts from where this one left them. The server's list replaces
-  // it at the next refresh.
-  async function applyToHousehold(userId, code, assistance, closedStatuses) {
-    const table = await store("households", "readwrite");
-    const household = await request(table.get([userId, code]));
-    if (household) {
-      const cases = (household.open_cases || []).map((item) => ({ ...item }));
-      for (const entry of assistance) {
-        const known = entry.case_id != null && cases.find((item) => item.id === entry.case_id);
+  // A household's open cases as the phone should show them: the server's list (as last
+  // fetched, never edited here) moved on by the visits still waiting on this phone, all but
+  // `except` (the one being fixed). A visit the server refuses so moves nothing.
+  async function casesAfterWaiting(userId, household, closedStatuses, except = null) {
+    const cases = (household.open_cases || []).map((item) => ({ ...item }));
+    const waiting = (await entries(userId)).filter(
+      (entry) => entry.payload.household === household.code && entry.client_uuid !== except,
+    );
+    for (const entry of waiting) {
+      for (const change of entry.payload.assistance || []) {
+        const known = change.case_id != null && cases.find((item) => item.id === change.case_id);
         if (known) {
-          known.status = entry.status || known.status;
-          known.next_follow_up = entry.next_follow_up || null;
-        } else if (entry.case_id == null && entry.program) {
-          cases.push({ id: null, program: entry.program, program_name: entry.program_name, member: null,
-            status: entry.status, next_follow_up: entry.next_follow_up || null, pending: true });
+          known.status = change.status || known.status;
+          known.next_follow_up = change.next_follow_up || null;
+        } else if (change.case_id == null && change.program && !cases.some((item) => item.program === change.program && item.pending)) {
+          cases.push({ id: null, program: change.program, member: null, status: change.status,
+            next_follow_up: change.next_follow_up || null, pending: true });
         }
       }
-      household.open_cases = cases.filter((item) => !closedStatuses.includes(item.status));
-      household.last_visit_at = new Date().toISOString();
-      table.put(household);
     }
-    await done(table);
+    return cases.filter((item) => !closedStatuses.includes(item.status));
   }
 
   async function forgetHouseholds(userId) {
@@ -384,6 +393,7 @@
 
   const CODE_PATTERN = /^([A-Z]{2})[\s\-./_]*(\d+)(?:[\s\-./_]+(\d+))?$/;
   const SEPARATORS = /[\s\-./_]+/g;
+  const TYPED_CODE_MAX = 21; // shorter than any card token (22+): the two are never mistaken
   const SEARCH_LIMIT = 50;
   const LIST_FRESH_MS = 30 * 1000;
 
@@ -394,12 +404,15 @@
       .normalize("NFKC")
       .replace(/[\u0E50-\u0E59]/g, (digit) => String(digit.charCodeAt(0) - 0x0e50))
       .toUpperCase()
+      .replace(/\s+/g, " ")
       .trim();
   }
 
   // "NI010001", "ni 1 1", "NI-1-1", "NI-๐๑-๐๐๐๑" → "NI-01-0001"; anything else → null.
   function normalizeCode(text) {
-    const match = foldText(text).match(CODE_PATTERN);
+    if (String(text ?? "").length > TYPED_CODE_MAX * 2) return null;
+    const typed = foldText(text);
+    const match = typed.length <= TYPED_CODE_MAX ? typed.match(CODE_PATTERN) : null;
     if (!match) return null;
     const [, letters, first, second] = match;
     let village = first;
@@ -409,8 +422,8 @@
       village = first.slice(0, 2);
       house = first.slice(2);
     }
-    if (Number(village) > 99 || house.length > 6) return null;
-    return `${letters}-${String(Number(village)).padStart(2, "0")}-${house.padStart(4, "0")}`;
+    if (village.length > 2 || house.length > 6) return null;
+    return `${letters}-${village.padStart(2, "0")}-${house.padStart(4, "0")}`;
   }
 
   // The user's list, read once and kept briefly: a search runs on every key press.
@@ -470,7 +483,7 @@
   global.PwaOutbox = {
     add, get, put, remove, entries, sync, session, renewToken, getMeta, setMeta,
     saveHouseholds, findHousehold, forgetHouseholds, timeoutSignal,
-    rememberSave, recentSave, applyToHousehold,
+    rememberSave, recentSave, casesAfterWaiting,
     normalizeCode, searchHouseholds, countHouseholds,
   };
 })(self);

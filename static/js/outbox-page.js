@@ -8,7 +8,8 @@ const sendButton = document.querySelector("[data-send-now]");
 const status = document.querySelector("[data-send-status]");
 
 function when(iso) {
-  return iso ? new Date(iso).toLocaleString(document.documentElement.lang === "th" ? "th-TH" : "en-GB") : "";
+  const locale = document.documentElement.lang === "th" ? "th-TH" : "en-GB";
+  return iso ? new Date(iso).toLocaleString(locale, { timeZone: "Asia/Bangkok" }) : "";
 }
 
 function item(entry) {

@@ -194,22 +194,20 @@ async function isNewVisit(app, payload) {
   const earlier = await app.Outbox.recentSave(app.userId, payload.household, payload.client_uuid);
   if (!earlier) return true;
   const time = new Date(earlier.at).toLocaleTimeString(document.documentElement.lang === "th" ? "th-TH" : "en-GB", {
-    hour: "2-digit", minute: "2-digit",
+    hour: "2-digit", minute: "2-digit", timeZone: dates().TIME_ZONE,
   });
   return window.confirm(app.t("repeat_visit", { time }));
 }
 
 function programName(code) {
   const option = form.querySelector(`[data-new-case] select[name$='-program'] option[value='${CSS.escape(code)}']`);
-  return option ? { th: option.textContent, en: option.textContent } : null;
+  return option ? option.textContent : code;
 }
 
 async function keepOnPhone(app, payload) {
   const label = form.dataset.householdLabel || payload.household;
   await app.Outbox.add({ userId: app.userId, payload, label });
   await app.Outbox.rememberSave(app.userId, payload.household, payload.client_uuid);
-  const moved = payload.assistance.map((entry) => ({ ...entry, program_name: entry.program ? programName(entry.program) : null }));
-  await app.Outbox.applyToHousehold(app.userId, payload.household, moved, CASE_RULES.closed || []).catch(() => null);
 }
 
 async function save(event) {
@@ -236,7 +234,9 @@ async function save(event) {
   form.dataset.savedOnPhone = payload.client_uuid; // a sign for whoever waits on it
   navigator.storage?.persist?.();
   app.askBackgroundSync();
-  const summary = await Promise.race([app.syncNow({ force: true }), wait(QUICK_ANSWER_MS).then(() => null)]);
+  // (A send that fails outright changes nothing: the visit is on the phone, and goes later.)
+  const sending = app.syncNow({ force: true }).catch(() => null);
+  const summary = await Promise.race([sending, wait(QUICK_ANSWER_MS).then(() => null)]);
   const result = summary?.results?.[payload.client_uuid];
   if (result?.status === "rejected") {
     setSaving(button, false, app);
@@ -265,7 +265,7 @@ function inLanguage(texts) {
 }
 
 function caseTitle(item) {
-  const parts = [inLanguage(item.program_name) || item.program, CASE_RULES.statuses?.[item.status] || item.status];
+  const parts = [inLanguage(item.program_name) || programName(item.program), CASE_RULES.statuses?.[item.status] || item.status];
   if (item.member) parts.push(item.member);
   return parts.join(" · ");
 }
@@ -325,9 +325,10 @@ async function fillShell() {
   title.textContent = household.code;
   document.querySelector("[data-household-name]").textContent = household.head_name;
   document.title = `${household.code} · ${document.title}`;
-  showCases(household.open_cases);
+  const fixing = new URLSearchParams(window.location.search).get("outbox");
+  showCases(await app.Outbox.casesAfterWaiting(app.userId, household, CASE_RULES.closed || [], fixing));
   if (!form.elements.client_uuid.value) form.elements.client_uuid.value = crypto.randomUUID();
-  if (!form.elements.visited_at.value) form.elements.visited_at.value = dates().typedMoment(new Date());
+  if (!form.elements.visited_at.value) form.elements.visited_at.value = dates().nowTyped();
   dates().tuckTime(form);
 }
 
@@ -340,7 +341,7 @@ async function start() {
   }
   if (form.dataset.mode !== "new") return;
   // A fresh form's time is "now" on this phone's clock, whatever time zone it is set to.
-  if (form.dataset.fresh !== undefined) form.elements.visited_at.value = dates().typedMoment(new Date());
+  if (form.dataset.fresh !== undefined) form.elements.visited_at.value = dates().nowTyped();
   dates().tuckTime(form);
   // Saving goes to the outbox even if the app's start is still waiting on something.
   form.addEventListener("submit", save);
@@ -357,11 +358,11 @@ async function start() {
   form.dataset.ready = "";
 }
 
-// Back to a form already saved (the browser kept the page): it is the same visit, and the
-// save button works again; saving it once more is answered "duplicate" by the server.
+// Back to a form already saved (the browser kept the page as it was): that visit is on the
+// phone. Its client_uuid must not carry other content, which the server would refuse as a
+// conflict for ever; a fresh form asks "a new visit?" if the volunteer saves again.
 window.addEventListener("pageshow", (event) => {
-  const button = form?.querySelector("[data-save]");
-  if (event.persisted && button && window.PwaApp) setSaving(button, false, window.PwaApp);
+  if (event.persisted && form?.dataset.savedOnPhone) window.location.reload();
 });
 
 if (form) start();

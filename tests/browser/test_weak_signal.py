@@ -9,7 +9,11 @@ from sqlalchemy import func, select
 
 from pwa_app.extensions import db
 from pwa_app.models import Assistance, Visit, WelfareProgram
+from pwa_app.models.base import utcnow
 from pwa_app.services import cases
+from pwa_app.services.summaries import LOCAL_TZ
+from tests.browser.conftest import new_context
+from tests.browser.test_finder import log_in
 from tests.browser.test_offline import (
     expect_outbox_state,
     go_offline,
@@ -128,3 +132,35 @@ def test_offline_the_form_shows_open_cases_and_updating_one_moves_that_case(
     entries = page.evaluate("() => window.PwaOutbox.entries(null)")
     assert db.session.get(Assistance, case.id).status == "received", entries
     assert visits_in_db() == 1
+
+
+def test_a_phone_set_to_another_time_zone_records_thailands_time(
+    browser, live_server, create_user, create_household
+):
+    volunteer = create_user("volunteer", areas=["NI-03"])
+    household = create_household("NI-03", volunteer=volunteer)
+    context = new_context(
+        browser,
+        viewport={"width": 360, "height": 740},
+        locale="th-TH",
+        timezone_id="America/Los_Angeles",  # a phone whose zone was never set
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = context.new_page()
+    try:
+        log_in(page, live_server, volunteer)
+        page.goto(f"{live_server}/visits/new?household={household.code}")
+        page.locator("[data-visit-form][data-ready]").wait_for()
+        bangkok = utcnow().astimezone(LOCAL_TZ)
+        typed = page.input_value("input[name=visited_at]")
+        assert typed.startswith(f"{bangkok.day:02d}/{bangkok.month:02d}/{bangkok.year + 543}")
+        page.click("label.radio-green")
+        page.click("button[data-save]")
+        page.wait_for_url(f"{live_server}/households/{household.code}")
+        expect(page.locator("[data-outbox-badge]")).to_have_attribute("data-outbox-state", "idle")
+    finally:
+        context.close()
+    db.session.rollback()
+    visited_at = db.session.scalar(select(Visit.visited_at))
+    assert abs(visited_at - utcnow()) < timedelta(minutes=5)
