@@ -119,7 +119,8 @@ function handOff() {
 function showCopyAge() {
   const rendered = document.querySelector('meta[name="rendered-at"]')?.content;
   const at = rendered ? new Date(rendered) : null;
-  if (!at || Number.isNaN(at.getTime()) || Date.now() - at.getTime() < COPY_AFTER_MS) return;
+  if (!at || Number.isNaN(at.getTime())) return;
+  if (navigator.onLine && Date.now() - at.getTime() < COPY_AFTER_MS) return; // fresh from the server
   const note = document.createElement("p");
   note.className = "copy-age";
   note.dataset.copyAge = "";

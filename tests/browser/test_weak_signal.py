@@ -164,3 +164,32 @@ def test_a_phone_set_to_another_time_zone_records_thailands_time(
     db.session.rollback()
     visited_at = db.session.scalar(select(Visit.visited_at))
     assert abs(visited_at - utcnow()) < timedelta(minutes=5)
+
+
+def test_the_language_switch_keeps_the_page_and_its_query(
+    page, live_server, create_user, create_household
+):
+    volunteer = create_user("volunteer", areas=["NI-04"])
+    household = create_household("NI-04", volunteer=volunteer)
+    log_in(page, live_server, volunteer)
+    page.goto(f"{live_server}/visits/new?household={household.code}")
+    page.click("summary.menu-button")
+    page.click("a[hreflang=en]")
+    page.wait_for_url(f"{live_server}/visits/new?household={household.code}&lang=en")
+    expect(page.locator("h1")).to_contain_text(f"Log a visit · {household.code}")
+    page.goto(f"{live_server}/households?stale=30")
+    page.click("summary.menu-button")
+    page.click("a[hreflang=th]")
+    page.wait_for_url(f"{live_server}/households?stale=30&lang=th")
+    expect(page.locator("html")).to_have_attribute("lang", "th")
+
+
+def test_a_page_shown_from_the_phones_copy_says_how_old_it_is(
+    page, live, create_user, create_household
+):
+    volunteer = create_user("volunteer", areas=["NI-05"])
+    create_household("NI-05", volunteer=volunteer)
+    log_in_and_prime(page, live.url, volunteer)
+    go_offline(page, live)
+    page.goto(f"{live.url}/")
+    expect(page.locator("[data-copy-age]")).to_contain_text("ข้อมูลที่เก็บไว้ในเครื่อง ณ")
