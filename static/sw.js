@@ -104,7 +104,10 @@ async function cachedPage(url) {
 
 async function keepCopy(url, response) {
   if (!response.ok || response.redirected || !isCacheablePage(url) || url.pathname === "/visits/new") return;
-  if (!(await ownCopy(response))) return; // made for someone who is no longer logged in here
+  // Kept for the user logged in here, or for one who just logged in (the page's script records
+  // them a moment later): never over the copy of another who is still logged in.
+  const [owner, user] = await Promise.all([pageOwner(response), currentUser()]);
+  if (!owner || (user !== null && owner !== user)) return;
   const cache = await caches.open(PAGES_CACHE);
   await cache.put(url.pathname + (url.pathname === "/" ? "" : url.search), response);
 }

@@ -149,24 +149,32 @@ async function askBackgroundSync() {
   }
 }
 
+// Keep a copy of each screen the app needs offline, refreshed hourly, page by page: a page
+// the server could not give this time (busy, a dropped line) is asked for again at the next
+// start, and the others are not fetched again before their hour.
 async function cacheShellPages() {
   if (!("caches" in window) || userId == null || !navigator.onLine) return;
-  const key = `shell_cached_at:${userId}`;
-  const last = await Outbox.getMeta(key);
-  if (last && Date.now() - last < SHELL_REFRESH_MS) return;
+  const key = `shell_cached:${userId}`;
+  const kept = (await Outbox.getMeta(key)) || {};
   const cache = await caches.open(PAGES_CACHE);
-  const cached = await Promise.all(
+  const here = window.location.pathname + window.location.search;
+  await Promise.all(
     SHELL_PAGES.map(async (path) => {
+      if (kept[path] && Date.now() - kept[path] < SHELL_REFRESH_MS && (await cache.match(path))) return;
+      // The page on screen is not fetched a second time: the service worker keeps it as it
+      // comes (once it controls the page); until then a later start does.
+      if (path === here) {
+        if (await cache.match(path)) kept[path] = Date.now();
+        return;
+      }
       const signal = Outbox.timeoutSignal(PAGE_TIMEOUT_MS);
       const response = await fetch(path, { credentials: "same-origin", signal }).catch(() => null);
-      if (!response?.ok || response.redirected) return false;
+      if (!response?.ok || response.redirected) return;
       await cache.put(path, response);
-      return true;
+      kept[path] = Date.now();
     }),
   );
-  // A page the server could not give this time (busy, a dropped line) is asked for again
-  // at the next start, not an hour later: without it that screen has no offline copy.
-  if (cached.every(Boolean)) await Outbox.setMeta(key, Date.now());
+  await Outbox.setMeta(key, kept);
 }
 
 async function refreshHouseholds() {
@@ -202,7 +210,7 @@ async function forgetThisUser() {
   if (userId != null) {
     await Outbox.forgetHouseholds(userId);
     await Outbox.setMeta(`households:${userId}`, {});
-    await Outbox.setMeta(`shell_cached_at:${userId}`, 0);
+    await Outbox.setMeta(`shell_cached:${userId}`, {});
   }
   await Outbox.setMeta("session", {});
 }
