@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from pwa_app.database import writes_first
 from pwa_app.extensions import db
 from pwa_app.models import User
-from pwa_app.services import accounts, backup, demo, imports, recognition
+from pwa_app.services import accounts, backup, demo, imports, recognition, user_imports
 from pwa_app.services.errors import ValidationError
 from pwa_app.vocab import ROLES
 
@@ -48,6 +48,38 @@ def create_user(role, phone, name, password_stdin, areas):
         sys.exit(1)
     db.session.commit()
     click.echo(f"created {user.role} {user.phone} (id {user.id})")
+
+
+@users_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@writes_first
+def import_users(path):
+    """Create users from a CSV file (phone,name,role,areas,org); print each one-time password.
+
+    The passwords are shown here once: hand each to its owner, who chooses their own at the
+    first login. Exit status as for `households import`: 0 every row created or already there,
+    1 the file was refused, 3 some rows were left out.
+    """
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    try:
+        report = user_imports.import_users(raw, by=None, after_chunk=db.session.commit)
+    except ValidationError as error:
+        click.echo(f"error: {error.message}", err=True)
+        sys.exit(1)
+    click.echo(f"created {len(report.created)} users, {len(report.already)} already there")
+    if report.created:
+        click.echo("one-time passwords (shown once; each must be changed at the first login):")
+        for account in report.created:
+            click.echo(
+                f"  line {account.line}  {account.phone}  {account.role:<9}  "
+                f"{account.password}  {account.name}"
+            )
+    for row in report.rejected:
+        click.echo(f"line {row.line} ({row.code or '-'}): " + "; ".join(row.reasons))
+    if report.rejected:
+        click.echo(f"{len(report.rejected)} rows not imported", err=True)
+        sys.exit(3)
 
 
 @households_cli.command("import")

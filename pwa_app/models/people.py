@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pwa_app.extensions import db
@@ -53,6 +53,10 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(12), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     preferred_language: Mapped[str | None] = mapped_column(String(5))
+    # Set for a password handed over once (a CSV import): changed at the first login.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     # Rotated on logout and password change; sessions carry it, so old ones stop working.
     session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

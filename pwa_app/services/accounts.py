@@ -197,6 +197,7 @@ def change_password(user, current_password, new_password):
             fields={"new_password": _l("The new password must differ from the current one.")}
         )
     user.password_hash = passwords.hash_password(new_password)
+    user.must_change_password = False
     end_sessions(user)
     audit.record("user.password_change", user, user)
 

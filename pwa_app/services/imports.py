@@ -52,16 +52,18 @@ class ImportReport:
 
     def reject(self, line, code, reasons):
         """Leave a row out, with its reasons."""
-        self.rejected.append(RejectedRow(line, _shown(code), [str(reason) for reason in reasons]))
+        self.rejected.append(
+            RejectedRow(line, shown_code(code), [str(reason) for reason in reasons])
+        )
 
 
-def _shown(code):
+def shown_code(code):
     """Return a code as a report can show it: no hidden characters, not too long."""
     code = FORBIDDEN_CHARACTERS.sub("\ufffd", code)
     return code if len(code) <= SHOWN_CODE else code[:SHOWN_CODE] + "…"
 
 
-def read_rows(raw):
+def read_rows(raw, header=HEADER, max_rows=MAX_ROWS):
     """Decode and parse a whole CSV upload; raise ValidationError for a file-level problem.
 
     Return [(line, {column: text})] for the non-empty rows. Nothing is written, so a refused
@@ -79,28 +81,28 @@ def read_rows(raw):
         ) from error
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        return _parse(reader)
+        return _parse(reader, header, max_rows)
     except csv.Error as error:
         raise ValidationError(_csv_problem(error, reader.line_num)) from error
 
 
-def _parse(reader):
+def _parse(reader, expected, max_rows):
     header = [name.strip().lower() for name in next(reader, [])]
-    missing = [name for name in HEADER if name not in header]
+    missing = [name for name in expected if name not in header]
     if missing:
         raise ValidationError(
             _l(
                 "The header lacks the column(s): %(missing)s. The header must be: %(header)s",
                 missing=", ".join(missing),
-                header=",".join(HEADER),
+                header=",".join(expected),
             )
         )
     rows, line = [], reader.line_num + 1
     for values in reader:
         if any(value.strip() for value in values):
             rows.append((line, dict(zip(header, values, strict=False))))
-            if len(rows) > MAX_ROWS:
-                raise ValidationError(_l("At most %(n)d rows per file.", n=MAX_ROWS))
+            if len(rows) > max_rows:
+                raise ValidationError(_l("At most %(n)d rows per file.", n=max_rows))
         line = reader.line_num + 1  # a quoted value may span lines
     return rows
 
@@ -215,7 +217,7 @@ def _household_input(row):
 def _import_row(line, data, household, report, by):
     code = data.code
     if code in report.seen:
-        message = _l("code: %(code)s appears twice in the file.", code=_shown(code))
+        message = _l("code: %(code)s appears twice in the file.", code=shown_code(code))
         report.reject(line, code, [message])
         return
     if code:

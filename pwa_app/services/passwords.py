@@ -1,5 +1,6 @@
 """Password rules and hashing with Argon2id, a memory-hard algorithm."""
 
+import secrets
 from functools import cache
 from importlib import resources
 
@@ -26,6 +27,16 @@ def _is_repetitive(password):
         return True
     steps = {ord(b) - ord(a) for a, b in zip(password, password[1:], strict=False)}
     return steps in ({1}, {-1})
+
+
+# Easy to read aloud and to type on a phone: no 0/o, 1/l/i.
+ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def one_time_password():
+    """Return a password to hand over once: 12 characters in three groups of four."""
+    groups = ("".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(4)) for _ in range(3))
+    return "-".join(groups)
 
 
 def problem(password, phone=None):

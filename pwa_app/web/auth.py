@@ -2,7 +2,16 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -17,6 +26,23 @@ from pwa_app.web.devices import mark_worker_device
 from pwa_app.web.forms import REQUIRED, AppForm, attach_errors
 
 bp = Blueprint("auth", __name__)
+
+# What someone with a one-time password may still reach before choosing their own.
+BEFORE_OWN_PASSWORD = {"auth.change_password", "auth.logout", "static"}
+
+
+@bp.before_app_request
+def require_own_password():
+    """Send someone whose password was handed over once to choose their own first."""
+    if not current_user.is_authenticated or not current_user.must_change_password:
+        return None
+    if request.endpoint in BEFORE_OWN_PASSWORD or request.blueprint in ("pwa", "public"):
+        return None
+    message = _("Choose your own password first: the one you were given works only once.")
+    if request.blueprint == "api":
+        return jsonify(error="password_change_required", message=message), 403
+    flash(message, "warning")
+    return redirect(url_for("auth.change_password"))
 
 
 class LoginForm(AppForm):
