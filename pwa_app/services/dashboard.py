@@ -416,6 +416,26 @@ def visits_per_village(period, villages):
     return [(area, counts.get(area.id, 0)) for area in areas]
 
 
+def coverage_per_village(period, villages):
+    """Return [(village, households, households visited in the period)] for the map."""
+    start, _end = period.bounds()
+    reached = func.count(Household.id).filter(Household.last_visit_at >= start)
+    counts = {
+        village_id: (households, visited)
+        for village_id, households, visited in db.session.execute(
+            select(Household.village_id, func.count(Household.id), reached)
+            .where(Household.archived.is_(False), in_villages(Household.village_id, villages))
+            .group_by(Household.village_id)
+        )
+    }
+    areas = db.session.scalars(
+        select(Area)
+        .where(Area.level == "village", in_villages(Area.id, villages))
+        .order_by(Area.code)
+    )
+    return [(area, *counts.get(area.id, (0, 0))) for area in areas]
+
+
 def case_funnel(period, villages):
     """Return [(programme, {status: cases})] for cases opened in the period."""
     start, end = period.bounds()

@@ -1,0 +1,40 @@
+"""The coverage map: villages where they are, coloured by the share of households visited."""
+
+from types import SimpleNamespace
+
+from pwa_app.web import maps
+
+
+def village(code, lat, lon):
+    return SimpleNamespace(code=code, lat=lat, lon=lon, name_th=code)
+
+
+def test_villages_are_placed_by_their_coordinates_and_coloured_by_coverage(app):
+    rows = [
+        (village("NI-01", 16.560, 104.300), 40, 40),  # all visited
+        (village("NI-02", 16.540, 104.320), 40, 5),  # few
+        (village("NI-03", None, None), 10, 0),  # not located yet
+    ]
+    with app.app_context():
+        board = maps.coverage_map(rows, lambda area: area.name_th)
+    north, south = board.places
+    assert north.y < south.y and north.x < south.x  # north is up, east is right
+    assert (north.css, south.css) == ("band-3", "band-0")
+    assert (north.percent, south.percent) == (100, 12)
+    assert board.without_location == 1
+    assert all(0 <= p.x <= board.width and 0 <= p.y <= board.height for p in board.places)
+    assert board.tiles == []  # no tile service unless configured
+
+
+def test_no_village_with_a_location_draws_no_map(app):
+    with app.app_context():
+        assert maps.coverage_map([(village("NI-01", None, None), 3, 1)], str) is None
+
+
+def test_a_configured_tile_service_puts_tiles_behind_the_villages(app):
+    app.config["MAP_TILE_URL"] = "https://tiles.example.org/{z}/{x}/{y}.png"
+    rows = [(village("NI-01", 16.56, 104.30), 4, 1), (village("NI-02", 16.50, 104.40), 4, 2)]
+    with app.app_context():
+        board = maps.coverage_map(rows, str)
+    assert board.tiles
+    assert all(t["href"].startswith("https://tiles.example.org/") for t in board.tiles)
