@@ -20,6 +20,7 @@ ENV_SETTINGS = (
     "PREFER_HTTPS",
     "PROXY_FIX",
     "ORG_PHONE",
+    "ORG_CODE",
 )
 
 

@@ -6,13 +6,22 @@ import sys
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from pwa_app.database import writes_first
 from pwa_app.extensions import db
 from pwa_app.models import User
-from pwa_app.services import accounts, backup, demo, imports, recognition, user_imports
+from pwa_app.services import (
+    accounts,
+    backup,
+    demo,
+    imports,
+    issuer_keys,
+    recognition,
+    user_imports,
+)
 from pwa_app.services.errors import ValidationError
 from pwa_app.vocab import ROLES
 
@@ -157,6 +166,17 @@ def evaluate_badges():
     click.echo(f"{len(awards)} new awards")
 
 
+@badges_cli.command("rotate-key")
+@click.option("--org", "code", default=None, help="The issuer's code (default: ORG_CODE).")
+def rotate_key(code):
+    """Make a new signing key for an issuer; earlier credentials still verify with the old one."""
+    code = code or current_app.config["ORG_CODE"]
+    if code not in issuer_keys.issuer_codes():
+        raise click.BadParameter(f"no issuer with code {code!r}", param_hint="--org")
+    thumbprint = issuer_keys.create_key(code)
+    click.echo(f"new signing key for {code}: {thumbprint}; the old keys are kept as retired")
+
+
 privacy_cli = AppGroup("privacy", help="Personal data duties (PDPA).")
 
 
@@ -166,8 +186,6 @@ privacy_cli = AppGroup("privacy", help="Personal data duties (PDPA).")
 @writes_first
 def purge_command(days, dry_run):
     """Clear visit notes and locations, and help-request messages, older than the retention."""
-    from flask import current_app
-
     from pwa_app.services import privacy
 
     days = days or current_app.config["RETENTION_DAYS"]

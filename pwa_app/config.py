@@ -46,6 +46,9 @@ class Defaults:
     # The centre's phone, shown on the privacy notice for people's rights requests. A demo
     # number in the Mukdahan 042 area: set ORG_PHONE (environment or instance/config.py).
     ORG_PHONE = "042-611-364"
+    # The centre's code as a badge issuer: it names the signing keys in instance/issuer_keys/
+    # and the public URLs /badges/issuers/<code>/... (set ORG_CODE like ORG_PHONE).
+    ORG_CODE = "MDH"
     PUBLIC_BASE_URL = None
     # Host names this server answers for (environment: comma-separated); others get 400.
     TRUSTED_HOSTS = None

@@ -11,7 +11,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from flask import g
+from flask import current_app, g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, delete, select, text
@@ -41,7 +41,7 @@ from pwa_app.models import (
     user_areas,
 )
 from pwa_app.models.base import utcnow
-from pwa_app.services import accounts, memo, recognition, visit_days
+from pwa_app.services import accounts, issuer_keys, memo, recognition, visit_days
 from pwa_app.services.summaries import LOCAL_TZ
 
 PASSWORD = "kwamsuk-2569"
@@ -335,6 +335,8 @@ def route_objects(create_user, create_household, create_visit):
             "visit_id": visit.id,
             "request_id": help_request.id,
             "case_id": case.id,
+            "org": current_app.config["ORG_CODE"],
+            "thumbprint": issuer_keys.signing_key(current_app.config["ORG_CODE"]).thumbprint(),
         }
 
     return make

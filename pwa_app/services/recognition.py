@@ -320,6 +320,14 @@ def award_by_public_id(public_id):
     return found
 
 
+def revoked_awards():
+    """Return every revoked award, earliest revocation first, for the public revocation list."""
+    # Scoped to one issuer once organisations award their own badges.
+    return db.session.scalars(
+        select(Award).where(Award.revoked_at.is_not(None)).order_by(Award.revoked_at, Award.id)
+    ).all()
+
+
 def awards_of(volunteer):
     """Return a volunteer's awards, newest first, revoked ones included."""
     return db.session.scalars(
