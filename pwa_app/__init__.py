@@ -181,10 +181,16 @@ def register_errorhandlers(app):
 
 
 def register_request_hooks(app):
-    """Security headers and the language switch on every request."""
+    """Security headers, the language switch and the first-login password on every request.
+
+    They run after the transaction hooks: the first query a writing request makes must be
+    the one that takes SQLite's write lock.
+    """
+    from pwa_app.web.auth import require_own_password
     from pwa_app.web.security import register
 
     register(app)
+    app.before_request(require_own_password)
 
 
 def register_template_helpers(app):

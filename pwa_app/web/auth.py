@@ -31,7 +31,6 @@ bp = Blueprint("auth", __name__)
 BEFORE_OWN_PASSWORD = {"auth.change_password", "auth.logout", "static"}
 
 
-@bp.before_app_request
 def require_own_password():
     """Send someone whose password was handed over once to choose their own first."""
     if not current_user.is_authenticated or not current_user.must_change_password:
