@@ -139,6 +139,7 @@ def register_blueprints(app):
     from pwa_app.api import bp as api_bp
     from pwa_app.web import (
         admin,
+        areas,
         auth,
         badges,
         dashboard,
@@ -165,6 +166,7 @@ def register_blueprints(app):
         badges.bp,
         reports.bp,
         admin.bp,
+        areas.bp,
         system.bp,
         pwa.bp,
         api_bp,

@@ -15,6 +15,7 @@ from pwa_app.extensions import db
 from pwa_app.models import User
 from pwa_app.services import (
     accounts,
+    area_imports,
     backup,
     demo,
     imports,
@@ -27,6 +28,7 @@ from pwa_app.vocab import ROLES
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 households_cli = AppGroup("households", help="Manage households.")
+areas_cli = AppGroup("areas", help="Manage areas (province, district, subdistrict, village).")
 demo_cli = AppGroup("demo", help="Load demo data for Nong Ian and Ban Lao.")
 badges_cli = AppGroup("badges", help="Recognition badges.")
 
@@ -112,6 +114,32 @@ def import_households(path):
     click.echo(
         f"imported {len(report.imported)} households, {len(report.already)} already imported"
     )
+    for row in report.rejected:
+        click.echo(f"line {row.line} ({row.code or '-'}): " + "; ".join(row.reasons))
+    if report.rejected:
+        click.echo(f"{len(report.rejected)} rows not imported", err=True)
+        sys.exit(3)
+
+
+@areas_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@writes_first
+def import_areas(path):
+    """Import areas from a CSV file (UTF-8 or Windows-874); report the rows left out by line.
+
+    Exit status: 0 no row was left out, 1 the file was refused (nothing imported), 3 some rows
+    were left out (the others were imported). Importing the same file again changes nothing.
+    """
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    try:
+        report = area_imports.import_areas(raw, by=None, after_chunk=db.session.commit)
+    except ValidationError as error:
+        db.session.rollback()
+        click.echo(f"error: {error.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"imported {len(report.imported)} areas, {len(report.already)} already there")
     for row in report.rejected:
         click.echo(f"line {row.line} ({row.code or '-'}): " + "; ".join(row.reasons))
     if report.rejected:
@@ -226,6 +254,7 @@ def register(app):
     """Add the command groups to the app's CLI."""
     app.cli.add_command(users_cli)
     app.cli.add_command(households_cli)
+    app.cli.add_command(areas_cli)
     app.cli.add_command(badges_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(privacy_cli)

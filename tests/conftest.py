@@ -21,6 +21,7 @@ from pwa_app.extensions import db
 from pwa_app.models import (
     Acknowledgement,
     Area,
+    AreaChange,
     Assistance,
     AssistanceEvent,
     AuditEvent,
@@ -48,6 +49,7 @@ PASSWORD = "kwamsuk-2569"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 # Rows the tests make; reference data (areas, programmes, badges) stays from the migration.
 TEST_TABLES = (
+    AreaChange,
     Acknowledgement,
     Award,
     AssistanceEvent,
@@ -121,8 +123,37 @@ def _wipe():
     for model in TEST_TABLES:
         db.session.execute(delete(model))
     db.session.execute(delete(user_areas))
+    _restore_areas()
     db.session.execute(delete(User))
     db.session.commit()
+
+
+AREA_COLUMNS = ("code", "level", "parent_id", "village_no", "name_th", "name_en", "official_code",
+                "lat", "lon", "retired_at")  # fmt: skip
+REFERENCE_AREAS = {}  # id -> the migration's row, taken before the first test changes any
+
+
+def _restore_areas():
+    """Put the reference areas back as the migration left them; drop areas tests added."""
+    rows = {
+        row.id: tuple(getattr(row, name) for name in AREA_COLUMNS)
+        for row in db.session.execute(select(Area.id, *(getattr(Area, n) for n in AREA_COLUMNS)))
+    }
+    if not REFERENCE_AREAS:
+        REFERENCE_AREAS.update(rows)
+        return
+    added = [area_id for area_id in rows if area_id not in REFERENCE_AREAS]
+    if added:
+        db.session.execute(Area.__table__.update().where(Area.id.in_(added)).values(parent_id=None))
+    for area_id, values in REFERENCE_AREAS.items():
+        if rows.get(area_id) != values:
+            db.session.execute(
+                Area.__table__.update()
+                .where(Area.id == area_id)
+                .values(dict(zip(AREA_COLUMNS, values, strict=True)))
+            )
+    if added:
+        db.session.execute(delete(Area).where(Area.id.in_(added)))
 
 
 class FreshRequestClient(FlaskClient):
@@ -337,6 +368,7 @@ def route_objects(create_user, create_household, create_visit):
             "case_id": case.id,
             "org": current_app.config["ORG_CODE"],
             "thumbprint": issuer_keys.signing_key(current_app.config["ORG_CODE"]).thumbprint(),
+            "area_id": household.village_id,
         }
 
     return make

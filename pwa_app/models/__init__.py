@@ -3,13 +3,14 @@
 from pwa_app.models.audit import AuditEvent, DashboardCache, RateEvent
 from pwa_app.models.badges import Acknowledgement, Award, Badge
 from pwa_app.models.households import HelpRequest, Household, HouseholdTag, Member, MemberTag
-from pwa_app.models.people import Area, User, user_areas
+from pwa_app.models.people import Area, AreaChange, User, user_areas
 from pwa_app.models.visits import Visit, VisitDay, VisitNeed
 from pwa_app.models.welfare import Assistance, AssistanceEvent, WelfareProgram
 
 __all__ = [
     "Acknowledgement",
     "Area",
+    "AreaChange",
     "Assistance",
     "AssistanceEvent",
     "AuditEvent",

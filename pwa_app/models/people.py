@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, false
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Integer, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pwa_app.extensions import db
@@ -29,6 +29,12 @@ class Area(db.Model):
     village_no: Mapped[int | None] = mapped_column(Integer)
     name_th: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(120))
+    # The Department of Provincial Administration's code, where known.
+    official_code: Mapped[str | None] = mapped_column(String(20))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    # A retired area keeps its code (never reused) and its history; pickers leave it out.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     parent: Mapped["Area | None"] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Area"]] = relationship(back_populates="parent", order_by="Area.code")
@@ -37,8 +43,35 @@ class Area(db.Model):
         """Return the area's own name in the given language."""
         return self.name_en if locale == "en" else self.name_th
 
+    @classmethod
+    def in_use(cls):
+        """Return the condition for areas not retired (what pickers offer)."""
+        return cls.retired_at.is_(None)
+
+    @property
+    def retired(self):
+        """Tell whether the area was retired."""
+        return self.retired_at is not None
+
     def __repr__(self):
         return f"<Area {self.code}>"
+
+
+class AreaChange(db.Model):
+    """One change to an area (created, renamed, moved, located, retired), with before and after."""
+
+    __tablename__ = "area_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(12))
+    old: Mapped[dict | None] = mapped_column(JSON)
+    new: Mapped[dict | None] = mapped_column(JSON)
+
+    area: Mapped[Area] = relationship()
+    user: Mapped["User | None"] = relationship()
 
 
 class User(UserMixin, db.Model):

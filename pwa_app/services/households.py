@@ -136,7 +136,8 @@ class HouseholdInput:
     code: str = ""
 
 
-def _coordinate(value, low, high, name, errors):
+def coordinate(value, low, high, name, errors):
+    """Return a coordinate within [low, high] (None when empty); note a bad one in errors."""
     if value in (None, ""):
         return None
     try:
@@ -160,6 +161,11 @@ def check(data, household=None):
     )
     if village is None:
         errors["village"] = _l("Choose a village (e.g. NI-03).")
+    elif village.retired and (household is None or household.village_id != village.id):
+        # Households already there stay readable and editable; none joins a retired village.
+        errors["village"] = _l(
+            "The village %(code)s is retired: choose another village.", code=village.code
+        )
     for name, limit, required in (
         ("house_no", 20, True),
         ("head_name", NAME_MAX, True),
@@ -173,8 +179,8 @@ def check(data, household=None):
     unknown_tags = [tag for tag in data.tags if tag not in HOUSEHOLD_TAGS]
     if unknown_tags:
         errors["tags"] = _l("Unknown tag: %(tags)s", tags=", ".join(unknown_tags))
-    lat = _coordinate(data.lat, -90, 90, "lat", errors)
-    lon = _coordinate(data.lon, -180, 180, "lon", errors)
+    lat = coordinate(data.lat, -90, 90, "lat", errors)
+    lon = coordinate(data.lon, -180, 180, "lon", errors)
     if (lat is None) != (lon is None) and "lat" not in errors and "lon" not in errors:
         errors["lat"] = _l("Give both latitude and longitude, or neither.")
     if data.consent_at and data.consent_at > date.today() + timedelta(days=1):

@@ -34,9 +34,14 @@ def village_ids(user):
     return kept[user.id]
 
 
-def villages(user):
-    """Return the villages the user works in (every village for staff), by code."""
+def villages(user, retired=False):
+    """Return the villages the user works in (every village for staff), by code.
+
+    Retired villages are left out unless asked for: pickers offer only villages in use.
+    """
     stmt = select(Area).where(Area.level == "village").order_by(Area.code)
+    if not retired:
+        stmt = stmt.where(Area.in_use())
     if not sees_everything(user):
         stmt = stmt.where(Area.id.in_(village_ids(user) or {-1}))
     return db.session.scalars(stmt).all()

@@ -9,11 +9,13 @@ from pwa_app.web.templating import localized
 
 
 def area_choices(levels=("subdistrict", "village")):
-    """Return areas of the given levels as (code, "code · name") choices."""
-    areas = db.session.scalars(select(Area).where(Area.level.in_(levels)).order_by(Area.code))
+    """Return areas in use of the given levels as (code, "code · name") choices."""
+    areas = db.session.scalars(
+        select(Area).where(Area.level.in_(levels), Area.in_use()).order_by(Area.code)
+    )
     return [SelectChoice(area.code, f"{area.code} · {localized(area)}") for area in areas]
 
 
 def village_choices():
-    """Return the villages as choices."""
+    """Return the villages in use as choices."""
     return area_choices(("village",))

@@ -166,7 +166,10 @@ def shell():
         "statuses": {code: str(text) for code, text in ASSISTANCE_STATUSES.items()},
         "closed": list(CLOSED_ASSISTANCE_STATUSES),
         "programs": {program.code: localized(program) for program in cases.active_programs()},
-        "villages": {village.code: localized(village) for village in scope.villages(current_user)},
+        "villages": {
+            village.code: localized(village)
+            for village in scope.villages(current_user, retired=True)
+        },
     }
     return render_template("households/shell.html", labels=labels)
 
