@@ -138,12 +138,14 @@ def register_blueprints(app):
     from pwa_app.api import bp as api_bp
     from pwa_app.web import (
         admin,
+        agencies,
         auth,
         badges,
         dashboard,
         help_requests,
         home,
         households,
+        programmes,
         public,
         pwa,
         reports,
@@ -164,6 +166,8 @@ def register_blueprints(app):
         badges.bp,
         reports.bp,
         admin.bp,
+        programmes.bp,
+        agencies.bp,
         system.bp,
         pwa.bp,
         api_bp,
