@@ -28,6 +28,7 @@ VOLUNTEER_PAGES = {
     "outbox": "/outbox",
     "profile": "/volunteers/{user_id}",
     "password": "/account/password",
+    "agencies": "/agencies",
 }
 PUBLIC_PAGES = {"card": "/h/{token}", "privacy": "/privacy", "badge": "/badges/verify/{award}"}
 CHECKS = [("th", name) for name in [*VOLUNTEER_PAGES, *PUBLIC_PAGES]] + [
