@@ -139,6 +139,7 @@ def register_blueprints(app):
     from pwa_app.api import bp as api_bp
     from pwa_app.web import (
         admin,
+        agencies,
         areas,
         auth,
         badges,
@@ -146,6 +147,7 @@ def register_blueprints(app):
         help_requests,
         home,
         households,
+        programmes,
         public,
         pwa,
         reports,
@@ -167,6 +169,8 @@ def register_blueprints(app):
         reports.bp,
         admin.bp,
         areas.bp,
+        programmes.bp,
+        agencies.bp,
         system.bp,
         pwa.bp,
         api_bp,

@@ -77,6 +77,18 @@ SEXES = {
     "other": _l("Other or not stated"),
 }
 
+AGENCY_KINDS = {
+    "subdistrict_admin": _l("Subdistrict administration (SAO)"),
+    "health_centre": _l("Subdistrict health centre"),
+    "hospital": _l("Hospital"),
+    "district_office": _l("District office"),
+    "social_development": _l("Provincial social development office"),
+    "protection_centre": _l("Protection centre"),
+    "police": _l("Police"),
+    "school": _l("School"),
+    "other": _l("Other"),
+}
+
 AREA_LEVELS = ("province", "district", "subdistrict", "village")
 
 # The model work process for a welfare case: what the volunteer does next at each status.

@@ -14,12 +14,13 @@ import pytest
 from flask import current_app, g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, delete, select, text
+from sqlalchemy import create_engine, delete, func, select, text
 
 from pwa_app import create_app
 from pwa_app.extensions import db
 from pwa_app.models import (
     Acknowledgement,
+    Agency,
     Area,
     AreaChange,
     Assistance,
@@ -118,10 +119,19 @@ def app(migrated_app):
         db.session.remove()
 
 
+# The highest ids of the reference rows the tests may add to (agencies, programmes): the
+# migrations' own rows stay, the tests' go.
+REFERENCE_MAX = {}
+
+
 def _wipe():
     db.session.rollback()
     for model in TEST_TABLES:
         db.session.execute(delete(model))
+    for model in (Agency, WelfareProgram):
+        if model not in REFERENCE_MAX:
+            REFERENCE_MAX[model] = db.session.scalar(select(func.max(model.id))) or 0
+        db.session.execute(delete(model).where(model.id > REFERENCE_MAX[model]))
     db.session.execute(delete(user_areas))
     _restore_areas()
     db.session.execute(delete(User))
@@ -352,6 +362,14 @@ def route_objects(create_user, create_household, create_visit):
         )  # fmt: skip
         db.session.add_all([member, help_request, case])
         db.session.commit()
+        spare = WelfareProgram(
+            code=f"p{uuid.uuid4().hex[:12]}", name_th="ทดสอบ", name_en="Test", sort_order=99
+        )
+        agency = Agency(
+            name_th=f"หน่วยงาน {uuid.uuid4().hex[:8]}", name_en="Agency", kind="other",
+            phone="042611000", address="", areas=[household.village], programs=[program],
+        )  # fmt: skip
+        db.session.add_all([spare, agency])
         visit = create_visit(household, owner)
         award = recognition.award(badge, target, None, "ยิ้มเก่ง")
         db.session.commit()
@@ -369,6 +387,8 @@ def route_objects(create_user, create_household, create_visit):
             "org": current_app.config["ORG_CODE"],
             "thumbprint": issuer_keys.signing_key(current_app.config["ORG_CODE"]).thumbprint(),
             "area_id": household.village_id,
+            "program_id": spare.id,
+            "agency_id": agency.id,
         }
 
     return make

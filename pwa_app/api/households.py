@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from pwa_app.api import bp
 from pwa_app.extensions import db
 from pwa_app.models import Assistance, Household, Visit
-from pwa_app.services import audit, cases
+from pwa_app.services import agencies, audit, cases
 from pwa_app.services.scope import scope_households, scope_villages, sees_everything
 from pwa_app.web.args import page_arg
 
@@ -56,7 +56,11 @@ def open_cases_by_household(household_ids):
     """Describe the open cases of a page of households (one query), by household id."""
     steps = {}  # each next step rendered once per page, not once per case
     described = {}
-    for case in cases.open_cases_of(household_ids):
+    found = cases.open_cases_of(household_ids)
+    handling = agencies.handlers(
+        {case.village_id for case in found}, {case.program_id for case in found}
+    )
+    for case in found:
         step = (case.status, case.program.is_referral)
         if step not in steps:
             steps[step] = in_every_language(cases.next_step(case))
@@ -72,6 +76,7 @@ def open_cases_by_household(household_ids):
                 ),
                 "next_step": steps[step],
                 "opened_at": case.opened_at.isoformat(),
+                "agency": agencies.describe(handling.get((case.village_id, case.program_id))),
             }
         )
     return described
@@ -80,7 +85,8 @@ def open_cases_by_household(household_ids):
 def cache_version(user, page):
     """Return an ETag that changes whenever the caller's household list would.
 
-    That includes its open cases: a case opened, moved on or closed changes it.
+    That includes its open cases (a case opened, moved on or closed changes it) and the
+    agencies that handle them.
     """
     scoped = scope_households(select(Household.id), user)
     count, changed = db.session.execute(
@@ -99,7 +105,10 @@ def cache_version(user, page):
             Assistance.village_id,
         )
     ).one()
-    key = f"{user.id}:{page}:{count}:{changed}:{latest_visit}:{case_count}:{latest_case}"
+    key = (
+        f"{user.id}:{page}:{count}:{changed}:{latest_visit}:{case_count}:{latest_case}:"
+        f"{agencies.version()}"
+    )
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 

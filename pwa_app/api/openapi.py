@@ -118,6 +118,7 @@ SCHEMAS = {
             "next_follow_up",
             "next_step",
             "opened_at",
+            "agency",
         ],
         "properties": {
             "id": {"type": "integer", "description": "Send it as `case_id` to update the case."},
@@ -131,6 +132,20 @@ SCHEMAS = {
             "next_follow_up": {"type": ["string", "null"], "format": "date"},
             "next_step": ref("InBothLanguages"),
             "opened_at": {"type": "string", "format": "date-time"},
+            "agency": {
+                "description": "Who handles the programme for the household's village (the "
+                "agency serving the nearest area above it), or null when none is known.",
+                "oneOf": [ref("Agency"), {"type": "null"}],
+            },
+        },
+    },
+    "Agency": {
+        "type": "object",
+        "required": ["name", "phone"],
+        "additionalProperties": False,
+        "properties": {
+            "name": ref("InBothLanguages"),
+            "phone": {"type": "string", "pattern": "^0[0-9]{8,9}$", "examples": ["042611001"]},
         },
     },
     "Household": {

@@ -1,5 +1,6 @@
 """The data model, one module per aggregate."""
 
+from pwa_app.models.agencies import Agency, agency_areas, agency_programs
 from pwa_app.models.audit import AuditEvent, DashboardCache, RateEvent
 from pwa_app.models.badges import Acknowledgement, Award, Badge
 from pwa_app.models.households import HelpRequest, Household, HouseholdTag, Member, MemberTag
@@ -9,6 +10,7 @@ from pwa_app.models.welfare import Assistance, AssistanceEvent, WelfareProgram
 
 __all__ = [
     "Acknowledgement",
+    "Agency",
     "Area",
     "AreaChange",
     "Assistance",
@@ -28,5 +30,7 @@ __all__ = [
     "VisitDay",
     "VisitNeed",
     "WelfareProgram",
+    "agency_areas",
+    "agency_programs",
     "user_areas",
 ]

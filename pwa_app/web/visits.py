@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 
 from pwa_app.i18n import current_language, local_input_value
-from pwa_app.services import audit, cases, scope, visits
+from pwa_app.services import agencies, audit, cases, scope, visits
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
 from pwa_app.vocab import (
     ASSISTANCE_STATUSES,
@@ -232,13 +232,27 @@ def case_rules():
     }
 
 
+def village_agencies(household, open_cases):
+    """Return who handles each programme in the household's village: by id, and by code."""
+    if household is None:
+        return {}, {}
+    programs = {case.program for case in open_cases} | set(cases.active_programs())
+    found = agencies.handlers([household.village_id], [p.id for p in programs])
+    by_id = {p.id: found.get((household.village_id, p.id)) for p in programs}
+    return by_id, {p.code: by_id[p.id] for p in programs if by_id[p.id]}
+
+
 def render_form(form, household, open_cases, extra_errors, visit=None, repeat_visit=None):
     """Render the visit form (new, edit or the offline shell)."""
+    by_id, by_code = village_agencies(household, open_cases)
     return render_template(
         "visits/form.html",
         form=form,
         household=household,
         open_cases=open_cases,
+        agencies=by_id,
+        agency_by_code=by_code,
+        program_agencies={code: agencies.describe(a) for code, a in by_code.items()},
         extra_errors=extra_errors,
         next_step=cases.next_step,
         status_options=status_options,

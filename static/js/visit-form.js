@@ -26,6 +26,7 @@ function addEntry(event) {
   copy.querySelectorAll("input").forEach((input) => { input.value = ""; });
   copy.querySelectorAll("select").forEach((select) => { select.selectedIndex = 0; });
   copy.querySelectorAll("[data-day-shown]").forEach((node) => { node.textContent = ""; });
+  showAgency(copy.querySelector("[data-agency]"), null);
   list.append(copy);
   dates()?.enhance(copy);
   if (event) copy.querySelector("select")?.focus();
@@ -264,6 +265,24 @@ function inLanguage(texts) {
   return texts[CASE_RULES.language] || texts.th || texts.en || "";
 }
 
+// Who handles a programme in this household's village ({name: {th, en}, phone}), or nobody.
+const PROGRAM_AGENCIES = JSON.parse(document.getElementById("program-agencies")?.textContent || "{}");
+
+function showAgency(line, agency) {
+  if (!line) return;
+  line.hidden = !agency;
+  line.querySelector("[data-agency-name]").textContent = agency ? inLanguage(agency.name) : "";
+  const phone = line.querySelector("[data-agency-phone]");
+  phone.textContent = agency?.phone || "";
+  phone.href = agency ? `tel:${agency.phone}` : "";
+}
+
+function programChosen(event) {
+  const select = event.target;
+  if (!select.matches?.("[data-new-case] select[name$='-program']")) return;
+  showAgency(select.closest("[data-new-case]").querySelector("[data-agency]"), PROGRAM_AGENCIES[select.value]);
+}
+
 function caseTitle(item) {
   const parts = [inLanguage(item.program_name) || programName(item.program), CASE_RULES.statuses?.[item.status] || item.status];
   if (item.member) parts.push(item.member);
@@ -276,6 +295,7 @@ function caseFieldset(item) {
   renumber(fieldset, /case-0-/g, `case-${item.id}-`);
   fieldset.querySelector("[data-case-title]").textContent = caseTitle(item);
   fieldset.querySelector("[data-next-step]").textContent = inLanguage(item.next_step);
+  showAgency(fieldset.querySelector("[data-agency]"), item.agency);
   const select = fieldset.querySelector("select");
   for (const code of [item.status, ...(CASE_RULES.transitions?.[item.status] || [])]) {
     const label = CASE_RULES.statuses?.[code] || code;
@@ -334,6 +354,7 @@ async function fillShell() {
 
 async function start() {
   form.querySelector("[data-add-case]")?.addEventListener("click", addEntry);
+  form.addEventListener("change", programChosen);
   const locateButton = form.querySelector("[data-locate]");
   if (locateButton && "geolocation" in navigator) {
     locateButton.hidden = false;
