@@ -21,6 +21,7 @@ ENV_SETTINGS = (
     "PROXY_FIX",
     "ORG_PHONE",
     "ORG_CODE",
+    "MAP_TILE_URL",
 )
 
 

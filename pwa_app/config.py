@@ -49,6 +49,9 @@ class Defaults:
     # The centre's code as a badge issuer: it names the signing keys in instance/issuer_keys/
     # and the public URLs /badges/issuers/<code>/... (set ORG_CODE like ORG_PHONE).
     ORG_CODE = "MDH"
+    # A map tile service behind the dashboard's coverage map, e.g.
+    # "https://tile.example.org/{z}/{x}/{y}.png"; none by default (the map needs none).
+    MAP_TILE_URL = None
     PUBLIC_BASE_URL = None
     # Host names this server answers for (environment: comma-separated); others get 400.
     TRUSTED_HOSTS = None

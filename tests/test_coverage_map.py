@@ -38,3 +38,22 @@ def test_a_configured_tile_service_puts_tiles_behind_the_villages(app):
         board = maps.coverage_map(rows, str)
     assert board.tiles
     assert all(t["href"].startswith("https://tiles.example.org/") for t in board.tiles)
+
+
+def test_the_dashboard_draws_the_villages_it_knows_the_place_of(
+    client, login_as, create_household, create_visit
+):
+    from sqlalchemy import select
+
+    from pwa_app.extensions import db
+    from pwa_app.models import Area
+
+    village = db.session.scalar(select(Area).where(Area.code == "NI-01"))
+    village.lat, village.lon = 16.52, 104.24
+    db.session.commit()
+    create_household("NI-01")
+    login_as("staff")
+    page = client.get("/dashboard?lang=en").get_data(as_text=True)
+    assert 'class="chart coverage-map"' in page
+    assert "of 1 households visited" in page
+    assert "have no location yet" in page  # the other villages

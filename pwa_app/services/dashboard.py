@@ -147,6 +147,7 @@ class Dashboard:
     figures: list[Figure] = field(default_factory=list)
     weekly: list = field(default_factory=list)
     by_village: list = field(default_factory=list)
+    coverage: list = field(default_factory=list)  # (village, households, visited) for the map
     funnel: list = field(default_factory=list)
     stale_households: list = field(default_factory=list)
     stale_count: int = 0
@@ -511,6 +512,7 @@ def build(period, area, viewer):
     board = Dashboard(period=period, area=area, figures=figures(period, villages))
     board.weekly = visits_over_time(period, villages)
     board.by_village = visits_per_village(period, villages)
+    board.coverage = coverage_per_village(period, villages)
     board.funnel = case_funnel(period, villages)
     lists(board, villages, viewer)
     return board

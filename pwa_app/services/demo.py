@@ -113,6 +113,7 @@ def seed(households=DEFAULT_HOUSEHOLDS, visits=None, now=None):
     words = load_words()
     report = SeedReport()
     report.users += _ensure_people(words)
+    _locate_villages(words)
     report.households += _top_up_households(rng, words, households)
     report.visits, report.cases = _top_up_visits(rng, words, visits, now)
     _ensure_extras(rng, words, now)
@@ -139,6 +140,14 @@ def _ensure_people(words):
         added += 1
     db.session.flush()
     return added
+
+
+def _locate_villages(words):
+    """Put the demo's villages on the map where an admin has not placed them yet."""
+    for village in _villages():
+        where = words.get("village_locations", {}).get(village.code)
+        if where and village.lat is None and village.lon is None:
+            village.lat, village.lon = where
 
 
 def _villages():

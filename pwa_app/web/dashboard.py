@@ -6,7 +6,7 @@ from flask_login import current_user
 from pwa_app.services import dashboard
 from pwa_app.services.errors import ValidationError
 from pwa_app.vocab import ASSISTANCE_STATUSES
-from pwa_app.web import charts
+from pwa_app.web import charts, maps
 from pwa_app.web.access import staff_required
 from pwa_app.web.choices import area_choices
 from pwa_app.web.templating import localized
@@ -46,6 +46,7 @@ def index():
         areas=area_choices(),
         over_time=charts.columns([(f"{day.day}/{day.month}", n) for day, n in board.weekly]),
         per_village=charts.rows([(localized(a), n) for a, n in board.by_village]),
+        coverage_map=maps.coverage_map(board.coverage, localized),
         funnel=charts.stacked_rows(
             [(localized(program), parts) for program, parts in board.funnel],
             list(ASSISTANCE_STATUSES),

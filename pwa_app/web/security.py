@@ -1,6 +1,8 @@
 """Security headers on every answer, and the ?lang= switch."""
 
-from flask import flash, g, request, session
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, g, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -64,8 +66,6 @@ def switch_language():
     wanted = request.args.get("lang")
     if wanted is None or request.blueprint == "api":
         return
-    from flask import current_app
-
     wanted = wanted.strip().lower()[:10]
     if wanted not in current_app.config["LANGUAGES"]:
         flash(_("That language is not available. Choose Thai or English."), "warning")
@@ -76,6 +76,18 @@ def switch_language():
         current_user.preferred_language = wanted
 
 
+def content_security_policy():
+    """Return the policy: our own files, the inline stylesheet by its hash, map tiles if set."""
+    policy = CONTENT_SECURITY_POLICY.replace(
+        "style-src 'self'", f"style-src 'self' {style_source()}"
+    )
+    tiles = current_app.config.get("MAP_TILE_URL")
+    if tiles:
+        parts = urlsplit(tiles)
+        policy = policy.replace("img-src 'self'", f"img-src 'self' {parts.scheme}://{parts.netloc}")
+    return policy
+
+
 def add_security_headers(response):
     """Add the headers that keep pages from being framed, sniffed or scripted."""
     if request.endpoint == "static":
@@ -83,10 +95,7 @@ def add_security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     # The one inline block a page may carry is the app's own stylesheet, named by its hash.
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' {style_source()}"),
-    )
+    response.headers.setdefault("Content-Security-Policy", content_security_policy())
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if "Cache-Control" not in response.headers:
