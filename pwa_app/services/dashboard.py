@@ -120,6 +120,13 @@ class Villages:
     key: str
 
 
+def villages_in(area):
+    """Return the villages at or below an area (None: every village)."""
+    if area is None:
+        return None
+    return Villages(scope.villages_below(select(Area.id).where(Area.id == area.id)), f"a{area.id}")
+
+
 def villages_for(viewer, area=None):
     """Return the viewer's villages (within an area, if one is chosen).
 
@@ -132,10 +139,7 @@ def villages_for(viewer, area=None):
         key = "areas" + ",".join(str(a.id) for a in viewer.areas)
     ids = scope.village_select(viewer)
     if area is not None:
-        ids = select(Area.id).where(
-            Area.id.in_(ids),
-            Area.id.in_(scope.villages_below(select(Area.id).where(Area.id == area.id))),
-        )
+        ids = select(Area.id).where(Area.id.in_(ids), Area.id.in_(villages_in(area).ids))
         key += f"/{area.id}"
     return Villages(ids, hashlib.sha256(key.encode()).hexdigest()[:24])
 

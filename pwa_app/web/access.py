@@ -42,6 +42,7 @@ OBSERVER_ENDPOINTS = {
     "auth.logout",
     "auth.change_password",
     "api.me",
+    "api.openapi",
     "pwa.manifest",
     "pwa.service_worker",
     "pwa.offline",
