@@ -193,11 +193,13 @@ def register_request_hooks(app):
     They run after the transaction hooks: the first query a writing request makes must be
     the one that takes SQLite's write lock.
     """
+    from pwa_app.web.access import keep_observers_to_figures
     from pwa_app.web.auth import require_own_password
     from pwa_app.web.security import register
 
     register(app)
     app.before_request(require_own_password)
+    app.before_request(keep_observers_to_figures)
 
 
 def register_template_helpers(app):

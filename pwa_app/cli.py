@@ -1,9 +1,10 @@
-"""Command groups for `flask --app pwa_app ...`: users, households and demo data."""
+"""Command groups for `flask --app pwa_app ...`: organisations, users, households, demo data."""
 
 import os
 import sqlite3
 import sys
 import time
+from contextlib import contextmanager
 
 import click
 from flask import current_app
@@ -20,6 +21,7 @@ from pwa_app.services import (
     demo,
     imports,
     issuer_keys,
+    organisations,
     recognition,
     user_imports,
 )
@@ -31,6 +33,7 @@ households_cli = AppGroup("households", help="Manage households.")
 areas_cli = AppGroup("areas", help="Manage areas (province, district, subdistrict, village).")
 demo_cli = AppGroup("demo", help="Load demo data for Nong Ian and Ban Lao.")
 badges_cli = AppGroup("badges", help="Recognition badges.")
+orgs_cli = AppGroup("orgs", help="Organisations (centres, provincial offices) and their areas.")
 
 
 @users_cli.command("create")
@@ -38,18 +41,38 @@ badges_cli = AppGroup("badges", help="Recognition badges.")
 @click.option("--phone", required=True, help="The login: a Thai phone number.")
 @click.option("--name", required=True, help="Display name.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.option("--area", "areas", multiple=True, help="A subdistrict (NI) or village (NI-03) code.")
+@click.option(
+    "--area",
+    "areas",
+    multiple=True,
+    help="A subdistrict (NI) or village (NI-03) code; an observer's may be of any level.",
+)
+@click.option("--org", "org", default=None, help="The organisation's code (default: the only one).")
 @writes_first
-def create_user(role, phone, name, password_stdin, areas):
+def create_user(role, phone, name, password_stdin, areas, org):
     """Create a user; the password comes from standard input."""
     if not password_stdin:
         raise click.UsageError("pass --password-stdin and give the password on standard input")
     password = sys.stdin.readline().rstrip("\r\n")
     data = accounts.UserInput(
-        phone=phone, display_name=name, role=role, area_codes=list(areas), password=password
+        phone=phone,
+        display_name=name,
+        role=role,
+        area_codes=list(areas),
+        password=password,
+        org_code=org,
     )
-    try:
+    with refused_on_errors():
         user = accounts.create_user(data)
+    db.session.commit()
+    click.echo(f"created {user.role} {user.phone} (id {user.id}) in {user.org.code}")
+
+
+@contextmanager
+def refused_on_errors():
+    """Turn a service's ValidationError into messages on stderr and exit status 1."""
+    try:
+        yield
     except ValidationError as error:
         db.session.rollback()
         for field, message in error.fields.items():
@@ -57,8 +80,43 @@ def create_user(role, phone, name, password_stdin, areas):
         if not error.fields:
             click.echo(f"error: {error.message}", err=True)
         sys.exit(1)
+
+
+@orgs_cli.command("create")
+@click.option("--code", required=True, help="A short code, e.g. MDH; also the badge issuer's.")
+@click.option("--name", required=True, help="The Thai name.")
+@click.option("--name-en", default="", help="The English name (default: the Thai one).")
+@click.option("--phone", default="", help="The centre's phone number.")
+@click.option("--address", default="", help="The centre's address.")
+@click.option("--area", "areas", multiple=True, required=True, help="An area code it covers.")
+@writes_first
+def create_org(code, name, name_en, phone, address, areas):
+    """Create an organisation covering areas (and everything below them)."""
+    data = organisations.OrganisationInput(
+        code=code, name_th=name, name_en=name_en, phone=phone, address=address,
+        area_codes=list(areas),
+    )  # fmt: skip
+    with refused_on_errors():
+        organisation = organisations.create(data)
     db.session.commit()
-    click.echo(f"created {user.role} {user.phone} (id {user.id})")
+    click.echo(
+        f"created {organisation.code} covering {', '.join(a.code for a in organisation.areas)}"
+    )
+
+
+@orgs_cli.command("list")
+def list_orgs():
+    """List the organisations: code, name, areas, users, villages and households."""
+    users = dict(
+        db.session.execute(select(User.org_id, func.count(User.id)).group_by(User.org_id)).all()
+    )
+    for org in organisations.all_organisations():
+        areas = " ".join(a.code for a in org.areas)
+        click.echo(
+            f"{org.code}\t{org.name_th}\t{areas}\tusers {users.get(org.id, 0)}\t"
+            f"villages {organisations.village_count(org.id)}\t"
+            f"households {organisations.household_count(org.id)}"
+        )
 
 
 @users_cli.command("import")
@@ -198,7 +256,7 @@ def evaluate_badges():
 @click.option("--org", "code", default=None, help="The issuer's code (default: ORG_CODE).")
 def rotate_key(code):
     """Make a new signing key for an issuer; earlier credentials still verify with the old one."""
-    code = code or current_app.config["ORG_CODE"]
+    code = (code or current_app.config["ORG_CODE"]).upper()
     if code not in issuer_keys.issuer_codes():
         raise click.BadParameter(f"no issuer with code {code!r}", param_hint="--org")
     thumbprint = issuer_keys.create_key(code)
@@ -252,6 +310,7 @@ def backup_command(path, force):
 
 def register(app):
     """Add the command groups to the app's CLI."""
+    app.cli.add_command(orgs_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(households_cli)
     app.cli.add_command(areas_cli)

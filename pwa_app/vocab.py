@@ -6,6 +6,7 @@ ROLES = {
     "volunteer": _l("Volunteer"),
     "staff": _l("Staff"),
     "admin": _l("Administrator"),
+    "observer": _l("Observer"),
 }
 
 HOUSEHOLD_TAGS = {

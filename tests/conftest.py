@@ -34,12 +34,14 @@ from pwa_app.models import (
     HouseholdTag,
     Member,
     MemberTag,
+    Organisation,
     RateEvent,
     User,
     Visit,
     VisitDay,
     VisitNeed,
     WelfareProgram,
+    org_areas,
     user_areas,
 )
 from pwa_app.models.base import utcnow
@@ -133,8 +135,13 @@ def _wipe():
             REFERENCE_MAX[model] = db.session.scalar(select(func.max(model.id))) or 0
         db.session.execute(delete(model).where(model.id > REFERENCE_MAX[model]))
     db.session.execute(delete(user_areas))
+    if Organisation not in REFERENCE_MAX:
+        REFERENCE_MAX[Organisation] = db.session.scalar(select(func.max(Organisation.id))) or 0
+    added_orgs = select(Organisation.id).where(Organisation.id > REFERENCE_MAX[Organisation])
+    db.session.execute(delete(org_areas).where(org_areas.c.org_id.in_(added_orgs)))
     _restore_areas()
     db.session.execute(delete(User))
+    db.session.execute(delete(Organisation).where(Organisation.id > REFERENCE_MAX[Organisation]))
     db.session.commit()
 
 
@@ -237,7 +244,10 @@ def create_user(app):
     """Return a factory that makes a committed user of any role."""
     counter = iter(range(1, 10_000))
 
-    def make(role="volunteer", areas=None, phone=None, name=None, password=PASSWORD, active=True):
+    def make(
+        role="volunteer", areas=None, phone=None, name=None, password=PASSWORD, active=True,
+        org=None,
+    ):  # fmt: skip
         n = next(counter)
         if areas is None:
             areas = ["NI-01"] if role == "volunteer" else []
@@ -248,6 +258,7 @@ def create_user(app):
                 role=role,
                 area_codes=list(areas),
                 password=password,
+                org_code=org or current_app.config["ORG_CODE"],
             )
         )
         user.active = active
@@ -347,13 +358,13 @@ def route_objects(create_user, create_household, create_visit):
     The role matrix and the hostile-input sweep fill route placeholders from it.
     """
 
-    def make(owner):
+    def make(owner, village="NI-01", target_area="BL-01"):
         program = db.session.scalar(
             select(WelfareProgram).where(WelfareProgram.code == "state_welfare_card")
         )
         badge = db.session.scalar(select(Badge).where(Badge.code == "smile"))
-        target = create_user("volunteer", areas=["BL-01"])
-        household = create_household("NI-01", volunteer=owner)
+        target = create_user("volunteer", areas=[target_area], org=owner.org.code)
+        household = create_household(village, volunteer=owner)
         member = Member(household=household, name="ทองดี ใจดี", birth_year=1950)
         help_request = HelpRequest(household=household, category="visit", message="", status="new")
         case = Assistance(
@@ -373,6 +384,7 @@ def route_objects(create_user, create_household, create_visit):
         visit = create_visit(household, owner)
         award = recognition.award(badge, target, None, "ยิ้มเก่ง")
         db.session.commit()
+        issuer = target.org.code
         return {
             "award_id": award.id,
             "public_id": award.public_id,
@@ -384,11 +396,49 @@ def route_objects(create_user, create_household, create_visit):
             "visit_id": visit.id,
             "request_id": help_request.id,
             "case_id": case.id,
-            "org": current_app.config["ORG_CODE"],
-            "thumbprint": issuer_keys.signing_key(current_app.config["ORG_CODE"]).thumbprint(),
+            "org": issuer,
+            "thumbprint": issuer_keys.signing_key(issuer).thumbprint(),
             "area_id": household.village_id,
             "program_id": spare.id,
             "agency_id": agency.id,
         }
 
     return make
+
+
+# Centre B's own corner of the map, outside the demo centre's province, so the two do not
+# overlap: province ZZP, district ZZP-D, subdistrict ZZ, villages ZZ-01 and ZZ-02.
+SECOND_ORG_AREAS = (
+    ("ZZP", "province", None),
+    ("ZZP-D", "district", "ZZP"),
+    ("ZZ", "subdistrict", "ZZP-D"),
+    ("ZZ-01", "village", "ZZ"),
+    ("ZZ-02", "village", "ZZ"),
+)
+
+
+@pytest.fixture
+def second_centre_areas(app):
+    """Add a province of its own for centre B; return its areas by code."""
+    placed = {}
+    for code, level, parent in SECOND_ORG_AREAS:
+        area = Area(
+            code=code, level=level, parent=placed.get(parent), name_th=f"พื้นที่ {code}",
+            name_en=f"Area {code}", village_no=int(code[-2:]) if level == "village" else None,
+        )  # fmt: skip
+        db.session.add(area)
+        placed[code] = area
+    db.session.commit()
+    return placed
+
+
+@pytest.fixture
+def second_org(second_centre_areas):
+    """Create centre B (code ZZC) covering a province of its own; return it."""
+    placed = second_centre_areas
+    organisation = Organisation(
+        code="ZZC", name_th="ศูนย์ทดสอบ", name_en="Test centre", areas=[placed["ZZP"]]
+    )
+    db.session.add(organisation)
+    db.session.commit()
+    return organisation

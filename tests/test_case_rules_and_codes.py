@@ -321,7 +321,7 @@ def test_households_carry_their_open_cases_oldest_first(
         "next_follow_up": in_days(5).isoformat(),
         "next_step": first["next_step"],
         "opened_at": older.opened_at.isoformat(),
-        "agency": first["agency"],  # (the agencies' own tests check which)
+        "agency": first["agency"],  # who handles it: tests/test_agencies.py
     }
     assert second["member"] == "ทองดี ใจดี" and second["status"] == "referred"
     with force_locale("en"):

@@ -93,7 +93,7 @@ def test_figures_for_everywhere_match_the_hand_count(app, village_life):
 
 def test_figures_for_one_village(app, village_life):
     area = dashboard.parse_area("NI-01")
-    got = values(dashboard.figures(last_ten_days(), dashboard.village_ids(area)))
+    got = values(dashboard.figures(last_ten_days(), dashboard.villages_in(area)))
     assert got["visits"] == (3, 2)
     assert got["households_reached"] == (2, 2)
     assert got["active_volunteers"] == (2, 1)
@@ -104,7 +104,7 @@ def test_figures_for_one_village(app, village_life):
 
 def test_subdistrict_covers_its_villages(app, village_life):
     area = dashboard.parse_area("NI")
-    assert values(dashboard.figures(last_ten_days(), dashboard.village_ids(area)))["visits"] == (
+    assert values(dashboard.figures(last_ten_days(), dashboard.villages_in(area)))["visits"] == (
         3,
         2,
     )

@@ -208,9 +208,9 @@ def test_a_write_elsewhere_while_a_chunk_is_checked_does_not_break_the_cli_impor
 ):
     real_check, writer = imports.households.check, WriterElsewhere()
 
-    def check_while_another_writes(data, household=None):
+    def check_while_another_writes(data, household=None, by=None):
         writer.write(None)  # SQLite: refused at once while the chunk holds the write lock
-        return real_check(data, household)
+        return real_check(data, household, by)
 
     monkeypatch.setattr(imports.households, "check", check_while_another_writes)
     result = import_file(runner, write(tmp_path, HEADER + rows(3)))

@@ -112,7 +112,7 @@ def test_monthly_summary_adds_up(client, login_as, create_user, create_household
     from pwa_app.services import dashboard, reports
 
     rows = reports.monthly_summary(
-        reports.month_period(month), dashboard.village_ids(dashboard.parse_area("NI"))
+        reports.month_period(month), dashboard.villages_in(dashboard.parse_area("NI"))
     )
     in_month = [
         v

@@ -2,121 +2,123 @@
 
 import pytest
 
-ROLES = ("anonymous", "volunteer", "staff", "admin")
+ROLES = ("anonymous", "volunteer", "staff", "admin", "observer")
 LOGIN = "login"  # a redirect to the login page
 
 # (method, rule) -> expected status per role, in ROLES order. The volunteer works in NI-01,
-# where the household of the placeholders lives.
+# where the household of the placeholders lives; the observer is given the province MDH and
+# sees the dashboard's figures and nothing at household level.
 MATRIX = {
-    ("GET", "/"): (LOGIN, 200, 200, 200),
-    ("GET", "/login"): (200, 302, 302, 302),
-    ("POST", "/login"): (400, 302, 302, 302),
-    ("POST", "/logout"): (LOGIN, 302, 302, 302),
-    ("GET", "/account/password"): (LOGIN, 200, 200, 200),
-    ("POST", "/account/password"): (LOGIN, 400, 400, 400),
-    ("GET", "/dashboard"): (LOGIN, 403, 200, 200),
-    ("GET", "/admin/users"): (LOGIN, 403, 403, 200),
-    ("GET", "/admin/users/new"): (LOGIN, 403, 403, 200),
-    ("POST", "/admin/users/new"): (LOGIN, 403, 403, 400),
-    ("GET", "/admin/users/<int:user_id>"): (LOGIN, 403, 403, 200),
-    ("POST", "/admin/users/<int:user_id>"): (LOGIN, 403, 403, 400),
-    ("POST", "/admin/users/<int:user_id>/password"): (LOGIN, 403, 403, 400),
-    ("POST", "/admin/users/<int:user_id>/active"): (LOGIN, 403, 403, 302),
-    ("GET", "/households"): (LOGIN, 200, 200, 200),
-    ("GET", "/households/shell"): (LOGIN, 200, 200, 200),
-    ("GET", "/households/new"): (LOGIN, 403, 200, 200),
-    ("POST", "/households/new"): (LOGIN, 403, 400, 400),
-    ("GET", "/households/<code>"): (LOGIN, 200, 200, 200),
-    ("GET", "/households/<code>/edit"): (LOGIN, 403, 200, 200),
-    ("POST", "/households/<code>/edit"): (LOGIN, 403, 400, 400),
-    ("POST", "/households/<code>/archive"): (LOGIN, 403, 302, 302),
-    ("POST", "/households/<code>/rotate"): (LOGIN, 403, 302, 302),
-    ("POST", "/households/<code>/members"): (LOGIN, 403, 400, 400),
-    ("GET", "/households/<code>/members/<int:member_id>"): (LOGIN, 403, 200, 200),
-    ("POST", "/households/<code>/members/<int:member_id>"): (LOGIN, 403, 400, 400),
-    ("POST", "/households/<code>/members/<int:member_id>/delete"): (LOGIN, 403, 302, 302),
-    ("GET", "/households/cards"): (LOGIN, 403, 200, 200),
-    ("GET", "/households/import"): (LOGIN, 403, 200, 200),
-    ("POST", "/households/import"): (LOGIN, 403, 400, 400),
-    ("GET", "/scan"): (LOGIN, 200, 200, 200),
-    ("GET", "/visits/new"): (LOGIN, 200, 200, 200),
-    ("POST", "/visits/new"): (LOGIN, 400, 400, 400),
-    ("GET", "/visits/<int:visit_id>/edit"): (LOGIN, 200, 200, 200),
-    ("POST", "/visits/<int:visit_id>/edit"): (LOGIN, 400, 400, 400),
-    ("POST", "/visits/<int:visit_id>/delete"): (LOGIN, 302, 302, 302),
-    ("GET", "/h/<token>"): (200, 302, 302, 302),
-    ("POST", "/h/<token>/help"): (400, 400, 400, 400),
+    ("GET", "/"): (LOGIN, 200, 200, 200, 302),
+    ("GET", "/login"): (200, 302, 302, 302, 302),
+    ("POST", "/login"): (400, 302, 302, 302, 302),
+    ("POST", "/logout"): (LOGIN, 302, 302, 302, 302),
+    ("GET", "/account/password"): (LOGIN, 200, 200, 200, 200),
+    ("POST", "/account/password"): (LOGIN, 400, 400, 400, 400),
+    ("GET", "/dashboard"): (LOGIN, 403, 200, 200, 200),
+    ("GET", "/admin/users"): (LOGIN, 403, 403, 200, 403),
+    ("GET", "/admin/users/new"): (LOGIN, 403, 403, 200, 403),
+    ("POST", "/admin/users/new"): (LOGIN, 403, 403, 400, 403),
+    ("GET", "/admin/users/<int:user_id>"): (LOGIN, 403, 403, 200, 403),
+    ("POST", "/admin/users/<int:user_id>"): (LOGIN, 403, 403, 400, 403),
+    ("POST", "/admin/users/<int:user_id>/password"): (LOGIN, 403, 403, 400, 403),
+    ("POST", "/admin/users/<int:user_id>/active"): (LOGIN, 403, 403, 302, 403),
+    ("GET", "/households"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/households/shell"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/households/new"): (LOGIN, 403, 200, 200, 403),
+    ("POST", "/households/new"): (LOGIN, 403, 400, 400, 403),
+    ("GET", "/households/<code>"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/households/<code>/edit"): (LOGIN, 403, 200, 200, 403),
+    ("POST", "/households/<code>/edit"): (LOGIN, 403, 400, 400, 403),
+    ("POST", "/households/<code>/archive"): (LOGIN, 403, 302, 302, 403),
+    ("POST", "/households/<code>/rotate"): (LOGIN, 403, 302, 302, 403),
+    ("POST", "/households/<code>/members"): (LOGIN, 403, 400, 400, 403),
+    ("GET", "/households/<code>/members/<int:member_id>"): (LOGIN, 403, 200, 200, 403),
+    ("POST", "/households/<code>/members/<int:member_id>"): (LOGIN, 403, 400, 400, 403),
+    ("POST", "/households/<code>/members/<int:member_id>/delete"): (LOGIN, 403, 302, 302, 403),
+    ("GET", "/households/cards"): (LOGIN, 403, 200, 200, 403),
+    ("GET", "/households/import"): (LOGIN, 403, 200, 200, 403),
+    ("POST", "/households/import"): (LOGIN, 403, 400, 400, 403),
+    ("GET", "/scan"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/visits/new"): (LOGIN, 200, 200, 200, 403),
+    ("POST", "/visits/new"): (LOGIN, 400, 400, 400, 403),
+    ("GET", "/visits/<int:visit_id>/edit"): (LOGIN, 200, 200, 200, 403),
+    ("POST", "/visits/<int:visit_id>/edit"): (LOGIN, 400, 400, 400, 403),
+    ("POST", "/visits/<int:visit_id>/delete"): (LOGIN, 302, 302, 302, 403),
+    ("GET", "/h/<token>"): (200, 302, 302, 302, 200),
+    ("POST", "/h/<token>/help"): (400, 400, 400, 400, 400),
     # Only the household's own phone confirms a visit (docs/security.md).
-    ("POST", "/h/<token>/confirm"): (302, 403, 403, 403),
-    ("GET", "/help-requests"): (LOGIN, 403, 200, 200),
-    ("POST", "/help-requests/<int:request_id>/status"): (LOGIN, 302, 302, 302),
-    ("GET", "/volunteers"): (LOGIN, 403, 200, 200),
-    ("GET", "/volunteers/<int:user_id>"): (LOGIN, 404, 200, 200),
-    ("POST", "/volunteers/<int:user_id>/thank"): (LOGIN, 403, 302, 302),
-    ("POST", "/volunteers/<int:user_id>/awards"): (LOGIN, 403, 400, 400),
-    ("POST", "/volunteers/<int:user_id>/awards/<int:award_id>/revoke"): (LOGIN, 403, 302, 302),
-    ("POST", "/visits/<int:visit_id>/thank"): (LOGIN, 403, 302, 302),
-    ("GET", "/badges/verify/<public_id>"): (200, 200, 200, 200),
-    ("GET", "/badges/verify/<public_id>.json"): (200, 200, 200, 200),
-    ("GET", "/badges/verify/<public_id>/certificate"): (200, 200, 200, 200),
-    ("GET", "/badges/verify/<public_id>.jwt"): (200, 200, 200, 200),
-    ("GET", "/badges/issuer"): (200, 200, 200, 200),
-    ("GET", "/badges/issuers/<org>"): (200, 200, 200, 200),
-    ("GET", "/badges/issuers/<org>/jwks.json"): (200, 200, 200, 200),
-    ("GET", "/badges/issuers/<org>/keys/<thumbprint>"): (200, 200, 200, 200),
-    ("GET", "/badges/issuers/<org>/revocations"): (200, 200, 200, 200),
-    ("GET", "/badges/achievements/<code>"): (200, 200, 200, 200),
-    ("GET", "/reports/visits.csv"): (LOGIN, 403, 200, 200),
-    ("GET", "/reports/visits.xlsx"): (LOGIN, 403, 200, 200),
-    ("GET", "/reports/monthly"): (LOGIN, 403, 200, 200),
-    ("GET", "/admin/badges"): (LOGIN, 403, 403, 200),
-    ("GET", "/admin/badges/new"): (LOGIN, 403, 403, 200),
-    ("POST", "/admin/badges/new"): (LOGIN, 403, 403, 400),
-    ("GET", "/admin/badges/<int:badge_id>"): (LOGIN, 403, 403, 200),
-    ("POST", "/admin/badges/<int:badge_id>"): (LOGIN, 403, 403, 400),
-    ("GET", "/households/<code>/data"): (LOGIN, 403, 200, 200),
-    ("GET", "/households/<code>/data.json"): (LOGIN, 403, 200, 200),
-    ("POST", "/households/<code>/anonymise"): (LOGIN, 403, 302, 302),
-    ("GET", "/privacy"): (200, 200, 200, 200),
-    ("GET", "/admin/audit"): (LOGIN, 403, 403, 200),
-    ("GET", "/admin/areas"): (LOGIN, 403, 403, 200),
-    ("GET", "/admin/areas/new"): (LOGIN, 403, 403, 200),
-    ("POST", "/admin/areas/new"): (LOGIN, 403, 403, 400),
-    ("GET", "/admin/areas/<int:area_id>"): (LOGIN, 403, 403, 200),
-    ("POST", "/admin/areas/<int:area_id>"): (LOGIN, 403, 403, 400),
-    ("POST", "/admin/areas/<int:area_id>/move"): (LOGIN, 403, 403, 400),
+    ("POST", "/h/<token>/confirm"): (302, 403, 403, 403, 403),
+    ("GET", "/help-requests"): (LOGIN, 403, 200, 200, 403),
+    ("POST", "/help-requests/<int:request_id>/status"): (LOGIN, 302, 302, 302, 403),
+    ("GET", "/volunteers"): (LOGIN, 403, 200, 200, 403),
+    ("GET", "/volunteers/<int:user_id>"): (LOGIN, 404, 200, 200, 403),
+    ("POST", "/volunteers/<int:user_id>/thank"): (LOGIN, 403, 302, 302, 403),
+    ("POST", "/volunteers/<int:user_id>/awards"): (LOGIN, 403, 400, 400, 403),
+    ("POST", "/volunteers/<int:user_id>/awards/<int:award_id>/revoke"): (LOGIN, 403, 302, 302, 403),
+    ("POST", "/visits/<int:visit_id>/thank"): (LOGIN, 403, 302, 302, 403),
+    ("GET", "/badges/verify/<public_id>"): (200, 200, 200, 200, 200),
+    ("GET", "/badges/verify/<public_id>.json"): (200, 200, 200, 200, 200),
+    ("GET", "/badges/verify/<public_id>/certificate"): (200, 200, 200, 200, 200),
+    ("GET", "/badges/verify/<public_id>.jwt"): (200, 200, 200, 200, 200),
+    ("GET", "/badges/issuer"): (200, 200, 200, 200, 200),
+    ("GET", "/badges/issuers/<org>"): (200, 200, 200, 200, 200),
+    ("GET", "/badges/issuers/<org>/jwks.json"): (200, 200, 200, 200, 200),
+    ("GET", "/badges/issuers/<org>/keys/<thumbprint>"): (200, 200, 200, 200, 200),
+    ("GET", "/badges/issuers/<org>/revocations"): (200, 200, 200, 200, 200),
+    ("GET", "/badges/achievements/<code>"): (200, 200, 200, 200, 200),
+    ("GET", "/reports/visits.csv"): (LOGIN, 403, 200, 200, 403),
+    ("GET", "/reports/visits.xlsx"): (LOGIN, 403, 200, 200, 403),
+    ("GET", "/reports/monthly"): (LOGIN, 403, 200, 200, 403),
+    ("GET", "/admin/badges"): (LOGIN, 403, 403, 200, 403),
+    ("GET", "/admin/badges/new"): (LOGIN, 403, 403, 200, 403),
+    ("POST", "/admin/badges/new"): (LOGIN, 403, 403, 400, 403),
+    ("GET", "/admin/badges/<int:badge_id>"): (LOGIN, 403, 403, 200, 403),
+    ("POST", "/admin/badges/<int:badge_id>"): (LOGIN, 403, 403, 400, 403),
+    ("GET", "/households/<code>/data"): (LOGIN, 403, 200, 200, 403),
+    ("GET", "/households/<code>/data.json"): (LOGIN, 403, 200, 200, 403),
+    ("POST", "/households/<code>/anonymise"): (LOGIN, 403, 302, 302, 403),
+    ("GET", "/privacy"): (200, 200, 200, 200, 200),
+    ("GET", "/admin/audit"): (LOGIN, 403, 403, 200, 403),
+    ("GET", "/admin/areas"): (LOGIN, 403, 403, 200, 403),
+    ("GET", "/admin/areas/new"): (LOGIN, 403, 403, 200, 403),
+    ("POST", "/admin/areas/new"): (LOGIN, 403, 403, 400, 403),
+    ("GET", "/admin/areas/<int:area_id>"): (LOGIN, 403, 403, 200, 403),
+    ("POST", "/admin/areas/<int:area_id>"): (LOGIN, 403, 403, 400, 403),
+    ("POST", "/admin/areas/<int:area_id>/move"): (LOGIN, 403, 403, 400, 403),
     # The village holds the placeholders' household: it cannot be retired.
-    ("POST", "/admin/areas/<int:area_id>/retire"): (LOGIN, 403, 403, 400),
-    ("GET", "/admin/areas/import"): (LOGIN, 403, 403, 200),
-    ("POST", "/admin/areas/import"): (LOGIN, 403, 403, 400),
-    ("GET", "/admin/programmes"): (LOGIN, 403, 403, 200),
-    ("GET", "/admin/programmes/new"): (LOGIN, 403, 403, 200),
-    ("POST", "/admin/programmes/new"): (LOGIN, 403, 403, 400),
-    ("GET", "/admin/programmes/<int:program_id>"): (LOGIN, 403, 403, 200),
-    ("POST", "/admin/programmes/<int:program_id>"): (LOGIN, 403, 403, 400),
-    ("POST", "/admin/programmes/<int:program_id>/active"): (LOGIN, 403, 403, 302),
-    ("GET", "/agencies"): (LOGIN, 200, 200, 200),
-    ("GET", "/admin/agencies"): (LOGIN, 403, 403, 200),
-    ("GET", "/admin/agencies/new"): (LOGIN, 403, 403, 200),
-    ("POST", "/admin/agencies/new"): (LOGIN, 403, 403, 400),
-    ("GET", "/admin/agencies/<int:agency_id>"): (LOGIN, 403, 403, 200),
-    ("POST", "/admin/agencies/<int:agency_id>"): (LOGIN, 403, 403, 400),
-    ("POST", "/admin/agencies/<int:agency_id>/delete"): (LOGIN, 403, 403, 302),
-    ("GET", "/healthz"): (200, 200, 200, 200),
-    ("GET", "/manifest.webmanifest"): (200, 200, 200, 200),
-    ("GET", "/sw.js"): (200, 200, 200, 200),
-    ("GET", "/offline"): (200, 200, 200, 200),
-    ("GET", "/outbox"): (LOGIN, 200, 200, 200),
-    ("POST", "/api/v1/visits/sync"): (401, 400, 400, 400),
-    ("GET", "/api/v1/openapi.json"): (200, 200, 200, 200),
-    ("GET", "/api/v1/me"): (401, 200, 200, 200),
-    ("GET", "/api/v1/households"): (401, 200, 200, 200),
-    ("GET", "/api/v1/visits"): (401, 200, 200, 200),
+    ("POST", "/admin/areas/<int:area_id>/retire"): (LOGIN, 403, 403, 400, 403),
+    ("GET", "/admin/areas/import"): (LOGIN, 403, 403, 200, 403),
+    ("POST", "/admin/areas/import"): (LOGIN, 403, 403, 400, 403),
+    ("GET", "/admin/programmes"): (LOGIN, 403, 403, 200, 403),
+    ("GET", "/admin/programmes/new"): (LOGIN, 403, 403, 200, 403),
+    ("POST", "/admin/programmes/new"): (LOGIN, 403, 403, 400, 403),
+    ("GET", "/admin/programmes/<int:program_id>"): (LOGIN, 403, 403, 200, 403),
+    ("POST", "/admin/programmes/<int:program_id>"): (LOGIN, 403, 403, 400, 403),
+    ("POST", "/admin/programmes/<int:program_id>/active"): (LOGIN, 403, 403, 302, 403),
+    ("GET", "/agencies"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/admin/agencies"): (LOGIN, 403, 403, 200, 403),
+    ("GET", "/admin/agencies/new"): (LOGIN, 403, 403, 200, 403),
+    ("POST", "/admin/agencies/new"): (LOGIN, 403, 403, 400, 403),
+    ("GET", "/admin/agencies/<int:agency_id>"): (LOGIN, 403, 403, 200, 403),
+    ("POST", "/admin/agencies/<int:agency_id>"): (LOGIN, 403, 403, 400, 403),
+    ("POST", "/admin/agencies/<int:agency_id>/delete"): (LOGIN, 403, 403, 302, 403),
+    ("GET", "/healthz"): (200, 200, 200, 200, 200),
+    ("GET", "/manifest.webmanifest"): (200, 200, 200, 200, 200),
+    ("GET", "/sw.js"): (200, 200, 200, 200, 200),
+    ("GET", "/offline"): (200, 200, 200, 200, 200),
+    ("GET", "/outbox"): (LOGIN, 200, 200, 200, 403),
+    ("POST", "/api/v1/visits/sync"): (401, 400, 400, 400, 403),
+    ("GET", "/api/v1/openapi.json"): (200, 200, 200, 200, 200),
+    ("GET", "/api/v1/me"): (401, 200, 200, 200, 200),
+    ("GET", "/api/v1/households"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/visits"): (401, 200, 200, 200, 403),
 }
 # Routes whose placeholder is not one of the objects below.
 FIXED_PATHS = {"/badges/achievements/<code>": "/badges/achievements/smile"}
 # Query strings some routes need to do their work.
 QUERIES = {"/visits/new": "?household={code}", "/api/v1/visits": "?household={code}"}
+ROLE_AREAS = {"volunteer": ["NI-01"], "observer": ["MDH"]}
 CASES = [
     (method, rule, role, expected[index])
     for (method, rule), expected in MATRIX.items()
@@ -153,7 +155,7 @@ def test_route_answers_each_role_as_designed(
 ):
     user = None
     if role != "anonymous":
-        user = create_user(role, areas=["NI-01"] if role == "volunteer" else [])
+        user = create_user(role, areas=ROLE_AREAS.get(role, []))
         assert auth.login(user.phone).status_code == 302
     owner = user if role == "volunteer" else create_user("volunteer", areas=["NI-01"])
     path = fill(rule, objects(owner))
@@ -222,3 +224,64 @@ def test_api_401_is_json_not_a_redirect(client):
         "fields": {},
     }
     assert response.json["message"]
+
+
+# Routes naming an object of an organisation's own (households and what hangs from them,
+# visits, help requests, volunteers, areas). Catalogues (badges, programmes, agencies) are
+# shared by every organisation; public pages (cards, badges) are for everyone.
+ORG_PLACEHOLDERS = (
+    "<code>",
+    "<int:visit_id>",
+    "<int:request_id>",
+    "<int:user_id>",
+    "<int:area_id>",
+)
+ORG_ROUTES = [
+    (method, rule)
+    for method, rule in MATRIX
+    if any(p in rule for p in ORG_PLACEHOLDERS)
+    and not rule.startswith(("/h/", "/badges/"))
+    or (method, rule) in (("GET", "/visits/new"), ("GET", "/api/v1/visits"))
+]
+ORG_CASES = [
+    (method, rule, role, direction)
+    for method, rule in ORG_ROUTES
+    for role in ("staff", "admin")
+    for direction in ("a_asks_b", "b_asks_a")
+]
+
+
+def other_centre_answer(method, rule, role):
+    """What A's staff or admin get for B's object: what they would get for their own, as 404."""
+    own = MATRIX[(method, rule)][ROLES.index(role)]
+    return 403 if own == 403 else 404
+
+
+@pytest.mark.parametrize(("method", "rule", "role", "direction"), ORG_CASES)
+def test_staff_and_admins_of_one_centre_get_404_for_the_others_objects(
+    client, auth, create_user, objects, second_org, method, rule, role, direction
+):
+    """Centre A's staff and admins ask for centre B's objects by id or code, and back."""
+    if direction == "a_asks_b":
+        owner = create_user("volunteer", areas=["ZZ-01"], org="ZZC")
+        values = objects(owner, village="ZZ-01", target_area="ZZ-02")
+        asker = create_user(role)
+    else:
+        values = objects(create_user("volunteer", areas=["NI-01"]))
+        asker = create_user(role, org="ZZC")
+    assert auth.login(asker.phone).status_code == 302
+    path = fill(rule, values)
+    response = client.get(path) if method == "GET" else auth.post(path, {})
+    assert response.status_code == other_centre_answer(method, rule, role), path
+
+
+@pytest.mark.parametrize(("method", "rule"), ORG_ROUTES)
+def test_an_observer_gets_403_on_every_household_level_route(
+    client, auth, create_user, objects, method, rule
+):
+    values = objects(create_user("volunteer", areas=["NI-01"]))
+    observer = create_user("observer", areas=["MDH"])
+    assert auth.login(observer.phone).status_code == 302
+    path = fill(rule, values)
+    response = client.get(path) if method == "GET" else auth.post(path, {})
+    assert response.status_code == 403

@@ -12,7 +12,7 @@ from pwa_app.api import bp
 from pwa_app.extensions import db
 from pwa_app.models import Assistance, Household, Visit
 from pwa_app.services import agencies, audit, cases
-from pwa_app.services.scope import scope_households, scope_villages, sees_everything
+from pwa_app.services.scope import org_wide, scope_households, scope_villages
 from pwa_app.web.args import page_arg
 
 PAGE_SIZE = 1000
@@ -94,10 +94,9 @@ def cache_version(user, page):
             Household.id.in_(scoped)
         )
     ).one()
-    visits = select(func.max(Visit.updated_at))
-    if not sees_everything(user):
-        visits = visits.where(Visit.household_id.in_(scoped))
-    latest_visit = db.session.scalar(visits)
+    latest_visit = db.session.scalar(
+        select(func.max(Visit.updated_at)).where(Visit.household_id.in_(scoped))
+    )
     case_count, latest_case = db.session.execute(
         scope_villages(
             select(func.count(Assistance.id), func.max(Assistance.updated_at)),
@@ -137,7 +136,7 @@ def households():
     audit.record("household.list", current_user, api=True, page=page)
     more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     open_cases = open_cases_by_household([h.id for h in rows])
-    with_token = sees_everything(current_user)
+    with_token = org_wide(current_user)
     response = jsonify(
         households=[household_json(h, with_token, open_cases.get(h.id, ())) for h in rows],
         next=url_for("api.households", page=page + 1) if more else None,

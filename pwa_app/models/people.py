@@ -1,4 +1,4 @@
-"""Areas (province to village) and the people who use the app."""
+"""Areas (province to village), the organisations covering them and the people who use the app."""
 
 from datetime import datetime
 
@@ -74,6 +74,37 @@ class AreaChange(db.Model):
     user: Mapped["User | None"] = relationship()
 
 
+org_areas = Table(
+    "org_areas",
+    db.metadata,
+    Column("org_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Organisation(db.Model):
+    """A centre or provincial office: it covers its areas and everything below them."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name_th: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    areas: Mapped[list[Area]] = relationship(secondary=org_areas, order_by=Area.code)
+
+    def name(self, locale="th"):
+        """Return the organisation's name in the given language."""
+        return self.name_en if locale == "en" else self.name_th
+
+    def __repr__(self):
+        return f"<Organisation {self.code}>"
+
+
 class User(UserMixin, db.Model):
     """Someone who logs in: a volunteer, a staff member or an administrator."""
 
@@ -84,6 +115,7 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(12), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     preferred_language: Mapped[str | None] = mapped_column(String(5))
     # Set for a password handed over once (a CSV import): changed at the first login.
@@ -98,6 +130,7 @@ class User(UserMixin, db.Model):
     last_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     areas: Mapped[list[Area]] = relationship(secondary=user_areas, order_by=Area.code)
+    org: Mapped[Organisation] = relationship()
 
     @property
     def is_active(self):

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from pwa_app.extensions import db
 from pwa_app.models import Area, User
 from pwa_app.models.base import utcnow
-from pwa_app.services import audit, passwords, scope, throttle
-from pwa_app.services.errors import Throttled, ValidationError
+from pwa_app.services import audit, organisations, passwords, scope, throttle
+from pwa_app.services.errors import NotFound, Throttled, ValidationError
 from pwa_app.services.validation import NAME_MAX, normalize_phone, phone_problem, text_problem
 from pwa_app.vocab import ROLES
 
@@ -28,6 +28,8 @@ class UserInput:
     area_codes: list[str] = field(default_factory=list)
     password: str | None = None
     preferred_language: str | None = None
+    # The organisation's code; None: the creator's, or the only organisation.
+    org_code: str | None = None
 
 
 def new_session_token():
@@ -46,6 +48,14 @@ def load_session_user(session_id):
     return user
 
 
+def user_for(viewer, user_id):
+    """Return a user of the viewer's organisation, or raise NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None or user.org_id != viewer.org_id:
+        raise NotFound()
+    return user
+
+
 def find_by_phone(phone):
     """Return the user with this phone number (any format), or None."""
     normalized = normalize_phone(phone)
@@ -54,15 +64,27 @@ def find_by_phone(phone):
     return db.session.scalar(select(User).where(User.phone == normalized))
 
 
-def resolve_areas(codes):
-    """Return the areas for subdistrict or village codes; raise on any unknown code."""
+def resolve_areas(codes, role="volunteer", org=None):
+    """Return the areas for area codes; raise on any unknown code.
+
+    Volunteers and staff work in subdistricts or villages of their organisation; an observer
+    may be given areas of any level, across organisations.
+    """
     codes = [code.strip().upper() for code in codes if code and code.strip()]
     if not codes:
         return []
     areas = db.session.scalars(select(Area).where(Area.code.in_(codes))).all()
     found = {area.code for area in areas}
     unknown = [code for code in codes if code not in found]
-    wrong_level = [a.code for a in areas if a.level not in ("subdistrict", "village")]
+    wrong_level = []
+    if role != "observer":
+        inside = set(org_areas_of(org, [a.id for a in areas])) if org is not None else None
+        wrong_level = [
+            a.code
+            for a in areas
+            if a.level not in ("subdistrict", "village")
+            or (inside is not None and a.id not in inside)
+        ]
     if unknown or wrong_level:
         raise ValidationError(
             fields={
@@ -76,7 +98,14 @@ def resolve_areas(codes):
     return sorted(areas, key=lambda a: a.code)
 
 
-def _check_user_input(data, user=None):
+def org_areas_of(org, area_ids):
+    """Return which of the area ids lie inside the organisation's areas."""
+    return db.session.scalars(
+        scope.areas_below(scope.org_roots(org.id)).where(Area.id.in_(area_ids))
+    ).all()
+
+
+def _check_user_input(data, user=None, org=None):
     """Collect every problem with a user's fields at once."""
     errors = {}
     if problem := phone_problem(data.phone):
@@ -94,12 +123,14 @@ def _check_user_input(data, user=None):
     ):
         errors["password"] = problem
     try:
-        areas = resolve_areas(data.area_codes)
+        areas = resolve_areas(data.area_codes, data.role, org)
     except ValidationError as error:
         errors.update(error.fields)
         areas = []
     if data.role == "volunteer" and not areas and "areas" not in errors:
         errors["areas"] = _l("A volunteer needs at least one area.")
+    if data.role == "observer" and not areas and "areas" not in errors:
+        errors["areas"] = _l("An observer needs at least one area.")
     if errors:
         raise ValidationError(_l("Please correct the highlighted fields."), errors)
     return areas
@@ -109,8 +140,10 @@ def create_user(data, by=None):
     """Create a user from validated input; raise ValidationError listing every problem."""
     if data.password is None:
         raise ValidationError(fields={"password": _l("Enter a password.")})
-    areas = _check_user_input(data)
+    org = by.org if by is not None and not data.org_code else organisations.resolve(data.org_code)
+    areas = _check_user_input(data, org=org)
     user = User(
+        org=org,
         phone=normalize_phone(data.phone),
         display_name=data.display_name.strip(),
         role=data.role,
@@ -128,7 +161,7 @@ def create_user(data, by=None):
 
 def update_user(user, data, by):
     """Change a user's name, phone, role and areas."""
-    areas = _check_user_input(data, user)
+    areas = _check_user_input(data, user, user.org)
     role_changed = user.role != data.role
     user.phone = normalize_phone(data.phone)
     user.display_name = data.display_name.strip()
@@ -221,9 +254,9 @@ def set_active(user, active, by):
     audit.record("user.activate" if active else "user.deactivate", by, user)
 
 
-def list_users(role=None):
-    """Return users for the admin list, newest roles first."""
-    stmt = select(User).order_by(User.role, User.display_name)
+def list_users(viewer, role=None):
+    """Return the users of the viewer's organisation for the admin list, by role."""
+    stmt = scope.scope_users(select(User), viewer).order_by(User.role, User.display_name)
     if role:
         stmt = stmt.where(User.role == role)
     return db.session.scalars(stmt).all()

@@ -1,4 +1,8 @@
-"""Agencies: who handles a welfare programme for a village, and the directory of them."""
+"""Agencies: who handles a welfare programme for a village, and the directory of them.
+
+The agencies are one catalogue shared by every organisation for now (an agency serves areas,
+not a centre): any admin keeps it, everyone logged in reads the directory.
+"""
 
 from dataclasses import dataclass, field
 

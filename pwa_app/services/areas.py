@@ -46,8 +46,14 @@ OFFICIAL_CODE_MAX = 20
 
 
 def managed(user, stmt=None):
-    """Limit a query over areas to those the admin may manage (today: every area)."""
-    return select(Area) if stmt is None else stmt
+    """Limit a query over areas to those the admin may manage: their organisation's and below.
+
+    Without a user (the command line) every area is managed.
+    """
+    stmt = select(Area) if stmt is None else stmt
+    if user is None:
+        return stmt
+    return stmt.where(Area.id.in_(scope.areas_below(scope.org_roots(user.org_id))))
 
 
 def area_for(user, area_id):

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from pwa_app.extensions import db
@@ -75,13 +75,26 @@ def actions():
     ).all()
 
 
-def search(query):
-    """Return (events, total) for one page of the audit trail, newest first."""
+def search(query, viewer):
+    """Return (events, total) for one page of the viewer's organisation's trail, newest first.
+
+    An organisation's trail is what its users did and what happened to its households; events
+    of nobody about no household (the app's own) are everyone's.
+    """
     from pwa_app.models import Household, User
+    from pwa_app.services.scope import org_villages
     from pwa_app.services.summaries import LOCAL_TZ
     from pwa_app.services.validation import normalize_phone
 
-    stmt = select(AuditEvent)
+    stmt = select(AuditEvent).where(
+        or_(
+            AuditEvent.user_id.in_(select(User.id).where(User.org_id == viewer.org_id)),
+            AuditEvent.household_id.in_(
+                select(Household.id).where(Household.village_id.in_(org_villages(viewer.org_id)))
+            ),
+            and_(AuditEvent.user_id.is_(None), AuditEvent.household_id.is_(None)),
+        )
+    )
     if query.action:
         stmt = stmt.where(AuditEvent.action == query.action)
     if query.phone:

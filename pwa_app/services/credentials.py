@@ -5,7 +5,7 @@ import uuid
 from flask import current_app
 from joserfc import jwt
 
-from pwa_app.services import issuer_keys
+from pwa_app.services import issuer_keys, organisations
 from pwa_app.urls import absolute
 
 CONTEXT = [
@@ -16,19 +16,26 @@ SUBJECT_NAMESPACE = uuid.UUID("6f1d2a52-5a0e-4bb0-9d2f-5b7a3c1e9a11")
 
 
 def issuer_code(award=None):
-    """Return the code of the issuer of an award (today always the centre)."""
+    """Return the code of the issuer of an award: the organisation of whoever awarded it (or,
+    for a badge earned by its rule, the volunteer's); without an award, the configured one."""
+    if award is not None:
+        person = award.awarded_by or award.volunteer
+        if person is not None and person.org is not None:
+            return person.org.code
     return current_app.config["ORG_CODE"]
 
 
 def issuer_profile(code=None):
     """Describe an issuer as an Open Badges Profile that names its public keys."""
     config = current_app.config
-    path = issuer_keys.issuer_path(code or issuer_code())
+    code = code or issuer_code()
+    organisation = organisations.by_code(code)
+    path = issuer_keys.issuer_path(code)
     return {
         "id": absolute(path),
         "type": ["Profile"],
-        "name": config["ORG_NAME_TH"],
-        "description": config["ORG_NAME_EN"],
+        "name": organisation.name_th if organisation else config["ORG_NAME_TH"],
+        "description": organisation.name_en if organisation else config["ORG_NAME_EN"],
         "url": absolute("/"),
         # The OAuth name for "where my keys are", so a verifier finds them from the credential.
         "jwks_uri": absolute(f"{path}/jwks.json"),

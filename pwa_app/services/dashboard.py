@@ -4,6 +4,7 @@ Every figure is one SQL aggregate over indexed columns; Python only arranges the
 that come back.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -24,7 +25,7 @@ from pwa_app.models import (
     VisitDay,
     WelfareProgram,
 )
-from pwa_app.services import memo, thai_dates
+from pwa_app.services import memo, scope, thai_dates
 from pwa_app.services.cases import today
 from pwa_app.services.errors import ValidationError
 from pwa_app.services.sqltime import as_date
@@ -98,13 +99,11 @@ def parse_period(preset="month", start="", end="", now=None):
 
 
 def parse_area(code):
-    """Return the subdistrict or village with this code (None for everywhere)."""
+    """Return the area (province to village) with this code (None for everywhere)."""
     code = (code or "").strip().upper()
     if not code:
         return None
-    area = db.session.scalar(
-        select(Area).where(Area.code == code, Area.level.in_(("subdistrict", "village")))
-    )
+    area = db.session.scalar(select(Area).where(Area.code == code))
     if area is None:
         raise ValidationError(
             _l("Please correct the area."),
@@ -113,13 +112,36 @@ def parse_area(code):
     return area
 
 
-def village_ids(area):
-    """Return the ids of the villages an area covers (None: every village)."""
+@dataclass(frozen=True)
+class Villages:
+    """The villages a board counts: their ids as a SQL selection, and a name for kept figures."""
+
+    ids: object
+    key: str
+
+
+def villages_in(area):
+    """Return the villages at or below an area (None: every village)."""
     if area is None:
         return None
-    if area.level == "village":
-        return [area.id]
-    return list(db.session.scalars(select(Area.id).where(Area.parent_id == area.id)))
+    return Villages(scope.villages_below(select(Area.id).where(Area.id == area.id)), f"a{area.id}")
+
+
+def villages_for(viewer, area=None):
+    """Return the viewer's villages (within an area, if one is chosen).
+
+    Staff count their organisation's villages, an observer those of its areas; the names of
+    kept figures say which, so two organisations never share one.
+    """
+    if scope.org_wide(viewer):
+        key = f"org{viewer.org_id}"
+    else:
+        key = "areas" + ",".join(str(a.id) for a in viewer.areas)
+    ids = scope.village_select(viewer)
+    if area is not None:
+        ids = select(Area.id).where(Area.id.in_(ids), Area.id.in_(villages_in(area).ids))
+        key += f"/{area.id}"
+    return Villages(ids, hashlib.sha256(key.encode()).hexdigest()[:24])
 
 
 @dataclass
@@ -155,11 +177,12 @@ class Dashboard:
     new_requests: list = field(default_factory=list)
     recent_visits: list = field(default_factory=list)
     thanked_visit_ids: set = field(default_factory=set)
+    with_lists: bool = True
 
 
 def in_villages(column, villages):
     """Return the condition that a village column lies in the villages (None: anywhere)."""
-    return column.in_(villages) if villages is not None else true()
+    return column.in_(villages.ids) if villages is not None else true()
 
 
 def live_visits_between(start, end, villages):
@@ -204,7 +227,7 @@ def scan_visit_counts(period, villages):
 
 def memo_key(name, period, villages):
     """Name a kept figure by what it counts, its period and its villages."""
-    where = "all" if villages is None else ",".join(map(str, sorted(villages)))
+    where = "all" if villages is None else villages.key
     return f"{name}:{period.start}:{period.end}:{where}"[:200]
 
 
@@ -295,7 +318,7 @@ def cases_received(period, villages):
     )
     if villages is not None:
         stmt = stmt.join(Assistance, Assistance.id == AssistanceEvent.assistance_id).where(
-            Assistance.village_id.in_(villages)
+            in_villages(Assistance.village_id, villages)
         )
     return db.session.scalar(stmt)
 
@@ -507,12 +530,17 @@ def lists(board, villages, viewer):
 
 
 def build(period, area, viewer):
-    """Compute the whole dashboard for a period and an area."""
-    villages = village_ids(area)
+    """Compute the whole dashboard for a period and an area.
+
+    An observer gets figures and charts only: its lists would name households and people.
+    """
+    villages = villages_for(viewer, area)
     board = Dashboard(period=period, area=area, figures=figures(period, villages))
     board.weekly = visits_over_time(period, villages)
     board.by_village = visits_per_village(period, villages)
     board.coverage = coverage_per_village(period, villages)
     board.funnel = case_funnel(period, villages)
-    lists(board, villages, viewer)
+    board.with_lists = viewer.role in scope.HOUSEHOLD_ROLES
+    if board.with_lists:
+        lists(board, villages, viewer)
     return board

@@ -30,7 +30,7 @@ from pwa_app.models import (
     WelfareProgram,
 )
 from pwa_app.models.base import utcnow
-from pwa_app.services import accounts, memo, passwords, visit_days
+from pwa_app.services import accounts, memo, organisations, passwords, visit_days
 from pwa_app.vocab import HELP_CATEGORIES, NEEDS, OPEN_ASSISTANCE_STATUSES
 
 DEMO_PASSWORD = "demo-2569"
@@ -175,6 +175,7 @@ def _volunteers_by_village(rng, words, need_per_village):
         if missing <= 0:
             continue
         shared_hash = shared_hash or passwords.hash_password(DEMO_PASSWORD)
+        organisation = organisations.for_village(village)
         for _ in range(missing):
             user = User(
                 phone=f"0{next_phone:09d}",
@@ -183,6 +184,7 @@ def _volunteers_by_village(rng, words, need_per_village):
                 password_hash=shared_hash,
                 session_token=accounts.new_session_token(),
                 areas=[village],
+                org=organisation,
             )
             next_phone += 1
             db.session.add(user)

@@ -25,7 +25,7 @@ from pwa_app.models import (
 from pwa_app.models.base import utcnow
 from pwa_app.services import audit, privacy
 from pwa_app.services.errors import NotFound, ValidationError
-from pwa_app.services.scope import scope_households, village_ids
+from pwa_app.services.scope import scope_households, scope_users, village_ids
 from pwa_app.services.validation import NAME_MAX, normalize_phone, phone_problem, text_problem
 from pwa_app.vocab import HOUSEHOLD_TAGS, OPEN_ASSISTANCE_STATUSES, SEXES
 
@@ -151,15 +151,18 @@ def coordinate(value, low, high, name, errors):
     return number
 
 
-def check(data, household=None):
-    """Validate a household's fields; return (village, lat, lon) or raise ValidationError."""
+def check(data, household=None, by=None):
+    """Validate a household's fields; return (village, lat, lon) or raise ValidationError.
+
+    Given who asks, the village must be one of theirs: another organisation's does not exist.
+    """
     errors = {}
     village = db.session.scalar(
         select(Area).where(
             Area.code == (data.village or "").strip().upper(), Area.level == "village"
         )
     )
-    if village is None:
+    if village is None or (by is not None and village.id not in village_ids(by)):
         errors["village"] = _l("Choose a village (e.g. NI-03).")
     elif village.retired and (household is None or household.village_id != village.id):
         # Households already there stay readable and editable; none joins a retired village.
@@ -264,7 +267,7 @@ def apply_fields(household, data, village, lat, lon, by):
 
 def create(data, by):
     """Create a household with a new card token; the code is generated when not given."""
-    village, lat, lon = check(data)
+    village, lat, lon = check(data, by=by)
     household = Household(
         code=(data.code or "").strip().upper() or next_code(village), qr_token=new_qr_token()
     )
@@ -277,7 +280,7 @@ def create(data, by):
 
 def update(household, data, by):
     """Change a household's fields."""
-    village, lat, lon = check(data, household)
+    village, lat, lon = check(data, household, by)
     if data.code:
         household.code = data.code.strip().upper()
     apply_fields(household, data, village, lat, lon, by)
@@ -396,10 +399,10 @@ def member_of(household, member_id):
     return member
 
 
-def volunteers_for_choice():
-    """Return the active volunteers, for assigning a household."""
+def volunteers_for_choice(user):
+    """Return the active volunteers of the user's organisation, for assigning a household."""
     return db.session.scalars(
-        select(User)
+        scope_users(select(User), user)
         .where(User.role == "volunteer", User.active.is_(True))
         .order_by(User.display_name)
     ).all()

@@ -235,7 +235,7 @@ def _import_row(line, data, household, report, by):
         return
     reasons = [] if code else [_l("code: This field is required.")]
     try:
-        village, lat, lon = households.check(data)
+        village, lat, lon = households.check(data, by=by)
     except ValidationError as error:
         reasons += [
             f"{name}: {message}"

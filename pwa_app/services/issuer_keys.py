@@ -24,9 +24,10 @@ SUFFIX = ".jwk"
 
 
 def issuer_codes():
-    """Return the codes of the issuers this server signs for."""
-    # One issuer today, the centre; organisations will each bring their own code.
-    return {current_app.config["ORG_CODE"]}
+    """Return the codes of the issuers this server signs for: every organisation's."""
+    from pwa_app.services import organisations  # organisations -> audit -> ... -> here
+
+    return {org.code for org in organisations.all_organisations()}
 
 
 def require_issuer(code):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from pwa_app.extensions import db
 from pwa_app.models import AssistanceEvent, Award, Household, User, Visit
 from pwa_app.services.cases import today
+from pwa_app.services.scope import scope_users
 from pwa_app.services.sqltime import as_date, local_date
 from pwa_app.services.summaries import LOCAL_TZ
 
@@ -20,10 +21,10 @@ def thirty_days_ago():
 PAGE_SIZE = 50
 
 
-def volunteer_table(page=1, text=""):
-    """Return (rows, total) for one page of volunteers: each with visits in 30 days,
-    households assigned, cases helped to "received" and badges (aggregates for that page)."""
-    stmt = select(User).where(User.role == "volunteer")
+def volunteer_table(viewer, page=1, text=""):
+    """Return (rows, total) for one page of the viewer's organisation's volunteers: each with
+    visits in 30 days, households assigned, cases helped to "received" and badges."""
+    stmt = scope_users(select(User), viewer).where(User.role == "volunteer")
     if text:
         stmt = stmt.where(func.lower(User.display_name).like(f"%{text.strip().lower()}%"))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))

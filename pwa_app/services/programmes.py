@@ -1,4 +1,7 @@
-"""The welfare programme catalogue, kept by administrators."""
+"""The welfare programme catalogue, kept by administrators.
+
+One catalogue shared by every organisation for now: the programmes are national ones.
+"""
 
 import re
 from dataclasses import dataclass

@@ -1,49 +1,98 @@
-"""Area scoping: what part of the organisation a user may see and work in."""
+"""Area scoping: which villages a user may see and work in.
+
+Staff and admins work across their organisation's areas; a volunteer in their own areas; an
+observer sees only aggregate figures of its areas, never a household. Every answer is a SQL
+selection of village ids (or, for one household at a time, a set kept for the request), so no
+query checks its rows one by one.
+"""
 
 from flask import g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
 
 from pwa_app.extensions import db
-from pwa_app.models import Area, Household, user_areas
+from pwa_app.models import Area, Household, User, org_areas, user_areas
 from pwa_app.services.errors import NotFound
 
 ORG_WIDE_ROLES = ("staff", "admin")
+# Roles that see households (an observer sees figures only).
+HOUSEHOLD_ROLES = ("volunteer", "staff", "admin")
 
 
-def sees_everything(user):
-    """Tell whether the user works across the whole organisation."""
+def org_wide(user):
+    """Tell whether the user works across their whole organisation (staff and admins)."""
     return user.role in ORG_WIDE_ROLES
 
 
+def areas_below(area_ids):
+    """Select the ids of the areas at or below the areas (a selection of area ids).
+
+    The tree has four levels, so an area's ancestors are at most three joins away: an
+    organisation covering a province covers the villages added under it later.
+    """
+    parent, grandparent = aliased(Area), aliased(Area)
+    return (
+        select(Area.id)
+        .outerjoin(parent, parent.id == Area.parent_id)
+        .outerjoin(grandparent, grandparent.id == parent.parent_id)
+        .where(
+            or_(
+                Area.id.in_(area_ids),
+                Area.parent_id.in_(area_ids),
+                parent.parent_id.in_(area_ids),
+                grandparent.parent_id.in_(area_ids),
+            ),
+        )
+    )
+
+
+def villages_below(area_ids):
+    """Select the ids of the villages at or below the areas."""
+    return areas_below(area_ids).where(Area.level == "village")
+
+
+def org_roots(org_id):
+    """Select the ids of the areas an organisation was given."""
+    return select(org_areas.c.area_id).where(org_areas.c.org_id == org_id)
+
+
+def roots(user):
+    """Select the ids of the areas the user works from (their organisation's for staff)."""
+    if org_wide(user):
+        return org_roots(user.org_id)
+    return select(user_areas.c.area_id).where(user_areas.c.user_id == user.id)
+
+
+def org_villages(org_id):
+    """Select the ids of the villages an organisation covers."""
+    return villages_below(org_roots(org_id))
+
+
+def village_select(user):
+    """Select the ids of the user's villages (their organisation's for staff and admins)."""
+    return villages_below(roots(user))
+
+
 def village_ids(user):
-    """Return the ids of the villages inside the user's areas.
+    """Return the ids of the user's villages as a set.
 
     A request asks this for every household it touches (a sync of fifty visits, a page of
     households), so the answer is kept for the rest of the request.
     """
     kept = g.setdefault("village_ids", {}) if has_request_context() and user.id else {}
     if user.id not in kept:
-        areas = select(user_areas.c.area_id).where(user_areas.c.user_id == user.id)
-        kept[user.id] = frozenset(
-            db.session.scalars(
-                select(Area.id).where(
-                    Area.level == "village", Area.id.in_(areas) | Area.parent_id.in_(areas)
-                )
-            )
-        )
+        kept[user.id] = frozenset(db.session.scalars(village_select(user)))
     return kept[user.id]
 
 
 def villages(user, retired=False):
-    """Return the villages the user works in (every village for staff), by code.
+    """Return the villages the user works in, by code.
 
     Retired villages are left out unless asked for: pickers offer only villages in use.
     """
-    stmt = select(Area).where(Area.level == "village").order_by(Area.code)
+    stmt = select(Area).where(Area.id.in_(village_select(user))).order_by(Area.code)
     if not retired:
         stmt = stmt.where(Area.in_use())
-    if not sees_everything(user):
-        stmt = stmt.where(Area.id.in_(village_ids(user) or {-1}))
     return db.session.scalars(stmt).all()
 
 
@@ -60,14 +109,19 @@ def scope_households(stmt, user):
 
 def scope_villages(stmt, user, village_column):
     """Limit a query to rows whose village (households, cases, help requests) the user sees."""
-    if sees_everything(user):
-        return stmt
-    return stmt.where(village_column.in_(village_ids(user) or {-1}))
+    if user.role not in HOUSEHOLD_ROLES:
+        return stmt.where(village_column.in_(()))
+    return stmt.where(village_column.in_(village_select(user)))
+
+
+def scope_users(stmt, user):
+    """Limit a query over users to the user's organisation."""
+    return stmt.where(User.org_id == user.org_id)
 
 
 def may_see_household(user, household):
     """Tell whether the user may see and work with the household."""
-    return sees_everything(user) or household.village_id in village_ids(user)
+    return user.role in HOUSEHOLD_ROLES and household.village_id in village_ids(user)
 
 
 def household_for(user, code):

@@ -9,7 +9,7 @@ from sqlalchemy import distinct, func, or_, select
 from pwa_app.extensions import db
 from pwa_app.models import Assistance, HelpRequest, Household, User, Visit
 from pwa_app.models.base import utcnow
-from pwa_app.services.scope import scope_households, scope_villages
+from pwa_app.services.scope import scope_households, scope_users, scope_villages
 from pwa_app.vocab import OPEN_ASSISTANCE_STATUSES
 
 LOCAL_TZ = ZoneInfo("Asia/Bangkok")
@@ -95,29 +95,39 @@ class OrgSummary:
     new_help_requests: int
 
 
-def org_summary(now=None):
-    """Count households, this month's visits, volunteers, open cases and new help requests."""
+def org_summary(user, now=None):
+    """Count the organisation's households, this month's visits, volunteers, open cases and
+    new help requests."""
     now = now or utcnow()
+    visits = scope_villages(select(func.count(Visit.id)), user, Visit.village_id)
     return OrgSummary(
         households=db.session.scalar(
-            select(func.count(Household.id)).where(Household.archived.is_(False))
-        ),
-        visits_this_month=db.session.scalar(
-            select(func.count(Visit.id)).where(Visit.visited_at >= month_start(now), live_visits())
-        ),
-        active_volunteers=db.session.scalar(
-            select(func.count(distinct(Visit.volunteer_id))).where(
-                Visit.visited_at >= now - timedelta(days=30), live_visits()
+            scope_households(select(func.count(Household.id)), user).where(
+                Household.archived.is_(False)
             )
         ),
+        visits_this_month=db.session.scalar(
+            visits.where(Visit.visited_at >= month_start(now), live_visits())
+        ),
+        active_volunteers=db.session.scalar(
+            scope_villages(
+                select(func.count(distinct(Visit.volunteer_id))), user, Visit.village_id
+            ).where(Visit.visited_at >= now - timedelta(days=30), live_visits())
+        ),
         volunteers=db.session.scalar(
-            select(func.count(User.id)).where(User.role == "volunteer", User.active.is_(True))
+            scope_users(select(func.count(User.id)), user).where(
+                User.role == "volunteer", User.active.is_(True)
+            )
         ),
         open_cases=db.session.scalar(
-            select(func.count(Assistance.id)).where(Assistance.status.in_(OPEN_ASSISTANCE_STATUSES))
+            scope_villages(select(func.count(Assistance.id)), user, Assistance.village_id).where(
+                Assistance.status.in_(OPEN_ASSISTANCE_STATUSES)
+            )
         ),
         new_help_requests=db.session.scalar(
-            select(func.count(HelpRequest.id)).where(HelpRequest.status == "new")
+            scope_villages(select(func.count(HelpRequest.id)), user, HelpRequest.village_id).where(
+                HelpRequest.status == "new"
+            )
         ),
     )
 

@@ -8,12 +8,11 @@ counted, not imported again, so a file can be imported again after an interrupti
 import re
 from dataclasses import dataclass, field
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from pwa_app.extensions import db
-from pwa_app.services import accounts, imports, passwords
+from pwa_app.services import accounts, imports, organisations, passwords
 from pwa_app.services.errors import ValidationError
 from pwa_app.services.imports import RejectedRow
 from pwa_app.services.validation import normalize_phone
@@ -67,13 +66,18 @@ def _row_input(row):
         display_name=(row.get("name") or "").strip(),
         role=(row.get("role") or "").strip().lower(),
         area_codes=[code for code in AREA_SEPARATORS.split(row.get("areas") or "") if code],
+        org_code=(row.get("org") or "").strip().upper() or None,
     )
 
 
 def _import_row(line, row, report, by):
     data = _row_input(row)
-    organisation = (row.get("org") or "").strip().upper()
-    if organisation and organisation != current_app.config.get("ORG_CODE", "MDH"):
+    organisation = data.org_code
+    # An admin imports into their own organisation: another one does not exist for them.
+    if organisation and (
+        organisations.by_code(organisation) is None
+        or (by is not None and by.org.code != organisation)
+    ):
         report.reject(line, data.phone, [_l("Unknown organisation: %(org)s.", org=organisation)])
         return
     phone = normalize_phone(data.phone)

@@ -25,7 +25,7 @@ from pwa_app.services import (
     visit_days,
 )
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
-from pwa_app.services.scope import may_see_household, sees_everything
+from pwa_app.services.scope import may_see_household, org_wide, village_ids
 from pwa_app.services.summaries import LOCAL_TZ
 from pwa_app.services.validation import control_problem, finite_number, without_controls
 from pwa_app.vocab import CLOSED_ASSISTANCE_STATUSES, NEEDS, VISIT_KINDS, WELLBEING
@@ -422,8 +422,8 @@ def recent_visit_by(user, household, now=None):
 
 def may_change(user, visit, now=None):
     """Tell whether the user may still edit or delete this visit."""
-    if sees_everything(user):
-        return True
+    if org_wide(user):
+        return visit.village_id in village_ids(user)
     now = now or utcnow()
     return visit.volunteer_id == user.id and now - visit.received_at <= EDIT_WINDOW
 
@@ -433,7 +433,11 @@ def visit_for(user, visit_id):
     visit = db.session.get(Visit, visit_id)
     if visit is None or visit.deleted_at is not None:
         raise NotFound()
-    if not sees_everything(user) and visit.volunteer_id != user.id:
+    # Staff see their organisation's visits; a volunteer only their own.
+    mine = (
+        visit.village_id in village_ids(user) if org_wide(user) else visit.volunteer_id == user.id
+    )
+    if not mine:
         raise NotFound()
     return visit
 
@@ -501,7 +505,7 @@ def timeline(household, limit=50):
 def visible_visits(user, household, limit=100):
     """Return the visits of a household the user may read in full, newest first."""
     stmt = select(Visit).where(Visit.household_id == household.id, Visit.deleted_at.is_(None))
-    if not sees_everything(user):
+    if not org_wide(user):
         stmt = stmt.where(Visit.volunteer_id == user.id)
     return db.session.scalars(stmt.order_by(Visit.visited_at.desc()).limit(limit)).all()
 

@@ -10,9 +10,10 @@ from wtforms.validators import DataRequired
 
 from pwa_app.database import keep_on_error
 from pwa_app.extensions import db
-from pwa_app.models import Badge, User
+from pwa_app.models import Badge
 from pwa_app.services import accounts, catalogue
 from pwa_app.services import audit as audit_service
+from pwa_app.services.areas import LEVELS as AREA_LEVELS
 from pwa_app.services.errors import ValidationError
 from pwa_app.vocab import ROLES
 from pwa_app.web.access import admin_required
@@ -42,6 +43,11 @@ class PasswordResetForm(AppForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(REQUIRED)])
 
 
+def user_area_choices():
+    """Return the admin's organisation's areas (an observer may be given any level)."""
+    return area_choices(AREA_LEVELS, current_user)
+
+
 def user_input(form, with_password):
     """Turn the submitted form into the accounts service's input."""
     return accounts.UserInput(
@@ -60,7 +66,9 @@ def users():
     role = request.args.get("role")
     if role not in ROLES:
         role = None
-    return render_template("admin/users.html", users=accounts.list_users(role), role=role)
+    return render_template(
+        "admin/users.html", users=accounts.list_users(current_user, role), role=role
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -68,7 +76,7 @@ def users():
 def new_user():
     """Create an account."""
     form = UserForm()
-    form.areas.choices = area_choices()
+    form.areas.choices = user_area_choices()
     if form.validate_on_submit():
         try:
             user = accounts.create_user(user_input(form, with_password=True), by=current_user)
@@ -85,9 +93,9 @@ def new_user():
 @admin_required
 def edit_user(user_id):
     """Change an account's name, phone, role and areas."""
-    user = db.get_or_404(User, user_id)
+    user = accounts.user_for(current_user, user_id)
     form = UserForm(obj=user if request.method == "GET" else None)
-    form.areas.choices = area_choices()
+    form.areas.choices = user_area_choices()
     if request.method == "GET":
         form.areas.data = [area.code for area in user.areas]
     if form.validate_on_submit():
@@ -111,7 +119,7 @@ def edit_user(user_id):
 @admin_required
 def reset_password(user_id):
     """Set a new password for an account and log it out everywhere."""
-    user = db.get_or_404(User, user_id)
+    user = accounts.user_for(current_user, user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:
@@ -122,7 +130,7 @@ def reset_password(user_id):
             flash(_("New password set. The user must log in again."), "ok")
             return redirect(url_for("admin.edit_user", user_id=user.id))
     edit_form = UserForm(obj=user)
-    edit_form.areas.choices = area_choices()
+    edit_form.areas.choices = user_area_choices()
     edit_form.areas.data = [area.code for area in user.areas]
     return (
         render_template("admin/user_form.html", form=edit_form, user=user, reset_form=form),
@@ -134,7 +142,7 @@ def reset_password(user_id):
 @admin_required
 def set_active(user_id):
     """Deactivate or reactivate an account."""
-    user = db.get_or_404(User, user_id)
+    user = accounts.user_for(current_user, user_id)
     active = request.form.get("active") == "1"
     try:
         accounts.set_active(user, active, by=current_user)
@@ -221,7 +229,7 @@ def audit_log():
         errors, query = error.fields, audit_service.AuditQuery()
     else:
         errors = {}
-    events, total = audit_service.search(query)
+    events, total = audit_service.search(query, current_user)
     audit_service.record("audit.view", current_user)
     if errors:
         keep_on_error()  # the trail is still shown (unfiltered by the bad dates): audit it

@@ -154,7 +154,8 @@ def key(org, thumbprint):
 def revocations(org):
     """An issuer's revoked credentials, as a 1EdTech revocation list."""
     code = issuer_keys.require_issuer(org)
-    document = credentials.revocation_list(code, recognition.revoked_awards(), verify_url)
+    revoked = [a for a in recognition.revoked_awards() if credentials.issuer_code(a) == code]
+    document = credentials.revocation_list(code, revoked, verify_url)
     return public(jsonify(document), "application/json", PUBLIC_SHORT_CACHE)
 
 

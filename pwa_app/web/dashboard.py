@@ -1,13 +1,14 @@
-"""The staff dashboard: what happens in every village, for a period and an area."""
+"""The dashboard: what happens in the viewer's villages, for a period and an area."""
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from pwa_app.services import dashboard
+from pwa_app.services.areas import LEVELS as AREA_LEVELS
 from pwa_app.services.errors import ValidationError
 from pwa_app.vocab import ASSISTANCE_STATUSES
 from pwa_app.web import charts, maps
-from pwa_app.web.access import staff_required
+from pwa_app.web.access import dashboard_required
 from pwa_app.web.choices import area_choices
 from pwa_app.web.templating import localized
 
@@ -33,7 +34,7 @@ def filters_from(args):
 
 
 @bp.route("/dashboard")
-@staff_required
+@dashboard_required
 def index():
     """Show figures, pictures and lists for the chosen period and area."""
     period, area, errors = filters_from(request.args)
@@ -43,7 +44,7 @@ def index():
         board=board,
         errors=errors,
         args=request.args,
-        areas=area_choices(),
+        areas=area_choices(AREA_LEVELS, current_user),
         over_time=charts.columns([(f"{day.day}/{day.month}", n) for day, n in board.weekly]),
         per_village=charts.rows([(localized(a), n) for a, n in board.by_village]),
         coverage_map=maps.coverage_map(board.coverage, localized),

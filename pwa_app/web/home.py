@@ -15,6 +15,8 @@ def index():
     """Send each role to its own start page; visitors to the login page."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
+    if current_user.role == "observer":
+        return redirect(url_for("dashboard.index"))
     open_requests = [
         r for r in help_requests.inbox(current_user, limit=20) if r.status != "resolved"
     ]
@@ -31,7 +33,7 @@ def index():
         )
     return render_template(
         "home/staff.html",
-        summary=summaries.org_summary(),
+        summary=summaries.org_summary(current_user),
         help_counts=help_requests.counts(current_user),
         help_requests=open_requests[:5],
     )

@@ -33,7 +33,7 @@ from pwa_app.services import (
     visits,
 )
 from pwa_app.services.errors import ValidationError
-from pwa_app.services.scope import household_for, sees_everything
+from pwa_app.services.scope import household_for, org_wide, scope_households
 from pwa_app.vocab import ASSISTANCE_STATUSES, CLOSED_ASSISTANCE_STATUSES, HOUSEHOLD_TAGS, SEXES
 from pwa_app.web.access import read_only, staff_required
 from pwa_app.web.args import int_or_none, page_arg
@@ -82,11 +82,11 @@ class ImportForm(AppForm):
 
 def fill_household_choices(form):
     """Give the household form its choices (views query; forms do not)."""
-    form.village.choices = village_choices()
+    form.village.choices = village_choices(current_user)
     form.tags.choices = choices_of(HOUSEHOLD_TAGS)
     form.assigned_volunteer_id.choices = [SelectChoice("", _("Not assigned yet"))] + [
         SelectChoice(str(v.id), f"{v.display_name} ({', '.join(a.code for a in v.areas)})")
-        for v in households.volunteers_for_choice()
+        for v in households.volunteers_for_choice(current_user)
     ]
 
 
@@ -148,7 +148,7 @@ def index():
         households=rows,
         total=total,
         query=query,
-        villages=village_choices(),
+        villages=village_choices(current_user),
         page_size=households.PAGE_SIZE,
     )
 
@@ -212,9 +212,7 @@ def detail(code):
         next_step=cases.next_step,
         # Only staff see (and print) the card: a volunteer's page never carries its token.
         card_svg=(
-            cards.qr_svg(card_url(household), household.code)
-            if sees_everything(current_user)
-            else None
+            cards.qr_svg(card_url(household), household.code) if org_wide(current_user) else None
         ),
     )
 
@@ -387,7 +385,11 @@ def cards_sheet():
     """A printable A4 sheet of QR cards, for one village or one household."""
     village = request.args.get("village", "").upper()[:10]
     code = request.args.get("household", "").upper()[:20]
-    stmt = select(Household).where(Household.archived.is_(False)).order_by(Household.code)
+    stmt = (
+        scope_households(select(Household), current_user)
+        .where(Household.archived.is_(False))
+        .order_by(Household.code)
+    )
     if code:
         stmt = stmt.where(Household.code == code)
     elif village:
@@ -408,7 +410,7 @@ def cards_sheet():
     return render_template(
         "households/cards.html",
         cards=[(h, cards.qr_svg(card_url(h), h.code)) for h in selected],
-        villages=village_choices(),
+        villages=village_choices(current_user),
         village=village,
         page=page,
         more=len(selected) == CARDS_PER_SHEET,

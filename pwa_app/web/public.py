@@ -10,7 +10,7 @@ from pwa_app.database import keep_on_error
 from pwa_app.errors import render_error
 from pwa_app.services import audit, help_requests, households, visits
 from pwa_app.services.errors import Throttled, ValidationError
-from pwa_app.services.scope import may_see_household, sees_everything
+from pwa_app.services.scope import may_see_household, org_wide
 from pwa_app.vocab import HELP_CATEGORIES
 from pwa_app.web.access import read_only
 from pwa_app.web.devices import worker_on_this_device
@@ -65,7 +65,7 @@ def card(token):
     """The page a household card opens; staff and the area's volunteers go to their work."""
     household = card_household(token)
     if current_user.is_authenticated and may_see_household(current_user, household):
-        if sees_everything(current_user):
+        if org_wide(current_user):
             return redirect(url_for("households.detail", code=household.code))
         return redirect(url_for("visits.new", household=household.code))
     return render_card(household)

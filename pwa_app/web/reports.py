@@ -10,6 +10,7 @@ from pwa_app import vocab
 from pwa_app.database import keep_on_error
 from pwa_app.errors import render_error
 from pwa_app.services import audit, dashboard, reports
+from pwa_app.services.areas import LEVELS as AREA_LEVELS
 from pwa_app.services.cases import today
 from pwa_app.services.errors import ValidationError
 from pwa_app.web.access import staff_required
@@ -49,7 +50,7 @@ def export_filters():
     end = request.args.get("to") or today().isoformat()
     period = dashboard.parse_period("custom", start, end)
     area = dashboard.parse_area(request.args.get("area"))
-    return period, area, dashboard.village_ids(area)
+    return period, area, dashboard.villages_for(current_user, area)
 
 
 def filename(period, area, extension):
@@ -127,7 +128,7 @@ def monthly():
     except ValidationError as error:
         errors.update(error.fields)
         area = None
-    rows = reports.monthly_summary(period, dashboard.village_ids(area))
+    rows = reports.monthly_summary(period, dashboard.villages_for(current_user, area))
     audit.record(
         "report.monthly",
         current_user,
@@ -143,6 +144,6 @@ def monthly():
         rows=rows,
         errors=errors,
         month=month,
-        areas=area_choices(),
+        areas=area_choices(AREA_LEVELS, current_user),
         first_day=date(period.start.year, period.start.month, 1),
     ), (400 if errors else 200)

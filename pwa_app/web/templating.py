@@ -6,20 +6,33 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import current_app, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 
 from pwa_app import i18n, vocab
 from pwa_app.models.base import utcnow
+from pwa_app.services import credentials, organisations
 from pwa_app.services.cases import today
 from pwa_app.web.js_strings import js_strings
 from pwa_app.web.pwa import asset, stylesheet
 
 
-def org_name():
-    """Return the centre's name in the current language."""
-    key = "ORG_NAME_EN" if i18n.current_language() == "en" else "ORG_NAME_TH"
-    return current_app.config[key]
+def org_name(household=None, award=None):
+    """Return the organisation's name in the current language: the one covering a household's
+    village, the issuer of an award, else the user's; the configured centre's otherwise."""
+    if household is not None:
+        organisation = organisations.for_village(household.village)
+    elif award is not None:
+        organisation = organisations.by_code(credentials.issuer_code(award))
+    elif current_user.is_authenticated:
+        organisation = current_user.org
+    else:
+        organisation = None
+    language = i18n.current_language()
+    if organisation is not None:
+        return organisation.name(language)
+    return current_app.config["ORG_NAME_EN" if language == "en" else "ORG_NAME_TH"]
 
 
 def lang_url(language):

@@ -13,6 +13,7 @@ from pwa_app.i18n import format_month
 from pwa_app.models import Award, Badge, User
 from pwa_app.services import profiles, recognition, visits
 from pwa_app.services.errors import ValidationError
+from pwa_app.services.scope import org_wide
 from pwa_app.web import charts
 from pwa_app.web.access import staff_required
 from pwa_app.web.args import page_arg
@@ -52,11 +53,14 @@ def staff_badges():
 
 
 def volunteer_or_404(user_id):
-    """Return a volunteer the current user may see: staff any, a volunteer only themselves."""
+    """Return a volunteer the current user may see: staff their organisation's, a volunteer
+    only themselves."""
     volunteer = db.session.get(User, user_id)
     if volunteer is None or volunteer.role != "volunteer":
         abort(404)
-    if not current_user.has_role("staff", "admin") and volunteer.id != current_user.id:
+    if not (org_wide(current_user) and volunteer.org_id == current_user.org_id) and (
+        volunteer.id != current_user.id
+    ):
         abort(404)
     return volunteer
 
@@ -67,7 +71,7 @@ def index():
     """List the volunteers with their recent activity, a page at a time."""
     page = page_arg()
     text = request.args.get("q", "")[:100]
-    rows, total = profiles.volunteer_table(page, text)
+    rows, total = profiles.volunteer_table(current_user, page, text)
     return render_template(
         "volunteers/index.html",
         rows=rows,

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from pwa_app.extensions import db
 from pwa_app.models import Household, Visit
 from tests.browser.test_finder import log_in
-from tests.conftest import PASSWORD
 
 AREAS_CSV = """code,level,parent,name_th,name_en,official_code,lat,lon
 KH,subdistrict,MDH-KCI,คำบก,Kham Bok,490402,16.47,104.29
@@ -40,6 +39,13 @@ def picture(page, name):
         page.screenshot(path=f"{folder}/{name}.jpg", type="jpeg", quality=60)
 
 
+def leave(page):
+    """Hand the phone to someone else: the page's own requests stopped first, so that none
+    answering late brings the old session back."""
+    page.goto("about:blank")
+    page.context.clear_cookies()
+
+
 def upload(page, url, text, name):
     page.goto(url)
     page.set_input_files(
@@ -49,9 +55,11 @@ def upload(page, url, text, name):
 
 
 def test_a_new_subdistrict_is_working_the_same_hour(
-    page, live_server, app, create_user, create_household
+    page, live_server, app, create_user, create_household, second_org
 ):
     admin = create_user("admin")
+    other = create_user("staff", org=second_org.code)  # a centre elsewhere
+    staff = create_user("staff")
     log_in(page, live_server, admin)
 
     # 1. Its villages, with where they are.
@@ -78,7 +86,7 @@ def test_a_new_subdistrict_is_working_the_same_hour(
     picture(page, "3-cards")
 
     # 4. The new volunteer: their own password first, then a visit found by number.
-    page.context.clear_cookies()
+    leave(page)
     page.goto(f"{live_server}/login")
     page.fill("input[name=phone]", "0893330001")
     page.fill("input[name=password]", one_time)
@@ -108,11 +116,18 @@ def test_a_new_subdistrict_is_working_the_same_hour(
     db.session.rollback()
     assert db.session.scalar(select(func.count(Visit.id))) == 1
     assert db.session.scalar(select(func.count(Household.id))) == 3
-    staff = create_user("staff", password=PASSWORD)
-    page.context.clear_cookies()
+    leave(page)
     log_in(page, live_server, staff)
     page.goto(f"{live_server}/dashboard?area=KH&lang=th")
     expect(page.locator(".coverage-map")).to_be_visible()
     page.locator(".coverage-map").scroll_into_view_if_needed()
     picture(page, "6-dashboard")
+
     assert page.console_errors == []
+
+    # 6. Another centre sees none of it.
+    leave(page)
+    log_in(page, live_server, other)
+    assert page.goto(f"{live_server}/households/KH-01-0001").status == 404
+    page.goto(f"{live_server}/dashboard?lang=en")
+    expect(page.locator("main")).not_to_contain_text("Kham Bok")
