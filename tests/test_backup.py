@@ -88,3 +88,33 @@ def test_the_copy_is_a_working_database(app, tmp_path, create_household):
     connection = sqlite3.connect(copy)
     assert connection.execute("SELECT count(*) FROM households").fetchone()[0] == 1
     connection.close()
+
+
+def test_a_large_database_is_copied_while_a_writer_never_pauses(tmp_path):
+    """A copy in steps would start again at every commit between two steps, for ever."""
+    source = tmp_path / "large.db"
+    setup = sqlite3.connect(source)
+    setup.execute("PRAGMA journal_mode=WAL")
+    setup.execute("CREATE TABLE visits (id INTEGER PRIMARY KEY, notes TEXT)")
+    setup.executemany("INSERT INTO visits (notes) VALUES (?)", [("x" * 2000,)] * 6000)
+    setup.commit()
+    setup.close()
+    stop, copied = threading.Event(), []
+
+    def keep_writing():
+        writer = sqlite3.connect(source, timeout=30)
+        while not stop.is_set():
+            writer.execute("INSERT INTO visits (notes) VALUES ('new')")
+            writer.commit()
+        writer.close()
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    copier = threading.Thread(
+        target=lambda: copied.append(sqlite_backup(source, tmp_path / "copy.db")), daemon=True
+    )
+    copier.start()
+    copier.join(timeout=120)  # only a hang ceiling
+    stop.set()
+    writer.join()
+    assert copied and copied[0] >= 6000
