@@ -72,6 +72,30 @@ def test_admin_adds_a_subdistrict_and_a_village_whose_households_get_codes(
     )
 
 
+def test_a_three_letter_subdistrict_gives_codes_volunteers_can_type(
+    client, auth, login_as, create_household
+):
+    """Two letters make 676 subdistricts; Thailand has over 7,000, so three are allowed too."""
+    login_as("admin")
+    auth.post(
+        f"/admin/areas/new?parent={area('MDH-KCI').id}",
+        {"code": "kcn", "name_th": "คำชะอี", "name_en": "Khamcha-i"},
+    )
+    auth.post(
+        f"/admin/areas/new?parent={area('KCN').id}",
+        {"code": "KCN-07", "name_th": "บ้านโคก", "name_en": "Ban Khok"},
+    )
+    village = area("KCN-07")
+    assert village.village_no == 7
+    household = create_household("KCN-07")
+    assert household.code == "KCN-07-0001"
+    assert households.normalize_code("kcn 7 1") == household.code
+    response = client.get("/households/kcn070001")
+    assert response.status_code in (301, 302, 308)
+    assert response.headers["Location"].endswith("/households/KCN-07-0001")
+    assert client.get("/households/KCN-07-0001").status_code == 200
+
+
 @pytest.mark.parametrize(
     ("parent", "form", "message"),
     [
@@ -85,7 +109,7 @@ def test_admin_adds_a_subdistrict_and_a_village_whose_households_get_codes(
             "between",
         ),
         ("NI", {"code": "NI-20", "name_th": "ก", "name_en": "A", "lat": "16"}, "both"),
-        ("MDH-KCI", {"code": "NIX", "name_th": "ก", "name_en": "A"}, "2 capital letters"),
+        ("MDH-KCI", {"code": "NIXY", "name_th": "ก", "name_en": "A"}, "2 or 3 capital letters"),
     ],
 )
 def test_a_bad_new_area_is_refused_with_a_message(auth, login_as, parent, form, message):

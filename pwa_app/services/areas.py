@@ -1,7 +1,8 @@
 """Areas managed by admins: the tree, adding, renaming, moving, locating and retiring.
 
-Codes are never reused: a retired area keeps its code. A village's code is its subdistrict's
-two letters, a dash and two digits (NI-03), the start of its households' codes.
+Codes are never reused: a retired area keeps its code. A subdistrict's code is two or three
+letters (NI, KCN: three give room for all of Thailand's 7,000-odd subdistricts); a village's is
+its subdistrict's, a dash and two digits (NI-03), the start of its households' codes.
 """
 
 import re
@@ -30,15 +31,15 @@ LEVEL_NAMES = {
 CODE_PATTERNS = {
     "province": re.compile(r"^[A-Z][A-Z0-9]{1,9}$"),
     "district": re.compile(r"^[A-Z][A-Z0-9]{1,9}(-[A-Z0-9]{1,9})?$"),
-    "subdistrict": re.compile(r"^[A-Z]{2}$"),
-    "village": re.compile(r"^([A-Z]{2})-(0[1-9]|[1-9][0-9])$"),
+    "subdistrict": re.compile(r"^[A-Z]{2,3}$"),
+    "village": re.compile(r"^([A-Z]{2,3})-(0[1-9]|[1-9][0-9])$"),
 }
 CODE_EXAMPLES = {
     "province": _l("Use 2 to 10 capital letters or digits, e.g. MDH."),
     "district": _l("Use capital letters and digits, e.g. MDH-KCI."),
-    "subdistrict": _l("Use 2 capital letters, e.g. NI."),
+    "subdistrict": _l("Use 2 or 3 capital letters, e.g. NI or KCN."),
     "village": _l(
-        "Use the subdistrict's 2 letters, a dash and the village number (01-99), e.g. NI-03."
+        "Use the subdistrict's letters, a dash and the village number (01-99), e.g. NI-03."
     ),
 }
 NAME_MAX = 120

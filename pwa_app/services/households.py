@@ -29,13 +29,14 @@ from pwa_app.services.scope import scope_households, scope_users, village_ids
 from pwa_app.services.validation import NAME_MAX, normalize_phone, phone_problem, text_problem
 from pwa_app.vocab import HOUSEHOLD_TAGS, OPEN_ASSISTANCE_STATUSES, SEXES
 
-CODE_RE = re.compile(r"^([A-Z]{2})-(\d{2})-(\d{4,6})$")
+CODE_RE = re.compile(r"^([A-Z]{2,3})-(\d{2})-(\d{4,6})$")
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
-# How a code is typed: two letters, then the village and house numbers, split or run together.
+# How a code is typed: the subdistrict's two or three letters, then the village and house
+# numbers, split or run together.
 # A typed code is shorter than any card token (22+), so the two are never mistaken.
 TYPED_CODE_MAX = 21
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
-TYPED_CODE_RE = re.compile(r"^([A-Z]{2})[-./_ ]*([0-9]+)(?:[-./_ ]+([0-9]+))?$")
+TYPED_CODE_RE = re.compile(r"^([A-Z]{2,3})[-./_ ]*([0-9]+)(?:[-./_ ]+([0-9]+))?$")
 PAGE_SIZE = 50
 STALE_CHOICES = (30, 60, 90)
 

@@ -391,7 +391,7 @@
   // --- Finding a household: forgiving codes, and search over the phone's list ----------
   // The server has the same rules (services/households.normalize_code): keep them in step.
 
-  const CODE_PATTERN = /^([A-Z]{2})[\s\-./_]*(\d+)(?:[\s\-./_]+(\d+))?$/;
+  const CODE_PATTERN = /^([A-Z]{2,3})[\s\-./_]*(\d+)(?:[\s\-./_]+(\d+))?$/;
   const SEPARATORS = /[\s\-./_]+/g;
   const TYPED_CODE_MAX = 21; // shorter than any card token (22+): the two are never mistaken
   const SEARCH_LIMIT = 50;
