@@ -210,7 +210,19 @@ def import_areas(path):
 @click.option("--visits", default=None, type=int, help="Default: 6 per household.")
 @click.option("--quiet", is_flag=True, help="Do not print the demo logins.")
 @click.option("--if-empty", is_flag=True, help="Seed only a database that has no users yet.")
-def seed_demo(households, visits, quiet, if_empty):
+@click.option(
+    "--orgs",
+    default=None,
+    type=click.IntRange(1, 1000),
+    help="Grow to this many organisations, each over a demo province.",
+)
+@click.option(
+    "--villages",
+    default=None,
+    type=click.IntRange(1, 500_000),
+    help="Grow to this many villages, spread over the demo provinces.",
+)
+def seed_demo(households, visits, quiet, if_empty, orgs, villages):
     """Top up the database with demo data to the given counts (safe to run again)."""
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("demo seed: the database already has users; nothing added")
@@ -218,7 +230,7 @@ def seed_demo(households, visits, quiet, if_empty):
             print_logins()
         return
     started = time.perf_counter()
-    report = demo.seed(households=households, visits=visits)
+    report = demo.seed(households=households, visits=visits, orgs=orgs, villages=villages)
     db.session.commit()
     demo.tidy()
     click.echo(f"demo seed: {report} in {time.perf_counter() - started:.1f} s")

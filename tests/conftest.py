@@ -45,7 +45,7 @@ from pwa_app.models import (
     user_areas,
 )
 from pwa_app.models.base import utcnow
-from pwa_app.services import accounts, issuer_keys, memo, recognition, visit_days
+from pwa_app.services import accounts, area_paths, issuer_keys, memo, recognition, visit_days
 from pwa_app.services.summaries import LOCAL_TZ
 
 PASSWORD = "kwamsuk-2569"
@@ -171,6 +171,8 @@ def _restore_areas():
             )
     if added:
         db.session.execute(delete(Area).where(Area.id.in_(added)))
+    if added or any(rows.get(area_id) != values for area_id, values in REFERENCE_AREAS.items()):
+        area_paths.link_all()
 
 
 class FreshRequestClient(FlaskClient):

@@ -3,8 +3,17 @@
 from sqlalchemy import func, select
 
 from pwa_app.extensions import db
-from pwa_app.models import Assistance, HelpRequest, Household, Member, User, Visit
-from pwa_app.services import demo
+from pwa_app.models import (
+    Area,
+    Assistance,
+    HelpRequest,
+    Household,
+    Member,
+    Organisation,
+    User,
+    Visit,
+)
+from pwa_app.services import accounts, demo, scope
 
 
 def test_users_create_reads_the_password_from_stdin(runner, client, auth):
@@ -87,9 +96,51 @@ def test_demo_seed_is_realistic_and_idempotent(runner):
         "withdrawn",
     }
     roles = set(db.session.scalars(select(User.role).distinct()))
-    assert roles == {"volunteer", "staff", "admin"}
+    assert roles == {"volunteer", "staff", "admin", "observer"}
     assert runner.invoke(args=["demo", "seed"]).exit_code == 0
     assert counts() == after_first
+
+
+def test_demo_seed_grows_to_many_organisations_each_seeing_only_its_own(runner, auth):
+    args = ["demo", "seed", "--orgs", "3", "--villages", "60", "--households", "240"]
+    result = runner.invoke(args=[*args, "--visits", "900", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count(Organisation.id))) == 3
+    villages = select(func.count(Area.id)).where(Area.level == "village")
+    assert db.session.scalar(villages) == 60
+    # Every village is reachable from its province through the tree's paths.
+    for organisation in db.session.scalars(select(Organisation)):
+        covered = db.session.scalar(
+            select(func.count()).select_from(scope.org_villages(organisation.id).subquery())
+        )
+        assert covered == len(_villages_walked(organisation.areas))
+    new_org = db.session.scalar(select(Organisation).where(Organisation.code == "C02"))
+    staff = db.session.scalar(select(User).where(User.org_id == new_org.id, User.role == "staff"))
+    codes = set(db.session.scalars(select(Household.code)))
+    assert all(code.count("-") == 2 for code in codes) and len(codes) == 240
+    auth.login(staff.phone, demo.DEMO_PASSWORD)
+    page = auth.client.get("/households?page=1").get_data(as_text=True)
+    assert "NI-01-" not in page
+    theirs = db.session.scalars(
+        select(Household.code).where(Household.village_id.in_(scope.org_villages(new_org.id)))
+    ).all()
+    assert theirs and theirs[0] in page
+    observer = accounts.find_by_phone(demo.OBSERVER_PHONE)
+    assert {area.code for area in observer.areas} == {"MDH", "DP01", "DP02"}
+    before = counts()
+    assert runner.invoke(args=[*args, "--visits", "900", "--quiet"]).exit_code == 0
+    assert counts() == before
+    assert db.session.scalar(villages) == 60
+
+
+def _villages_walked(areas):
+    found, todo = set(), list(areas)
+    while todo:
+        area = todo.pop()
+        if area.level == "village":
+            found.add(area.id)
+        todo += area.children
+    return found
 
 
 def test_demo_seed_tops_up_to_larger_counts(runner):

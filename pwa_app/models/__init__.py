@@ -4,7 +4,15 @@ from pwa_app.models.agencies import Agency, agency_areas, agency_programs
 from pwa_app.models.audit import AuditEvent, DashboardCache, RateEvent
 from pwa_app.models.badges import Acknowledgement, Award, Badge
 from pwa_app.models.households import HelpRequest, Household, HouseholdTag, Member, MemberTag
-from pwa_app.models.people import Area, AreaChange, Organisation, User, org_areas, user_areas
+from pwa_app.models.people import (
+    Area,
+    AreaChange,
+    Organisation,
+    User,
+    area_paths,
+    org_areas,
+    user_areas,
+)
 from pwa_app.models.visits import Visit, VisitDay, VisitNeed
 from pwa_app.models.welfare import Assistance, AssistanceEvent, WelfareProgram
 
@@ -33,6 +41,7 @@ __all__ = [
     "WelfareProgram",
     "agency_areas",
     "agency_programs",
+    "area_paths",
     "org_areas",
     "user_areas",
 ]

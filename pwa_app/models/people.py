@@ -16,6 +16,16 @@ user_areas = Table(
     Column("area_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
+# Every area with each area at or above it (itself included), and its level: "the villages
+# below these areas" is then one index range, however large the country (services/area_paths).
+area_paths = Table(
+    "area_paths",
+    db.metadata,
+    Column("ancestor_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
+    Column("level", String(12), primary_key=True),
+    Column("area_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
 
 class Area(db.Model):
     """A place in the hierarchy province → district → subdistrict → village."""

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 from pwa_app.extensions import db
 from pwa_app.models import Area, AreaChange
 from pwa_app.models.base import utcnow
-from pwa_app.services import audit, memo, scope
+from pwa_app.services import area_paths, audit, memo, scope
 from pwa_app.services.areas import (
     LEVELS,
     PARENT_LEVEL,
@@ -313,6 +313,7 @@ def _insert(chunk, ids, by):
         )
         codes = [row.code for row in rows]
         ids.update(db.session.execute(select(Area.code, Area.id).where(Area.code.in_(codes))).all())
+        area_paths.link([ids[code] for code in codes])
         now = utcnow()
         db.session.execute(
             insert(AreaChange),

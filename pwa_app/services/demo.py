@@ -1,5 +1,6 @@
 """Realistic demo data for Nong Ian and Ban Lao, from a village's worth to a province's."""
 
+import itertools
 import json
 import math
 import random
@@ -24,16 +25,21 @@ from pwa_app.models import (
     HouseholdTag,
     Member,
     MemberTag,
+    Organisation,
     User,
     Visit,
     VisitNeed,
     WelfareProgram,
+    org_areas,
+    user_areas,
 )
 from pwa_app.models.base import utcnow
-from pwa_app.services import accounts, memo, organisations, passwords, visit_days
+from pwa_app.services import accounts, demo_country, memo, passwords, visit_days
 from pwa_app.vocab import HELP_CATEGORIES, NEEDS, OPEN_ASSISTANCE_STATUSES
 
 DEMO_PASSWORD = "demo-2569"
+HOME_PROVINCE = "MDH"  # the demo centre's province: its people belong to the centre covering it
+OBSERVER_PHONE = "0800000004"  # the demo observer, given every province of a grown demo
 DEFAULT_HOUSEHOLDS = 120
 VISITS_PER_HOUSEHOLD = 6
 HOUSEHOLDS_PER_VOLUNTEER = 40
@@ -104,18 +110,30 @@ def demo_logins():
     return rows
 
 
-def seed(households=DEFAULT_HOUSEHOLDS, visits=None, now=None):
-    """Top the database up to the given counts; running it again adds nothing."""
+def seed(households=DEFAULT_HOUSEHOLDS, visits=None, now=None, orgs=None, villages=None):
+    """Top the database up to the given counts; running it again adds nothing.
+
+    `orgs` and `villages` grow the demo to a country's size first: more organisations, each
+    over a demo province, and villages spread over them (see demo_country).
+    """
     now = now or utcnow()
     visits = households * VISITS_PER_HOUSEHOLD if visits is None else visits
     # Seeded by what is already there: the same run gives the same data, a top-up new data.
-    rng = random.Random(f"2569:{_next_id(Household)}:{_next_id(Visit)}")
+    rng = random.Random(f"2569:{next_id(Household)}:{next_id(Visit)}")
     words = load_words()
     report = SeedReport()
-    report.users += _ensure_people(words)
+    users_before = db.session.scalar(select(func.count(User.id)))
+    _ensure_people(words)
+    phones = _demo_phones()
+    if orgs or villages:
+        grown = demo_country.grow(orgs, villages, phones, _shared_hash())
+        if grown.organisations and (observer := accounts.find_by_phone(OBSERVER_PHONE)):
+            demo_country.cover_everything(observer)
+        db.session.flush()
     _locate_villages(words)
-    report.households += _top_up_households(rng, words, households)
+    report.households += _top_up_households(rng, words, households, phones)
     report.visits, report.cases = _top_up_visits(rng, words, visits, now)
+    report.users = db.session.scalar(select(func.count(User.id))) - users_before
     _ensure_extras(rng, words, now)
     _reset_sequences()
     _analyze()
@@ -123,8 +141,14 @@ def seed(households=DEFAULT_HOUSEHOLDS, visits=None, now=None):
 
 
 def _ensure_people(words):
-    """Create the demo staff, admin and volunteers that are missing."""
+    """Create the demo staff, admin, observer and volunteers that are missing."""
     added = 0
+    home = db.session.scalar(
+        select(Organisation.code)
+        .join(org_areas, org_areas.c.org_id == Organisation.id)
+        .join(Area, Area.id == org_areas.c.area_id)
+        .where(Area.code == HOME_PROVINCE)
+    )
     for person in words["staff"] + words["volunteers"]:
         if accounts.find_by_phone(person["phone"]) is not None:
             continue
@@ -135,6 +159,7 @@ def _ensure_people(words):
                 role=person.get("role", "volunteer"),
                 area_codes=person.get("areas", []),
                 password=DEMO_PASSWORD,
+                org_code=home,
             )
         )
         added += 1
@@ -142,60 +167,89 @@ def _ensure_people(words):
     return added
 
 
+def _shared_hash(kept={}):  # noqa: B006 - one slow hash per process for thousands of accounts
+    if "hash" not in kept:
+        kept["hash"] = passwords.hash_password(DEMO_PASSWORD)
+    return kept["hash"]
+
+
 def _locate_villages(words):
     """Put the demo's villages on the map where an admin has not placed them yet."""
-    for village in _villages():
-        where = words.get("village_locations", {}).get(village.code)
-        if where and village.lat is None and village.lon is None:
+    for code, where in words.get("village_locations", {}).items():
+        village = db.session.scalar(select(Area).where(Area.code == code))
+        if village is not None and village.lat is None and village.lon is None:
             village.lat, village.lon = where
 
 
-def _villages():
-    return db.session.scalars(select(Area).where(Area.level == "village").order_by(Area.code)).all()
+def _village_rows():
+    """Return (id, code, parent id) of every village, by code."""
+    return db.session.execute(
+        select(Area.id, Area.code, Area.parent_id)
+        .where(Area.level == "village")
+        .order_by(Area.code)
+    ).all()
 
 
-def _volunteers_by_village(rng, words, need_per_village):
-    """Return {village_id: [volunteer ids]}, adding volunteers where a village needs more."""
-    by_village = {}
-    for village in _villages():
-        ids = db.session.scalars(
-            select(User.id)
-            .distinct()
-            .join(User.areas)
-            .where(
-                User.role == "volunteer", (Area.id == village.id) | (Area.id == village.parent_id)
+def _volunteers_by_village(rng, words, villages, need_per_village, phones):
+    """Return {village_id: [volunteer ids]}, adding volunteers where a village needs more.
+
+    One query reads who works where; the volunteers added are written in bulk.
+    """
+    by_area = {}
+    for user_id, area_id in db.session.execute(
+        select(user_areas.c.user_id, user_areas.c.area_id)
+        .join(User, User.id == user_areas.c.user_id)
+        .where(User.role == "volunteer")
+        .order_by(user_areas.c.user_id)
+    ):
+        by_area.setdefault(area_id, []).append(user_id)
+    by_village = {
+        village_id: sorted(set(by_area.get(village_id, []) + by_area.get(parent_id, [])))
+        for village_id, _code, parent_id in villages
+    }
+    orgs = _organisation_by_village(villages)
+    user_id, rows, areas = next_id(User), [], []
+    for village_id, _code, _parent_id in villages:
+        for _ in range(need_per_village.get(village_id, 0) - len(by_village[village_id])):
+            rows.append(
+                demo_country.volunteer_row(
+                    user_id,
+                    next(phones),
+                    _person_name(rng, words),
+                    orgs[village_id],
+                    _shared_hash(),
+                )  # fmt: skip
             )
-            .order_by(User.id)
-        ).all()
-        by_village[village.id] = list(ids)
-    shared_hash = None
-    next_phone = _next_demo_phone()
-    for village in _villages():
-        missing = need_per_village.get(village.id, 0) - len(by_village[village.id])
-        if missing <= 0:
-            continue
-        shared_hash = shared_hash or passwords.hash_password(DEMO_PASSWORD)
-        organisation = organisations.for_village(village)
-        for _ in range(missing):
-            user = User(
-                phone=f"0{next_phone:09d}",
-                display_name=_person_name(rng, words),
-                role="volunteer",
-                password_hash=shared_hash,
-                session_token=accounts.new_session_token(),
-                areas=[village],
-                org=organisation,
-            )
-            next_phone += 1
-            db.session.add(user)
-            db.session.flush()
-            by_village[village.id].append(user.id)
+            areas.append({"user_id": user_id, "area_id": village_id})
+            by_village[village_id].append(user_id)
+            user_id += 1
+    demo_country.add_volunteers(rows, areas)
     return by_village
 
 
-def _next_demo_phone():
+def _organisation_by_village(villages):
+    """Return {village_id: the id of the organisation covering it (the nearest)}."""
+    parents = dict(db.session.execute(select(Area.id, Area.parent_id)).all())
+    fallback = db.session.scalar(select(func.min(Organisation.id)))
+    covered = {}
+    for org_id, area_id in db.session.execute(
+        select(org_areas.c.org_id, org_areas.c.area_id).order_by(org_areas.c.org_id.desc())
+    ):
+        covered[area_id] = org_id  # the lowest id wins among organisations on one area
+    found = {}
+    for village_id, _code, _parent_id in villages:
+        area_id = village_id
+        while area_id is not None and area_id not in covered:
+            area_id = parents.get(area_id)
+        found[village_id] = covered.get(area_id, fallback)
+    return found
+
+
+def _demo_phones():
+    """Yield fresh demo phone numbers (09...), after those used already."""
     highest = db.session.scalar(select(func.max(User.phone)).where(User.phone.like("09%")))
-    return int(highest) + 1 if highest else 900000001
+    for number in itertools.count(int(highest) + 1 if highest else 900000001):
+        yield f"0{number:09d}"
 
 
 def _person_name(rng, words):
@@ -203,34 +257,44 @@ def _person_name(rng, words):
     return f"{first} {rng.choice(words['surnames'])}"
 
 
-def _top_up_households(rng, words, target):
+def _top_up_households(rng, words, target, phones):
     """Add households (with members and tags) until there are `target`."""
     existing = db.session.scalar(select(func.count(Household.id)))
     missing = target - existing
     if missing <= 0:
         return 0
-    villages = _villages()
-    shares = {v.id: missing // len(villages) for v in villages}
-    for village in villages[: missing % len(villages)]:
-        shares[village.id] += 1
-    totals = {
-        v.id: shares[v.id]
-        + db.session.scalar(select(func.count(Household.id)).where(Household.village_id == v.id))
-        for v in villages
-    }
-    volunteers = _volunteers_by_village(
-        rng, words, {vid: math.ceil(n / HOUSEHOLDS_PER_VOLUNTEER) for vid, n in totals.items()}
+    villages = _village_rows()
+    shares = {village_id: missing // len(villages) for village_id, _c, _p in villages}
+    for village_id, _code, _parent_id in villages[: missing % len(villages)]:
+        shares[village_id] += 1
+    have = dict(
+        db.session.execute(
+            select(Household.village_id, func.count(Household.id)).group_by(Household.village_id)
+        ).all()
     )
-    household_id = _next_id(Household)
-    member_id = _next_id(Member)
+    need = {
+        village_id: math.ceil((share + have.get(village_id, 0)) / HOUSEHOLDS_PER_VOLUNTEER)
+        for village_id, share in shares.items()
+    }
+    volunteers = _volunteers_by_village(rng, words, villages, need, phones)
+    sequences = _last_sequences()
+    household_id = next_id(Household)
+    member_id = next_id(Member)
     households, tags, members, member_tags = [], [], [], []
-    for village in villages:
-        sequence = _last_sequence(village)
-        for _ in range(shares[village.id]):
+    for village_id, village_code, _parent_id in villages:
+        sequence = sequences.get(village_id, 0)
+        for _ in range(shares[village_id]):
             sequence += 1
             household_tags = [tag for tag, odds in TAG_ODDS.items() if rng.random() < odds]
             households.append(
-                _household_row(rng, words, household_id, village, sequence, volunteers)
+                _household_row(
+                    rng,
+                    words,
+                    household_id,
+                    village_id,
+                    f"{village_code}-{sequence:04d}",
+                    volunteers[village_id],
+                )  # fmt: skip
             )
             tags += [{"household_id": household_id, "tag": tag} for tag in household_tags]
             for member in _member_rows(rng, words, household_id, household_tags):
@@ -239,30 +303,29 @@ def _top_up_households(rng, words, target):
                 members.append(member)
                 member_id += 1
             household_id += 1
-    _insert(Household, households)
-    _insert(HouseholdTag, tags)
-    _insert(Member, members)
-    _insert(MemberTag, member_tags)
+    insert_rows(Household, households)
+    insert_rows(HouseholdTag, tags)
+    insert_rows(Member, members)
+    insert_rows(MemberTag, member_tags)
     return missing
 
 
-def _household_row(rng, words, household_id, village, sequence, volunteers):
-    subdistrict, village_no = village.code.split("-")
+def _household_row(rng, words, household_id, village_id, code, volunteers):
     first = rng.choice(words["first_names_female"] + words["first_names_male"])
     return {
         "id": household_id,
-        "code": f"{subdistrict}-{village_no}-{sequence:04d}",
+        "code": code,
         "qr_token": secrets.token_urlsafe(16),
         "house_no": f"{rng.randint(1, 250)}"
         + (f"/{rng.randint(1, 9)}" if rng.random() < 0.1 else ""),
-        "village_id": village.id,
+        "village_id": village_id,
         "lat": round(16.55 + rng.uniform(-0.05, 0.05), 6),
         "lon": round(104.45 + rng.uniform(-0.05, 0.05), 6),
         "head_name": f"{first} {rng.choice(words['surnames'])}",
         "phone": f"08{rng.randint(10000000, 99999999)}" if rng.random() < 0.7 else None,
         "consent_at": date(2026, 1, 1) + timedelta(days=rng.randint(0, 200)),
         "consent_scope": "visits+welfare",
-        "assigned_volunteer_id": rng.choice(volunteers[village.id]),
+        "assigned_volunteer_id": rng.choice(volunteers),
         "archived": False,
         "created_at": datetime(2026, 1, 1, tzinfo=UTC),
         "updated_at": datetime(2026, 1, 1, tzinfo=UTC),
@@ -293,11 +356,14 @@ def _member_rows(rng, words, household_id, household_tags):
     return rows
 
 
-def _last_sequence(village):
-    codes = db.session.scalars(
-        select(Household.code).where(Household.village_id == village.id)
-    ).all()
-    return max((int(code.rsplit("-", 1)[1]) for code in codes), default=0)
+def _last_sequences():
+    """Return {village_id: the highest household number used there}."""
+    highest = {}
+    for village_id, code in db.session.execute(select(Household.village_id, Household.code)):
+        number = int(code.rsplit("-", 1)[1])
+        if number > highest.get(village_id, 0):
+            highest[village_id] = number
+    return highest
 
 
 def _top_up_visits(rng, words, target, now):
@@ -319,7 +385,7 @@ def _top_up_visits(rng, words, target, now):
     ):
         tags.setdefault(household_id, []).append(tag)
     programs = dict(db.session.execute(select(WelfareProgram.code, WelfareProgram.id)).all())
-    visit_id, case_id = _next_id(Visit), _next_id(Assistance)
+    visit_id, case_id = next_id(Visit), next_id(Assistance)
     added_cases = 0
     bulk = missing >= BULK and missing >= existing
     with _indexes_built_after(Visit, VisitNeed, Assistance, AssistanceEvent, when=bulk):
@@ -366,10 +432,10 @@ def _add_visits(rng, words, missing, now, households, tags, programs, visit_id, 
                     events += case_events
                     case_id += 1
             visit_id += 1
-        _insert(Visit, visits)
-        _insert(VisitNeed, needs)
-        _insert(Assistance, cases)
-        _insert(AssistanceEvent, events)
+        insert_rows(Visit, visits)
+        insert_rows(VisitNeed, needs)
+        insert_rows(Assistance, cases)
+        insert_rows(AssistanceEvent, events)
         added_cases += len(cases)
     return added_cases
 
@@ -548,7 +614,7 @@ def _demo_awards(words, staff, now):
         )
 
 
-def _next_id(model):
+def next_id(model):
     return (db.session.scalar(select(func.max(model.id))) or 0) + 1
 
 
@@ -559,23 +625,25 @@ def naive_utc(value):
     return value
 
 
-def _insert(model, rows):
-    """Insert many rows: PostgreSQL's COPY there, one statement per chunk elsewhere."""
+def insert_rows(model, rows):
+    """Insert many rows into a model's table (or a plain table): PostgreSQL's COPY there, one
+    statement per chunk elsewhere."""
     if not rows:
         return
+    table = getattr(model, "__table__", model)
     if db.session.get_bind().dialect.name == "postgresql":
         columns = list(rows[0])
-        names = ", ".join(model.__table__.c[name].name for name in columns)
+        names = ", ".join(table.c[name].name for name in columns)
         raw = db.session.connection().connection.driver_connection
         with (
             raw.cursor() as cursor,
-            cursor.copy(f"COPY {model.__tablename__} ({names}) FROM STDIN") as copy,
+            cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
         ):
             for row in rows:
                 copy.write_row([naive_utc(row[name]) for name in columns])
         return
     for start in range(0, len(rows), CHUNK):
-        db.session.execute(insert(model.__table__), rows[start : start + CHUNK])
+        db.session.execute(insert(table), rows[start : start + CHUNK])
 
 
 def _analyze():
@@ -597,7 +665,7 @@ def _reset_sequences():
     """After explicit ids, move PostgreSQL's sequences past them."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
-    for model in (Household, Member, Visit, Assistance, AssistanceEvent, User):
+    for model in (Area, Organisation, Household, Member, Visit, Assistance, AssistanceEvent, User):
         table = model.__tablename__
         db.session.execute(
             text(

@@ -7,11 +7,12 @@ query checks its rows one by one.
 """
 
 from flask import g, has_request_context
-from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from pwa_app.extensions import db
 from pwa_app.models import Area, Household, User, org_areas, user_areas
+from pwa_app.models import area_paths as paths
+from pwa_app.services import area_paths
 from pwa_app.services.errors import NotFound
 
 ORG_WIDE_ROLES = ("staff", "admin")
@@ -27,28 +28,17 @@ def org_wide(user):
 def areas_below(area_ids):
     """Select the ids of the areas at or below the areas (a selection of area ids).
 
-    The tree has four levels, so an area's ancestors are at most three joins away: an
-    organisation covering a province covers the villages added under it later.
+    An organisation covering a province covers the villages added under it later: the tree's
+    paths (services/area_paths) are kept as areas are added and moved.
     """
-    parent, grandparent = aliased(Area), aliased(Area)
-    return (
-        select(Area.id)
-        .outerjoin(parent, parent.id == Area.parent_id)
-        .outerjoin(grandparent, grandparent.id == parent.parent_id)
-        .where(
-            or_(
-                Area.id.in_(area_ids),
-                Area.parent_id.in_(area_ids),
-                parent.parent_id.in_(area_ids),
-                grandparent.parent_id.in_(area_ids),
-            ),
-        )
-    )
+    return select(Area.id).where(Area.id.in_(area_paths.below(area_ids)))
 
 
 def villages_below(area_ids):
-    """Select the ids of the villages at or below the areas."""
-    return areas_below(area_ids).where(Area.level == "village")
+    """Select the ids of the villages at or below the areas: one index range, at any size."""
+    return select(paths.c.area_id).where(
+        paths.c.ancestor_id.in_(area_ids), paths.c.level == "village"
+    )
 
 
 def org_roots(org_id):
