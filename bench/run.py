@@ -39,6 +39,8 @@ DASHBOARD_TARGET_MS = 300
 SYNC_RATIO_TARGET = 0.30
 FLOOD_CONNECTIONS = 8
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "20000"))
+COUNTRY_ORGS = int(os.environ.get("BENCH_ORGS", "76"))
+COUNTRY_VILLAGES = int(os.environ.get("BENCH_VILLAGES", "75000"))
 SECTION_MARK = "<!-- section: {} -->"
 SECTION_START = SECTION_MARK.split("{")[0]
 
@@ -278,6 +280,134 @@ Seeding time (bulk inserts):
 """
 
 
+def country_people(app):
+    """Return who the country benchmark logs in as: phones, and codes to open pages with."""
+    from sqlalchemy import select
+
+    from pwa_app.extensions import db
+    from pwa_app.models import Area, Household, Organisation, User
+    from pwa_app.services import demo
+
+    with app.app_context():
+        staff = db.session.scalar(
+            select(User.phone)
+            .join(Organisation, Organisation.id == User.org_id)
+            .where(Organisation.code == "C01", User.role == "staff")
+        )
+        district = db.session.scalar(
+            select(Area.code).where(Area.code.like("DP01-%")).order_by(Area.code)
+        )
+        volunteer, household = db.session.execute(
+            select(User.phone, Household.code)
+            .join(Household, Household.assigned_volunteer_id == User.id)
+            .join(Organisation, Organisation.id == User.org_id)
+            .where(Organisation.code == "C01")
+            .order_by(Household.id)
+            .limit(1)
+        ).one()
+        db.engine.dispose()
+    return {
+        "staff": staff,
+        "district": district,
+        "volunteer": volunteer,
+        "household": household,
+        "observer": demo.OBSERVER_PHONE,
+    }
+
+
+def measure_country(app, people):
+    """Return [(who, page, p50, p95, KB, is a dashboard)] on the country-sized database."""
+    from pwa_app.extensions import db
+
+    household = people["household"]
+    plan = (
+        ("observer, every province", people["observer"], (
+            ("dashboard (this month)", "/dashboard"),
+            ("dashboard (this quarter)", "/dashboard?period=quarter"),
+            ("dashboard (one province)", "/dashboard?area=DP01"),
+        )),
+        ("staff of one organisation (C01)", people["staff"], (
+            ("dashboard (this month)", "/dashboard"),
+            ("dashboard (this quarter)", "/dashboard?period=quarter"),
+            ("dashboard (one district)", f"/dashboard?area={people['district']}"),
+            ("households", "/households"),
+            ("households, searched by name", "/households?q=%E0%B8%AA%E0%B8%A1"),
+            ("volunteers", "/volunteers"),
+        )),
+        ("staff of the demo centre (MDH)", "0800000002", (
+            ("dashboard (this month)", "/dashboard"),
+        )),
+        ("volunteer of C01", people["volunteer"], (
+            ("home", "/"),
+            ("households", "/households"),
+            ("household page", f"/households/{household}"),
+            ("visit form", f"/visits/new?household={household}"),
+            ("GET /api/v1/households", "/api/v1/households"),
+        )),
+    )  # fmt: skip
+    rows = []
+    for who, phone, pages in plan:
+        client = app.test_client()
+        latency.log_in(client, phone, "demo-2569")
+        for page, path in pages:
+            p50, p95 = latency.timed(client, path)
+            size = len(client.get(path).data) / 1024
+            rows.append((who, page, p50, p95, size, page.startswith("dashboard")))
+    with app.app_context():
+        db.engine.dispose()
+    return rows
+
+
+def section_country(folder):
+    """Many organisations and an observer over all of them, at a country's number of villages."""
+    rows, seeds = [], []
+    backends = [("SQLite", None)]
+    pg = postgres_url("pwa_bench_country")
+    if pg:
+        backends.append(("PostgreSQL", pg))
+    for backend, url in backends:
+        print(
+            f"bench: seeding {COUNTRY_ORGS} organisations, {COUNTRY_VILLAGES:,} villages, "
+            f"{HOUSEHOLDS:,} households and {VISITS:,} visits on {backend} …",
+            flush=True,
+        )
+        app, seconds = demo_app(
+            folder, url, households=HOUSEHOLDS, visits=VISITS, orgs=COUNTRY_ORGS,
+            villages=COUNTRY_VILLAGES,
+        )  # fmt: skip
+        seeds.append(f"| {backend} | {seconds:.0f} s |")
+        for who, page, p50, p95, size, dashboard in measure_country(app, country_people(app)):
+            verdict = ("yes" if p50 < DASHBOARD_TARGET_MS else "NO") if dashboard else ""
+            rows.append(
+                f"| {backend} | {who} | {page} | {p50:.0f} | {p95:.0f} | {size:,.0f} | {verdict} |"
+            )
+    if pg:
+        drop_postgres("pwa_bench_country")
+    missing = "" if pg else "\nPostgreSQL was not reachable, so only SQLite was measured.\n"
+    table = "\n".join(rows)
+    seed_rows = "\n".join(seeds)
+    return f"""## A country: many organisations, an observer over all of them
+
+`demo seed --orgs {COUNTRY_ORGS} --villages {COUNTRY_VILLAGES:,} --households {HOUSEHOLDS:,}
+--visits {VISITS:,}`: the demo centre and {COUNTRY_ORGS - 1} more organisations, each over a
+province of districts, subdistricts and villages; a staff member of one organisation, the demo
+observer given every province, and a volunteer. Each page requested 3 times to warm up and 20
+times measured, in-process (Flask's test client, HTML rendered, no network). Target: every
+dashboard's median under {DASHBOARD_TARGET_MS} ms. Scoping is one index range over the tree's
+paths (`area_paths`), so the volunteer's and staff pages do not grow with the country.
+{missing}
+| database | who | page | p50 ms | p95 ms | KB | dashboard under {DASHBOARD_TARGET_MS} ms |
+|---|---|---|---|---|---|---|
+{table}
+
+Seeding time (bulk inserts):
+
+| database | {COUNTRY_VILLAGES:,} villages, {VISITS:,} visits |
+|---|---|
+{seed_rows}
+"""
+
+
 def section_weight(folder):
     """Bytes of a volunteer's first load and of a repeat load, from Chromium."""
     app, _ = demo_app(folder)
@@ -502,6 +632,7 @@ counted, but it pushes the form down: at the top, the form's first field starts 
 SECTIONS = {
     "weight": section_weight,
     "dashboard": section_dashboard,
+    "country": section_country,
     "import": section_import,
     "lighthouse": section_lighthouse,
     "loop": section_loop,
