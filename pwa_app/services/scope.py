@@ -6,9 +6,11 @@ selection of village ids (or, for one household at a time, a set kept for the re
 query checks its rows one by one.
 """
 
+from dataclasses import dataclass
+
 from flask import g, has_request_context
-from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import or_, select, union
+from sqlalchemy.orm import aliased, join
 
 from pwa_app.extensions import db
 from pwa_app.models import Area, Household, User, org_areas, user_areas
@@ -44,6 +46,57 @@ def areas_below(area_ids):
             ),
         )
     )
+
+
+def areas_above(area_id):
+    """Select the ids of an area's ancestors: its parent, grandparent and great-grandparent."""
+    area, parent, grandparent = aliased(Area), aliased(Area), aliased(Area)
+    chain = (
+        select()
+        .select_from(area)
+        .join(parent, parent.id == area.parent_id)
+        .outerjoin(grandparent, grandparent.id == parent.parent_id)
+        .where(area.id == area_id)
+    )
+    return union(
+        chain.add_columns(parent.id),
+        chain.add_columns(grandparent.id),
+        chain.add_columns(grandparent.parent_id),
+    )
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """Each village joined to its subdistrict, district and province (aliases of areas)."""
+
+    levels: dict  # level -> the village's area at that level (the village itself for "village")
+    joined: object
+
+    @property
+    def village(self):
+        """Return the alias of the village itself."""
+        return self.levels["village"]
+
+    def over(self, *columns):
+        """Select columns over every village and its ancestors."""
+        return select(*columns).select_from(self.joined).where(self.village.level == "village")
+
+
+def lineage():
+    """Join villages to their ancestors: the tree always has four levels, so inner joins do."""
+    village, subdistrict, district, province = (aliased(Area) for _ in range(4))
+    joined = (
+        join(village, subdistrict, subdistrict.id == village.parent_id)
+        .join(district, district.id == subdistrict.parent_id)
+        .join(province, province.id == district.parent_id)
+    )
+    levels = {
+        "province": province,
+        "district": district,
+        "subdistrict": subdistrict,
+        "village": village,
+    }
+    return Lineage(levels, joined)
 
 
 def villages_below(area_ids):
