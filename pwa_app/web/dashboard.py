@@ -7,12 +7,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from pwa_app.services import dashboard
-from pwa_app.services.areas import LEVELS as AREA_LEVELS
 from pwa_app.services.errors import ValidationError
 from pwa_app.vocab import ASSISTANCE_STATUSES
 from pwa_app.web import charts, maps
 from pwa_app.web.access import dashboard_required
-from pwa_app.web.choices import area_choices
+from pwa_app.web.choices import drill_choices
 from pwa_app.web.templating import localized
 
 bp = Blueprint("dashboard", __name__)
@@ -124,7 +123,7 @@ def index():
         board=board,
         errors=errors,
         args=request.args,
-        areas=area_choices(AREA_LEVELS, current_user),
+        areas=drill_choices(current_user, area),
         words=WORDING[board.level],
         map_words=WORDING[board.map_level],
         **pictures(board, request.args),
