@@ -259,3 +259,17 @@ def test_the_dashboard_asks_no_more_of_the_database_as_areas_grow(
     board = dashboard.build(dashboard.parse_period("month"), None, staff)
     assert board.level == "subdistrict" and board.map_level == "village"
     assert breakdown(board) == {"BL": 0, "KX": 3, "NI": 1}
+
+
+def test_a_retired_village_keeps_its_visits_in_the_chart_but_no_link(
+    client, login_as, create_household, create_visit
+):
+    staff = login_as("staff")
+    household = create_household("NI-07")
+    create_visit(household, staff)
+    household.archived = True
+    areas.retire(area("NI-07"), staff)
+    db.session.commit()
+    page = client.get("/dashboard?lang=en").get_data(as_text=True)
+    assert "Ban Khok Sawang: 1" in page
+    assert "area=NI-07" not in page

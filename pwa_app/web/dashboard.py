@@ -91,9 +91,16 @@ def filters_from(args):
 
 
 def drill_link(args):
-    """Return a function giving the dashboard of an area for the same period."""
+    """Return a function giving the dashboard of an area for the same period.
+
+    A retired area keeps its figures but, as in every picker, is not offered (None).
+    """
     period = {name: args[name] for name in ("period", "from", "to") if args.get(name)}
-    return lambda area: url_for("dashboard.index", **period, area=area.code)
+
+    def link(area):
+        return None if area.retired else url_for("dashboard.index", **period, area=area.code)
+
+    return link
 
 
 def pictures(board, args):
