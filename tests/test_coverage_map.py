@@ -2,18 +2,21 @@
 
 from types import SimpleNamespace
 
+from pwa_app.services.dashboard import AreaCoverage
 from pwa_app.web import maps
 
 
-def village(code, lat, lon):
-    return SimpleNamespace(code=code, lat=lat, lon=lon, name_th=code)
+def village(code, lat, lon, households, reached):
+    """Return a village's coverage as the dashboard gives it to the map."""
+    area = SimpleNamespace(code=code, name_th=code)
+    return AreaCoverage(area, lat, lon, households, reached, unlocated=int(lat is None))
 
 
 def test_villages_are_placed_by_their_coordinates_and_coloured_by_coverage(app):
     rows = [
-        (village("NI-01", 16.560, 104.300), 40, 40),  # all visited
-        (village("NI-02", 16.540, 104.320), 40, 5),  # few
-        (village("NI-03", None, None), 10, 0),  # not located yet
+        village("NI-01", 16.560, 104.300, 40, 40),  # all visited
+        village("NI-02", 16.540, 104.320, 40, 5),  # few
+        village("NI-03", None, None, 10, 0),  # not located yet
     ]
     with app.app_context():
         board = maps.coverage_map(rows, lambda area: area.name_th)
@@ -28,12 +31,12 @@ def test_villages_are_placed_by_their_coordinates_and_coloured_by_coverage(app):
 
 def test_no_village_with_a_location_draws_no_map(app):
     with app.app_context():
-        assert maps.coverage_map([(village("NI-01", None, None), 3, 1)], str) is None
+        assert maps.coverage_map([village("NI-01", None, None, 3, 1)], str) is None
 
 
 def test_a_configured_tile_service_puts_tiles_behind_the_villages(app):
     app.config["MAP_TILE_URL"] = "https://tiles.example.org/{z}/{x}/{y}.png"
-    rows = [(village("NI-01", 16.56, 104.30), 4, 1), (village("NI-02", 16.50, 104.40), 4, 2)]
+    rows = [village("NI-01", 16.56, 104.30, 4, 1), village("NI-02", 16.50, 104.40, 4, 2)]
     with app.app_context():
         board = maps.coverage_map(rows, str)
     assert board.tiles

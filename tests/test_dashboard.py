@@ -115,7 +115,7 @@ def test_pictures_count_the_same_visits(app, village_life):
     per_day = dashboard.visits_over_time(period, None)
     assert len(per_day) == 10 and sum(n for _, n in per_day) == 4
     assert dict(per_day)[today() - timedelta(days=1)] == 1
-    per_village = {area.code: n for area, n in dashboard.visits_per_village(period, None)}
+    per_village = {area.code: n for area, n in dashboard.visits_per_area(period, None)}
     assert per_village["NI-01"] == 3 and per_village["BL-01"] == 1 and per_village["NI-02"] == 0
     funnel = {program.code: parts for program, parts in dashboard.case_funnel(period, None)}
     assert funnel["old_age_allowance"]["received"] == 1

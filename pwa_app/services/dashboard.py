@@ -26,6 +26,7 @@ from pwa_app.models import (
     WelfareProgram,
 )
 from pwa_app.services import memo, scope, thai_dates
+from pwa_app.services.areas import LEVELS as AREA_LEVELS
 from pwa_app.services.cases import today
 from pwa_app.services.errors import ValidationError
 from pwa_app.services.sqltime import as_date
@@ -36,6 +37,10 @@ PRESETS = ("week", "month", "quarter", "custom")
 EARLIEST = date(2020, 1, 1)
 LONGEST = timedelta(days=3 * 366)
 LIST_SIZE = 10
+# The most areas the per-area chart and the map show: past it they count by the level above,
+# so a country of 75,000 villages draws its provinces and a province its districts.
+BREAKDOWN_LIMIT = 60
+MAP_LIMIT = 400
 
 
 @dataclass(frozen=True)
@@ -168,8 +173,10 @@ class Dashboard:
     area: Area | None
     figures: list[Figure] = field(default_factory=list)
     weekly: list = field(default_factory=list)
-    by_village: list = field(default_factory=list)
-    coverage: list = field(default_factory=list)  # (village, households, visited) for the map
+    level: str = "village"  # what the per-area chart counts by
+    by_area: list = field(default_factory=list)  # (area, visits) at that level
+    map_level: str = "village"  # what a circle on the map is
+    coverage: list = field(default_factory=list)  # [AreaCoverage] at that level
     funnel: list = field(default_factory=list)
     stale_households: list = field(default_factory=list)
     stale_count: int = 0
@@ -423,41 +430,102 @@ def visits_over_time(period, villages):
     return list(totals.items())
 
 
-def visits_per_village(period, villages):
-    """Return [(village, visits)] for the period, every village of the area included."""
-    counts = dict(
-        db.session.execute(
-            select(VisitDay.village_id, func.sum(VisitDay.visits))
-            .where(*days_filter(period, villages))
-            .group_by(VisitDay.village_id)
-        ).all()
-    )
-    areas = db.session.scalars(
-        select(Area)
-        .where(Area.level == "village", in_villages(Area.id, villages))
-        .order_by(Area.code)
-    )
-    return [(area, counts.get(area.id, 0)) for area in areas]
-
-
-def coverage_per_village(period, villages):
-    """Return [(village, households, households visited in the period)] for the map."""
-    start, _end = period.bounds()
-    reached = func.count(Household.id).filter(Household.last_visit_at >= start)
-    counts = {
-        village_id: (households, visited)
-        for village_id, households, visited in db.session.execute(
-            select(Household.village_id, func.count(Household.id), reached)
-            .where(Household.archived.is_(False), in_villages(Household.village_id, villages))
-            .group_by(Household.village_id)
+def areas_per_level(villages):
+    """Count the areas at each level that hold the villages, in one query: {level: count}."""
+    tree = scope.lineage()
+    counts = db.session.execute(
+        tree.over(*(func.count(distinct(tree.levels[level].id)) for level in AREA_LEVELS)).where(
+            in_villages(tree.village.id, villages)
         )
-    }
-    areas = db.session.scalars(
-        select(Area)
-        .where(Area.level == "village", in_villages(Area.id, villages))
+    ).one()
+    return dict(zip(AREA_LEVELS, counts, strict=True))
+
+
+def level_for(counts, limit):
+    """Return the deepest level with at most `limit` areas; the province when none has."""
+    return next((level for level in reversed(AREA_LEVELS) if counts[level] <= limit), "province")
+
+
+def visits_per_area(period, villages, level="village"):
+    """Return [(area, visits)] at a level for the period, by code.
+
+    Every area holding any of the villages is there, those without a visit too.
+    """
+    tree = scope.lineage()
+    area_id = tree.levels[level].id
+    totals = (
+        select(area_id.label("area_id"), func.sum(VisitDay.visits).label("visits"))
+        .select_from(tree.joined.join(VisitDay, VisitDay.village_id == tree.village.id))
+        .where(*days_filter(period, villages))
+        .group_by(area_id)
+        .subquery()
+    )
+    holding = tree.over(area_id).where(in_villages(tree.village.id, villages))
+    return db.session.execute(
+        select(Area, func.coalesce(totals.c.visits, 0))
+        .outerjoin(totals, totals.c.area_id == Area.id)
+        .where(Area.id.in_(holding))
+        .order_by(Area.code)
+    ).all()
+
+
+@dataclass(frozen=True)
+class AreaCoverage:
+    """An area on the map: amid its located villages, with its households and those visited."""
+
+    area: Area
+    lat: float | None
+    lon: float | None
+    households: int
+    reached: int
+    unlocated: int = 0  # its villages without a location
+
+
+def coverage_per_area(period, villages, level="village"):
+    """Return [AreaCoverage] at a level for the map, by code.
+
+    An area stands at the mean place of its located villages; a household counts as visited
+    when its last visit falls in the period or after.
+    """
+    start, _end = period.bounds()
+    tree = scope.lineage()
+    village, area_id = tree.village, tree.levels[level].id
+    places = (
+        tree.over(
+            area_id.label("area_id"),
+            func.avg(village.lat).label("lat"),
+            func.avg(village.lon).label("lon"),
+            func.count(village.id).filter(village.lat.is_(None)).label("unlocated"),
+        )
+        .where(in_villages(village.id, villages))
+        .group_by(area_id)
+        .subquery()
+    )
+    households = (
+        select(
+            area_id.label("area_id"),
+            func.count(Household.id).label("households"),
+            func.count(Household.id).filter(Household.last_visit_at >= start).label("reached"),
+        )
+        .select_from(tree.joined.join(Household, Household.village_id == village.id))
+        .where(Household.archived.is_(False), in_villages(Household.village_id, villages))
+        .group_by(area_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Area,
+            places.c.lat,
+            places.c.lon,
+            func.coalesce(households.c.households, 0),
+            func.coalesce(households.c.reached, 0),
+            places.c.unlocated,
+        )
+        .join(places, places.c.area_id == Area.id)
+        .outerjoin(households, households.c.area_id == Area.id)
         .order_by(Area.code)
     )
-    return [(area, *counts.get(area.id, (0, 0))) for area in areas]
+    return [AreaCoverage(*row) for row in rows]
 
 
 def case_funnel(period, villages):
@@ -537,8 +605,11 @@ def build(period, area, viewer):
     villages = villages_for(viewer, area)
     board = Dashboard(period=period, area=area, figures=figures(period, villages))
     board.weekly = visits_over_time(period, villages)
-    board.by_village = visits_per_village(period, villages)
-    board.coverage = coverage_per_village(period, villages)
+    counts = areas_per_level(villages)
+    board.level = level_for(counts, BREAKDOWN_LIMIT)
+    board.by_area = visits_per_area(period, villages, board.level)
+    board.map_level = level_for(counts, MAP_LIMIT)
+    board.coverage = coverage_per_area(period, villages, board.map_level)
     board.funnel = case_funnel(period, villages)
     board.with_lists = viewer.role in scope.HOUSEHOLD_ROLES
     if board.with_lists:

@@ -6,8 +6,11 @@ selection of village ids (or, for one household at a time, a set kept for the re
 query checks its rows one by one.
 """
 
+from dataclasses import dataclass
+
 from flask import g, has_request_context
 from sqlalchemy import select
+from sqlalchemy.orm import aliased, join
 
 from pwa_app.extensions import db
 from pwa_app.models import Area, Household, User, org_areas, user_areas
@@ -32,6 +35,47 @@ def areas_below(area_ids):
     paths (services/area_paths) are kept as areas are added and moved.
     """
     return select(Area.id).where(Area.id.in_(area_paths.below(area_ids)))
+
+
+def areas_above(area_id):
+    """Select the ids of an area's ancestors: its parent, grandparent and great-grandparent."""
+    return select(paths.c.ancestor_id).where(
+        paths.c.area_id == area_id, paths.c.ancestor_id != area_id
+    )
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """Each village joined to its subdistrict, district and province (aliases of areas)."""
+
+    levels: dict  # level -> the village's area at that level (the village itself for "village")
+    joined: object
+
+    @property
+    def village(self):
+        """Return the alias of the village itself."""
+        return self.levels["village"]
+
+    def over(self, *columns):
+        """Select columns over every village and its ancestors."""
+        return select(*columns).select_from(self.joined).where(self.village.level == "village")
+
+
+def lineage():
+    """Join villages to their ancestors: the tree always has four levels, so inner joins do."""
+    village, subdistrict, district, province = (aliased(Area) for _ in range(4))
+    joined = (
+        join(village, subdistrict, subdistrict.id == village.parent_id)
+        .join(district, district.id == subdistrict.parent_id)
+        .join(province, province.id == district.parent_id)
+    )
+    levels = {
+        "province": province,
+        "district": district,
+        "subdistrict": subdistrict,
+        "village": village,
+    }
+    return Lineage(levels, joined)
 
 
 def villages_below(area_ids):

@@ -18,6 +18,7 @@ class Bar:
     value: int
     label: str
     css: str = ""
+    href: str | None = None  # where the bar's label leads
 
 
 def nice_max(value):
@@ -52,8 +53,8 @@ def columns(points, height=180):
 
 
 def rows(points):
-    """Horizontal bars for [(label, value)], one row each."""
-    top = nice_max(max((value for _, value in points), default=0))
+    """Horizontal bars for [(label, value)] or [(label, value, href)], one row each."""
+    top = nice_max(max((point[1] for point in points), default=0))
     span = WIDTH - LABEL_WIDTH - 60
     return [
         Bar(
@@ -63,8 +64,9 @@ def rows(points):
             height=BAR_HEIGHT,
             value=value,
             label=label,
+            href=link[0] if link else None,
         )
-        for index, (label, value) in enumerate(points)
+        for index, (label, value, *link) in enumerate(points)
     ]
 
 

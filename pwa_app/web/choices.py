@@ -1,12 +1,23 @@
 """Choices for select boxes that come from the database (views fill them; forms do not query)."""
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, or_, select
 from wtforms.fields.choices import SelectChoice
 
 from pwa_app.extensions import db
 from pwa_app.models import Area
 from pwa_app.services import scope
+from pwa_app.services.areas import LEVELS
 from pwa_app.web.templating import localized
+
+# The most areas a drill-down select offers at once: past it, only the chosen area's line.
+CHOICES_LIMIT = 300
+
+
+def area_choice(area):
+    """Return an area as a choice: its code and name."""
+    return SelectChoice(area.code, f"{area.code} · {localized(area)}")
 
 
 def area_choices(levels=("subdistrict", "village"), user=None):
@@ -14,10 +25,49 @@ def area_choices(levels=("subdistrict", "village"), user=None):
     stmt = select(Area).where(Area.level.in_(levels), Area.in_use()).order_by(Area.code)
     if user is not None:
         stmt = stmt.where(Area.id.in_(scope.areas_below(scope.roots(user))))
-    areas = db.session.scalars(stmt)
-    return [SelectChoice(area.code, f"{area.code} · {localized(area)}") for area in areas]
+    return [area_choice(area) for area in db.session.scalars(stmt)]
 
 
 def village_choices(user):
     """Return the user's villages in use as choices."""
     return area_choices(("village",), user)
+
+
+@dataclass
+class DrillChoices:
+    """The areas a drill-down select offers; `partial` when they are not all the user's."""
+
+    choices: list
+    partial: bool = False
+
+
+def drill_choices(user, chosen=None):
+    """Return the user's areas in use as choices: all when they are few, else the chosen area
+    (or the user's own areas) with the areas above it and its parts."""
+    in_scope = scope.areas_below(scope.roots(user))
+    total = db.session.scalar(
+        select(func.count()).select_from(in_scope.where(Area.in_use()).subquery())
+    )
+    if total <= CHOICES_LIMIT:
+        return DrillChoices(area_choices(LEVELS, user))
+    if chosen is None:
+        tops = scope.roots(user)
+        family, shown = or_(Area.id.in_(tops), Area.parent_id.in_(tops)), Area.in_use()
+    else:
+        family = or_(
+            Area.id == chosen.id,
+            Area.parent_id == chosen.id,
+            Area.id.in_(scope.areas_above(chosen.id)),
+        )
+        shown = or_(Area.in_use(), Area.id == chosen.id)  # a retired area typed in the address
+    depth = case({level: depth for depth, level in enumerate(LEVELS)}, value=Area.level)
+    areas = db.session.scalars(
+        select(Area)
+        .where(family, shown, Area.id.in_(in_scope))
+        .order_by(depth, Area.code)
+        .limit(CHOICES_LIMIT + 1)
+    ).all()
+    if len(areas) > CHOICES_LIMIT:
+        # Too many parts to list: offer the areas above them, as long as there are some.
+        areas = [a for a in areas if a.level != areas[-1].level] or areas[:CHOICES_LIMIT]
+    return DrillChoices([area_choice(area) for area in areas], partial=True)

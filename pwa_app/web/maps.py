@@ -1,5 +1,6 @@
-"""The coverage map: villages placed by their coordinates, coloured by how many households were
-visited, drawn on the server as SVG (no tile service needed; one is used when configured)."""
+"""The coverage map: areas (villages, or for a wide view subdistricts and above) placed by their
+coordinates, coloured by how many households were visited, drawn on the server as SVG (no tile
+service needed; one is used when configured)."""
 
 import math
 from dataclasses import dataclass, field
@@ -7,17 +8,17 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 WIDTH = 640
-PADDING = 36  # around the villages, in SVG units
+PADDING = 36  # around the areas, in SVG units
 TILE_SIZE = 256
 # Coverage bands, low to high; colours from ColorBrewer's YlGn, readable by the colour-blind
-# and with a text label in the legend and in every village's title.
+# and with a text label in the legend and in every area's title.
 BANDS = ((0.25, "band-0"), (0.5, "band-1"), (0.75, "band-2"), (1.01, "band-3"))
-RADIUS = (7, 18)  # the smallest and the largest village, by households
+RADIUS = (7, 18)  # the smallest and the largest area, by households
 
 
 @dataclass
 class Place:
-    """A village on the map."""
+    """An area on the map; `href` drills into it."""
 
     code: str
     name: str
@@ -27,22 +28,23 @@ class Place:
     css: str
     households: int
     reached: int
+    href: str | None = None
 
     @property
     def percent(self):
-        """Return the share of the village's households reached, in whole percent."""
+        """Return the share of the area's households reached, in whole percent."""
         return round(100 * self.reached / self.households) if self.households else 0
 
 
 @dataclass
 class CoverageMap:
-    """What the template draws: the view box, the villages, the tiles behind them."""
+    """What the template draws: the view box, the areas, the tiles behind them."""
 
     width: float
     height: float
     places: list[Place] = field(default_factory=list)
     tiles: list[dict] = field(default_factory=list)
-    without_location: int = 0
+    without_location: int = 0  # villages
 
 
 def mercator(lat, lon, zoom):
@@ -67,38 +69,41 @@ def _band(share):
     return next(css for limit, css in BANDS if share < limit)
 
 
-def coverage_map(rows, name):
-    """Place villages [(area, households, reached)] on a map; None when none has a location.
+def coverage_map(rows, name, link=None):
+    """Place areas on a map; None when none has a location.
 
-    `name(area)` gives a village's name in the reader's language.
+    `rows` are the areas' coverage (area, lat, lon, households, reached, unlocated villages),
+    `name(area)` gives an area's name in the reader's language and `link(area)`, if given, the
+    address its circle leads to.
     """
-    located = [(a, n, r) for a, n, r in rows if a.lat is not None and a.lon is not None]
+    located = [row for row in rows if row.lat is not None and row.lon is not None]
     if not located:
         return None
-    zoom = _zoom_for([(a.lat, a.lon) for a, _n, _r in located])
-    pixels = [mercator(a.lat, a.lon, zoom) for a, _n, _r in located]
+    zoom = _zoom_for([(row.lat, row.lon) for row in located])
+    pixels = [mercator(row.lat, row.lon, zoom) for row in located]
     left = min(x for x, _y in pixels) - PADDING
     top = min(y for _x, y in pixels) - PADDING
     height = max(y for _x, y in pixels) - top + PADDING
-    largest = max(n for _a, n, _r in located) or 1
+    largest = max(row.households for row in located) or 1
     places = [
         Place(
-            code=area.code,
-            name=name(area),
+            code=row.area.code,
+            name=name(row.area),
             x=round(x - left, 1),
             y=round(y - top, 1),
-            r=round(RADIUS[0] + (RADIUS[1] - RADIUS[0]) * math.sqrt(households / largest), 1),
-            css=_band(reached / households if households else 0),
-            households=households,
-            reached=reached,
+            r=round(RADIUS[0] + (RADIUS[1] - RADIUS[0]) * math.sqrt(row.households / largest), 1),
+            css=_band(row.reached / row.households if row.households else 0),
+            households=row.households,
+            reached=row.reached,
+            href=link(row.area) if link else None,
         )
-        for (area, households, reached), (x, y) in zip(located, pixels, strict=True)
+        for row, (x, y) in zip(located, pixels, strict=True)
     ]
     board = CoverageMap(
         width=WIDTH,
         height=round(max(height, 2 * PADDING), 1),
         places=places,
-        without_location=len(rows) - len(located),
+        without_location=sum(row.unlocated for row in rows),
     )
     board.tiles = _tiles(zoom, left, top, board.height)
     return board

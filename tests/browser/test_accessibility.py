@@ -234,3 +234,36 @@ def test_staff_keep_their_whole_menu_behind_one_button_in_one_row(
     assert page.locator(".menu-panel form[data-logout].inline button").is_visible()
     assert small_targets(page, ".topbar") == []  # staff pages themselves are for bigger screens
     context.close()
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_the_dashboard_drills_down_through_links_axe_finds_fine(
+    browser, live_server, create_user, create_household, create_visit, monkeypatch, language
+):
+    from pwa_app.models import Area
+    from pwa_app.services import dashboard
+    from pwa_app.web import choices
+
+    # Limits small enough that the demo's 13 villages are "too many": the map draws its two
+    # subdistricts as links, the chart its district, and the area select lists a short line.
+    monkeypatch.setattr(dashboard, "BREAKDOWN_LIMIT", 1)
+    monkeypatch.setattr(dashboard, "MAP_LIMIT", 2)
+    monkeypatch.setattr(choices, "CHOICES_LIMIT", 5)
+    for code, lat, lon in (("NI-01", 16.52, 104.24), ("BL-01", 16.45, 104.31)):
+        area = db.session.scalar(select(Area).where(Area.code == code))
+        area.lat, area.lon = lat, lon
+    staff = create_user("staff")
+    create_visit(create_household("NI-01"), staff)
+    context = new_context(browser, viewport={"width": 1024, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    log_in(page, live_server, staff)
+    page.goto(f"{live_server}/dashboard?period=week&lang={language}")
+
+    assert page.locator(".coverage-map a.chart-link").count() == 2
+    assert page.locator("#area-hint").is_visible()
+    assert serious_violations(page) == []
+    page.locator(".coverage-map a.chart-link").first.click()
+    page.wait_for_url(f"{live_server}/dashboard?period=week&area=BL")
+    assert page.locator("#area option[selected]").get_attribute("value") == "BL"
+    assert serious_violations(page) == []
+    context.close()
