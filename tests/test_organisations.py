@@ -6,7 +6,7 @@ import io
 from sqlalchemy import select
 
 from pwa_app.extensions import db
-from pwa_app.models import Badge, Organisation, User
+from pwa_app.models import Area, Badge, Organisation, User
 from pwa_app.services import dashboard, recognition
 
 
@@ -127,3 +127,20 @@ def test_a_households_public_card_names_the_centre_covering_its_village(
     household = create_household("ZZ-01")
     page = client.get(f"/h/{household.qr_token}").get_data(as_text=True)
     assert "ศูนย์ทดสอบ" in page
+
+
+def test_an_admin_imports_areas_only_under_their_own_organisation(second_org, create_user):
+    from pwa_app.services import area_imports
+
+    admin = create_user("admin", org="ZZC")
+    raw = (
+        "code,level,parent,name_th,name_en,official_code\n"
+        "NI-30,village,NI,ก,A,\n"  # centre A's subdistrict: as if there were none
+        "ZZ-30,village,ZZ,ก,A,\n"  # their own
+    ).encode()
+    report = area_imports.import_areas(raw, admin)
+    db.session.commit()
+    assert report.imported == ["ZZ-30"]
+    [refused] = report.rejected
+    assert refused.line == 2 and "NI" in " ".join(refused.reasons)
+    assert db.session.scalar(select(Area).where(Area.code == "NI-30")) is None

@@ -24,6 +24,7 @@ from pwa_app.services.areas import (
     check_details,
     code_problem,
     level_problem,
+    managed,
     taken_problem,
 )
 from pwa_app.services.errors import ValidationError
@@ -174,8 +175,12 @@ def _same(row, details):
     )
 
 
-def resolve(rows, existing):
-    """Split rows into (accepted rows in level order, already there, rejected with reasons)."""
+def resolve(rows, existing, parents=None):
+    """Split rows into (accepted rows in level order, already there, rejected with reasons).
+
+    `parents`: the codes of the existing areas rows may go under (None: any); an admin's
+    import reaches only their organisation's areas, as another's answer "no such area".
+    """
     by_code, accepted, already, rejected = {}, [], [], []
     for row in rows:
         if row.problems:
@@ -210,7 +215,11 @@ def resolve(rows, existing):
     first = {}  # code -> the first row of the file with it, for "its parent (line n)"
     for row in rows:
         first.setdefault(row.code, row)
-    placed = {code: (d["level"], r) for code, (_i, d, r) in existing.items()}
+    placed = {
+        code: (d["level"], r)
+        for code, (_i, d, r) in existing.items()
+        if parents is None or code in parents
+    }
     for level in LEVELS:
         for row in by_code.values():
             if row.level != level or row.problems:
@@ -266,7 +275,8 @@ def import_areas(raw, by, after_chunk=None):
     """Import the areas of a CSV file; return an ImportReport (rows by line)."""
     rows = read_rows(raw)
     existing = existing_areas()
-    accepted, already, rejected = resolve(rows, existing)
+    parents = None if by is None else set(db.session.scalars(managed(by, select(Area.code))))
+    accepted, already, rejected = resolve(rows, existing, parents)
     ids = {code: id_ for code, (id_, _d, _r) in existing.items()}
     report = ImportReport()
     report.already = [row.code for row in already]
