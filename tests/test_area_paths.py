@@ -5,17 +5,17 @@ import random
 from sqlalchemy import select
 
 from pwa_app.extensions import db
-from pwa_app.models import Area, area_paths
-from pwa_app.services import area_imports, areas, scope
+from pwa_app.models import Area, AreaDay, VisitDay, area_paths
+from pwa_app.services import area_imports, areas, dashboard, scope, visit_days
 
 
 def walked():
-    """Return {(ancestor, level, area)} by walking each area's parents in Python."""
+    """Return {(ancestor, level, area, ancestor's level)} by walking parents in Python."""
     found = set()
     for area in db.session.scalars(select(Area)):
         above = area
         while above is not None:
-            found.add((above.id, area.level, area.id))
+            found.add((above.id, area.level, area.id, above.level))
             above = above.parent
     return found
 
@@ -55,5 +55,63 @@ def test_areas_added_moved_and_imported_keep_their_paths(app):
     ni = db.session.scalar(select(Area).where(Area.code == "NI"))
     below_ni = set(db.session.scalars(scope.villages_below([ni.id])))
     assert below_ni == {
-        area for ancestor, level, area in walked() if ancestor == ni.id and level == "village"
+        area for ancestor, level, area, _up in walked() if ancestor == ni.id and level == "village"
     }
+
+
+def rolled():
+    return {
+        (row.area_id, row.day): row.visits
+        for row in db.session.scalars(select(AreaDay))
+        if row.visits
+    }
+
+
+def counted():
+    """Visits per area above the villages and day, summed from visit_days in Python."""
+    above = {}
+    for ancestor, _level, area, _up in walked():
+        if ancestor != area:
+            above.setdefault(area, []).append(ancestor)
+    found = {}
+    for row in db.session.scalars(select(VisitDay)):
+        for ancestor in above.get(row.village_id, []):
+            key = (ancestor, row.day)
+            found[key] = found.get(key, 0) + row.visits
+    return {key: n for key, n in found.items() if n}
+
+
+def code(text):
+    return db.session.scalar(select(Area).where(Area.code == text))
+
+
+def test_visits_rolled_up_the_tree_match_the_villages_through_visits_and_moves(
+    app, create_user, create_household, create_visit
+):
+    volunteer = create_user("volunteer", areas=["NI", "BL"])
+    for village in ("NI-01", "NI-03", "NI-03", "BL-02"):
+        household = create_household(village)
+        for days in (1, 3, 40):
+            create_visit(household, volunteer, days_ago=days)
+    db.session.commit()
+    assert rolled() == counted() != {}
+    areas.move(code("NI-03"), "BL", None)
+    db.session.commit()
+    assert rolled() == counted()
+    visit_days.rebuild()
+    db.session.commit()
+    assert rolled() == counted()
+    # The dashboard reads a subdistrict's visits from the roll-ups: the same as counting them
+    # village by village (villages without roots are counted so).
+    period = dashboard.parse_period("quarter")
+    province = dashboard.villages_in(code("MDH"))
+    assert dashboard.rolled_up(province, "subdistrict")
+    counted_villages = dashboard.Villages(province.ids, "counted")
+    assert not dashboard.rolled_up(counted_villages, "subdistrict")
+
+    def per_area(villages):
+        rows = dashboard.visits_per_area(period, villages, "subdistrict")
+        return {area.code: n for area, n in rows}
+
+    assert per_area(province) == per_area(counted_villages) == per_area(None)
+    assert sum(per_area(None).values()) == dashboard.count_visits(period, None) > 0

@@ -13,7 +13,7 @@ from pwa_app.models.people import (
     org_areas,
     user_areas,
 )
-from pwa_app.models.visits import Visit, VisitDay, VisitNeed
+from pwa_app.models.visits import AreaDay, Visit, VisitDay, VisitNeed
 from pwa_app.models.welfare import Assistance, AssistanceEvent, WelfareProgram
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "User",
     "Visit",
     "VisitDay",
+    "AreaDay",
     "VisitNeed",
     "WelfareProgram",
     "agency_areas",

@@ -3,7 +3,18 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Integer, String, Table, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pwa_app.extensions import db
@@ -23,7 +34,10 @@ area_paths = Table(
     db.metadata,
     Column("ancestor_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
     Column("level", String(12), primary_key=True),
-    Column("area_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("area_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
+    Column("ancestor_level", String(12), nullable=False),
+    # An area's ancestor at a level: one seek (rolling villages up to their provinces).
+    Index("ix_area_paths_area_id", "area_id", "ancestor_level", "ancestor_id"),
 )
 
 

@@ -85,6 +85,18 @@ class VisitDay(db.Model):
     visits: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class AreaDay(db.Model):
+    """How many live visits the villages below a subdistrict, district or province had on a
+    day: visit_days rolled up the tree, kept with it (services/visit_days), so that a country's
+    figures per province read a few thousand rows instead of every village's."""
+
+    __tablename__ = "area_days"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class VisitNeed(db.Model):
     """One need (food, health, ...) found on a visit; a row each so SQL can count them."""
 

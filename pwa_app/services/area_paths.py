@@ -25,7 +25,9 @@ def link(area_ids, connection=None):
         chunk = area_ids[start : start + CHUNK]
         connection.execute(delete(area_paths).where(area_paths.c.area_id.in_(chunk)))
         connection.execute(
-            insert(area_paths).from_select(["ancestor_id", "level", "area_id"], _paths(chunk))
+            insert(area_paths).from_select(
+                ["ancestor_id", "level", "area_id", "ancestor_level"], _paths(chunk)
+            )
         )
 
 
@@ -37,24 +39,22 @@ def link_all(connection=None):
 
 
 def _paths(area_ids):
-    """Select (ancestor, level, area) for the areas: themselves and up to three areas above."""
+    """Select (ancestor, level, area, ancestor's level) for the areas: themselves and the up to
+    three areas above each."""
     area = Area.__table__.alias("area")
-    parent = Area.__table__.alias("parent")
-    grandparent = Area.__table__.alias("grandparent")
+    above = [Area.__table__.alias(name) for name in ("parent", "grandparent", "top")]
     chosen = area.c.id.in_(area_ids)
-    return union_all(
-        select(area.c.id, area.c.level, area.c.id).where(chosen),
-        select(area.c.parent_id, area.c.level, area.c.id).where(
-            chosen, area.c.parent_id.is_not(None)
-        ),
-        select(parent.c.parent_id, area.c.level, area.c.id)
-        .join(parent, parent.c.id == area.c.parent_id)
-        .where(chosen, parent.c.parent_id.is_not(None)),
-        select(grandparent.c.parent_id, area.c.level, area.c.id)
-        .join(parent, parent.c.id == area.c.parent_id)
-        .join(grandparent, grandparent.c.id == parent.c.parent_id)
-        .where(chosen, grandparent.c.parent_id.is_not(None)),
-    )
+    steps = [select(area.c.id, area.c.level, area.c.id, area.c.level).where(chosen)]
+    joined, lower = area, area
+    for upper in above:
+        joined = joined.join(upper, upper.c.id == lower.c.parent_id)
+        steps.append(
+            select(upper.c.id, area.c.level, area.c.id, upper.c.level)
+            .select_from(joined)
+            .where(chosen)
+        )
+        lower = upper
+    return union_all(*steps)
 
 
 def below(area_ids):
@@ -71,9 +71,21 @@ def _link_flushed_areas(session, _context):
         return
     connection = session.connection()
     ids = set(added)
-    if moved:
-        ids.update(connection.scalars(below(moved)))
+    if not moved:
+        link(ids, connection)
+        return
+    ids.update(connection.scalars(below(moved)))
+    before = set(connection.scalars(_above(moved)))
     link(ids, connection)
+    # The visits of the villages moved now count for other areas above them. (Imported here:
+    # visit_days reaches scope through summaries, and scope needs this module.)
+    from pwa_app.services import visit_days
+
+    visit_days.recount((before | set(connection.scalars(_above(moved)))) - set(moved), connection)
+
+
+def _above(area_ids):
+    return select(area_paths.c.ancestor_id).where(area_paths.c.area_id.in_(area_ids))
 
 
 def _moved(area):

@@ -10,12 +10,13 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, or_, select, true
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from pwa_app.extensions import db
 from pwa_app.models import (
     Acknowledgement,
     Area,
+    AreaDay,
     Assistance,
     AssistanceEvent,
     HelpRequest,
@@ -120,17 +121,23 @@ def parse_area(code):
 
 @dataclass(frozen=True)
 class Villages:
-    """The villages a board counts: their ids as a SQL selection, and a name for kept figures."""
+    """The villages a board counts: their ids as a SQL selection, and a name for kept figures.
+
+    `roots`, when set, selects areas whose villages are exactly these: the figures of an area
+    at or below them may then be read from the roll-ups (area_days).
+    """
 
     ids: object
     key: str
+    roots: object = None
 
 
 def villages_in(area):
     """Return the villages at or below an area (None: every village)."""
     if area is None:
         return None
-    return Villages(scope.villages_below(select(Area.id).where(Area.id == area.id)), f"a{area.id}")
+    root = select(Area.id).where(Area.id == area.id)
+    return Villages(scope.villages_below(root), f"a{area.id}", root)
 
 
 def villages_for(viewer, area=None):
@@ -152,10 +159,11 @@ def villages_for(viewer, area=None):
     else:
         key = "areas" + ",".join(str(a.id) for a in viewer.areas)
     ids = scope.village_select(viewer)
-    if area is not None:
+    if area is not None:  # an area partly the viewer's: only the villages of both
         ids = select(Area.id).where(Area.id.in_(ids), Area.id.in_(villages_in(area).ids))
         key += f"/{area.id}"
-    return Villages(ids, hashlib.sha256(key.encode()).hexdigest()[:24])
+        roots = None
+    return Villages(ids, hashlib.sha256(key.encode()).hexdigest()[:24], roots)
 
 
 def _holds_area(roots, area):
@@ -240,9 +248,23 @@ def days_filter(period, villages):
 
 
 def count_visits(period, villages):
-    """Count live visits in a period, from the visits-per-day table."""
+    """Count live visits in a period, from the visits-per-day table (every village's: from the
+    provinces' roll-ups, a few rows a day)."""
+    if villages is None:
+        return db.session.scalar(
+            select(func.coalesce(func.sum(AreaDay.visits), 0)).where(*province_days(period))
+        )
     return db.session.scalar(
         select(func.coalesce(func.sum(VisitDay.visits), 0)).where(*days_filter(period, villages))
+    )
+
+
+def province_days(period):
+    """Return the conditions on area_days for a period's days in every province."""
+    return (
+        AreaDay.day >= period.start,
+        AreaDay.day <= period.end,
+        AreaDay.area_id.in_(select(Area.id).where(Area.level == "province")),
     )
 
 
@@ -443,13 +465,15 @@ def buckets(period):
 
 def visits_over_time(period, villages):
     """Return [(first day, visits)] per day, week or month of the period."""
-    per_day = dict(
-        db.session.execute(
-            select(VisitDay.day, func.sum(VisitDay.visits))
-            .where(*days_filter(period, villages))
-            .group_by(VisitDay.day)
-        ).all()
-    )
+    if villages is None:
+        per_day = select(AreaDay.day, func.sum(AreaDay.visits)).where(*province_days(period))
+        per_day = per_day.group_by(AreaDay.day)
+    else:
+        per_day = select(VisitDay.day, func.sum(VisitDay.visits)).where(
+            *days_filter(period, villages)
+        )
+        per_day = per_day.group_by(VisitDay.day)
+    per_day = dict(db.session.execute(per_day).all())
     firsts = buckets(period)
     totals = dict.fromkeys(firsts, 0)
     for day, count in per_day.items():
@@ -459,7 +483,26 @@ def visits_over_time(period, villages):
 
 
 def areas_per_level(villages):
-    """Count the areas at each level that hold the villages, in one query: {level: count}."""
+    """Count the areas at each level that hold the villages, in one query: {level: count}.
+
+    Every village: the areas of each level. Whole areas (roots): those at or below the roots,
+    read off the tree's paths, and those above them.
+    """
+    if villages is None or villages.roots is not None:
+        if villages is None:
+            rows = select(Area.level, func.count(Area.id)).group_by(Area.level)
+        else:
+            paths = area_paths
+            below = select(paths.c.area_id, paths.c.level).where(
+                paths.c.ancestor_id.in_(villages.roots)
+            )
+            above = select(paths.c.ancestor_id, paths.c.ancestor_level).where(
+                paths.c.area_id.in_(villages.roots)
+            )
+            found = below.union(above).subquery()
+            rows = select(found.c.level, func.count()).group_by(found.c.level)
+        counts = dict(db.session.execute(rows).all())
+        return {level: counts.get(level, 0) for level in AREA_LEVELS}
     tree = scope.lineage()
     counts = db.session.execute(
         tree.over(*(func.count(distinct(tree.levels[level].id)) for level in AREA_LEVELS)).where(
@@ -479,6 +522,8 @@ def visits_per_area(period, villages, level="village"):
 
     Every area holding any of the villages is there, those without a visit too.
     """
+    if level != "village" and rolled_up(villages, level):
+        return visits_per_area_rolled(period, villages, level)
     tree = scope.lineage()
     area_id = tree.levels[level].id
     # Summed per village first: the few thousand villages, not the period's days, then meet
@@ -496,6 +541,40 @@ def visits_per_area(period, villages, level="village"):
         .subquery()
     )
     holding = tree.over(area_id).where(in_villages(tree.village.id, villages))
+    return _with_areas(totals, holding)
+
+
+def rolled_up(villages, level):
+    """Tell whether every area of a level holding the villages has all its villages among
+    them, so that its visits can be read from the roll-ups."""
+    if villages is None:
+        return True
+    if villages.roots is None:
+        return False
+    deeper = AREA_LEVELS[AREA_LEVELS.index(level) + 1 :]
+    return not db.session.scalar(
+        select(func.count(Area.id)).where(Area.id.in_(villages.roots), Area.level.in_(deeper))
+    )
+
+
+def visits_per_area_rolled(period, villages, level):
+    """visits_per_area from the roll-ups: a few rows per area and day, whatever the size."""
+    if villages is None:
+        holding = select(Area.id).where(Area.level == level)
+    else:
+        holding = select(area_paths.c.area_id).where(
+            area_paths.c.ancestor_id.in_(villages.roots), area_paths.c.level == level
+        )
+    totals = (
+        select(AreaDay.area_id, func.sum(AreaDay.visits).label("visits"))
+        .where(AreaDay.day >= period.start, AreaDay.day <= period.end, AreaDay.area_id.in_(holding))
+        .group_by(AreaDay.area_id)
+        .subquery()
+    )
+    return _with_areas(totals, holding)
+
+
+def _with_areas(totals, holding):
     return db.session.execute(
         select(Area, func.coalesce(totals.c.visits, 0))
         .outerjoin(totals, totals.c.area_id == Area.id)
@@ -520,41 +599,42 @@ def coverage_per_area(period, villages, level="village"):
     """Return [AreaCoverage] at a level for the map, by code.
 
     An area stands at the mean place of its located villages; a household counts as visited
-    when its last visit falls in the period or after.
+    when its last visit falls in the period or after. Villages meet their area at the level
+    through the tree's paths: one index seek each, and the households are read in village
+    order, so nothing is sorted but the areas.
     """
     start, _end = period.bounds()
-    tree = scope.lineage()
-    village, area_id = tree.village, tree.levels[level].id
+    paths = area_paths
+    to_area = select(paths.c.ancestor_id.label("area_id"), paths.c.area_id.label("village_id"))
+    if villages is None:
+        to_area = to_area.where(
+            paths.c.ancestor_id.in_(select(Area.id).where(Area.level == level)),
+            paths.c.level == "village",
+        )
+    else:
+        to_area = to_area.where(paths.c.area_id.in_(villages.ids), paths.c.ancestor_level == level)
+    to_area = to_area.subquery()
+    village = aliased(Area)
     places = (
-        tree.over(
-            area_id.label("area_id"),
+        select(
+            to_area.c.area_id,
             func.avg(village.lat).label("lat"),
             func.avg(village.lon).label("lon"),
             func.count(village.id).filter(village.lat.is_(None)).label("unlocated"),
         )
-        .where(in_villages(village.id, villages))
-        .group_by(area_id)
-        .subquery()
-    )
-    # Counted per village first, then rolled up the tree (as in visits_per_area).
-    per_village = (
-        select(
-            Household.village_id,
-            func.count(Household.id).label("households"),
-            func.count(Household.id).filter(Household.last_visit_at >= start).label("reached"),
-        )
-        .where(Household.archived.is_(False), in_villages(Household.village_id, villages))
-        .group_by(Household.village_id)
+        .join(village, village.id == to_area.c.village_id)
+        .group_by(to_area.c.area_id)
         .subquery()
     )
     households = (
         select(
-            area_id.label("area_id"),
-            func.sum(per_village.c.households).label("households"),
-            func.sum(per_village.c.reached).label("reached"),
+            to_area.c.area_id,
+            func.count(Household.id).label("households"),
+            func.count(Household.id).filter(Household.last_visit_at >= start).label("reached"),
         )
-        .select_from(tree.joined.join(per_village, per_village.c.village_id == village.id))
-        .group_by(area_id)
+        .join(Household, Household.village_id == to_area.c.village_id)
+        .where(Household.archived.is_(False))
+        .group_by(to_area.c.area_id)
         .subquery()
     )
     rows = db.session.execute(

@@ -1,10 +1,11 @@
-"""Keep the visits-per-village-per-day table in step with the visits."""
+"""Keep the visits-per-village-per-day table, and its roll-up to the areas above the villages
+(area_days), in step with the visits and the tree."""
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Date, Integer, delete, func, insert, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pwa_app.extensions import db
-from pwa_app.models import Visit, VisitDay
+from pwa_app.models import AreaDay, Visit, VisitDay, area_paths
 from pwa_app.services.sqltime import local_date
 from pwa_app.services.summaries import LOCAL_TZ
 
@@ -24,6 +25,16 @@ def add_on(day, village_id, change):
             set_={"visits": VisitDay.visits + change},
         )
     )
+    above = select(area_paths.c.ancestor_id, literal(day, Date), literal(change, Integer)).where(
+        area_paths.c.area_id == village_id, area_paths.c.ancestor_id != village_id
+    )
+    db.session.execute(
+        dialect.insert(AreaDay)
+        .from_select(["area_id", "day", "visits"], above)
+        .on_conflict_do_update(
+            index_elements=["area_id", "day"], set_={"visits": AreaDay.visits + change}
+        )
+    )
 
 
 def rebuild():
@@ -38,3 +49,24 @@ def rebuild():
             .group_by(day, Visit.village_id),
         )
     )
+    recount(None)
+
+
+def recount(area_ids, connection=None):
+    """Roll visit_days up again for these areas above villages (None: all of them)."""
+    connection = connection if connection is not None else db.session.connection()
+    cleared = delete(AreaDay)
+    rolled = (
+        select(area_paths.c.ancestor_id, VisitDay.day, func.sum(VisitDay.visits))
+        .join(area_paths, area_paths.c.area_id == VisitDay.village_id)
+        .where(area_paths.c.ancestor_id != VisitDay.village_id)
+        .group_by(area_paths.c.ancestor_id, VisitDay.day)
+    )
+    if area_ids is not None:
+        area_ids = sorted(area_ids)
+        if not area_ids:
+            return
+        cleared = cleared.where(AreaDay.area_id.in_(area_ids))
+        rolled = rolled.where(area_paths.c.ancestor_id.in_(area_ids))
+    connection.execute(cleared)
+    connection.execute(insert(AreaDay).from_select(["area_id", "day", "visits"], rolled))
