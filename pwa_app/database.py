@@ -47,13 +47,18 @@ def _tune_sqlite(dbapi_connection, _record):
 
 @event.listens_for(Engine, "connect")
 def _tune_postgresql(dbapi_connection, _record):
-    """Give up on a lock after POSTGRES_LOCK_TIMEOUT_MS, as SQLite does after its busy timeout.
+    """Give up on a lock after POSTGRES_LOCK_TIMEOUT_MS, as SQLite does after its busy timeout,
+    and plan each statement for its values.
 
     A table locked elsewhere (a long migration, a manual fix) then makes a request answer 503
     with Retry-After, so the phone tries again later, instead of hanging on the lock.
     """
     if dbapi_connection.__class__.__module__.split(".")[0] != "psycopg":
         return
+    # Plan every statement for its own values: psycopg otherwise prepares a statement after five
+    # runs, and PostgreSQL may then keep one generic plan for all values, made for this month's
+    # dates and 1,000 villages and run for a quarter of 75,000 (measured: 0.3 s became 16 s).
+    dbapi_connection.prepare_threshold = None
     with dbapi_connection.cursor() as cursor:
         cursor.execute(f"SET lock_timeout = {int(POSTGRES_LOCK_TIMEOUT_MS)}")
     dbapi_connection.commit()

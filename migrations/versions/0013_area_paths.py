@@ -58,6 +58,11 @@ def upgrade():
         batch_op.create_index(
             "ix_area_paths_area_id", ["area_id", "ancestor_level", "ancestor_id"], unique=False
         )
+        batch_op.create_index(
+            "ix_area_paths_rollup",
+            ["ancestor_level", "level", "ancestor_id", "area_id"],
+            unique=False,
+        )
     op.execute(FILL_PATHS)
     op.create_table(
         "area_days",
@@ -73,5 +78,6 @@ def upgrade():
 def downgrade():
     op.drop_table("area_days")
     with op.batch_alter_table("area_paths", schema=None) as batch_op:
+        batch_op.drop_index("ix_area_paths_rollup")
         batch_op.drop_index("ix_area_paths_area_id")
     op.drop_table("area_paths")

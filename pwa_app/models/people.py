@@ -38,6 +38,8 @@ area_paths = Table(
     Column("ancestor_level", String(12), nullable=False),
     # An area's ancestor at a level: one seek (rolling villages up to their provinces).
     Index("ix_area_paths_area_id", "area_id", "ancestor_level", "ancestor_id"),
+    # Every village beside its area at a level (the country's map by province).
+    Index("ix_area_paths_rollup", "ancestor_level", "level", "ancestor_id", "area_id"),
 )
 
 

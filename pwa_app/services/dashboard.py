@@ -288,21 +288,46 @@ def memo_key(name, period, villages):
     return f"{name}:{period.start}:{period.end}:{where}"[:200]
 
 
-def visit_counts(period, villages):
+@dataclass(frozen=True)
+class HouseholdsNow:
+    """The households of a period that runs to today, counted in one pass."""
+
+    total: int  # not archived
+    reached: int  # last visited since the period's start (archived since too)
+    visited: dict  # days -> households (not archived) visited in the days to the period's end
+
+
+def households_now(period, villages, days=(30, 90)):
+    """Count a live period's households once, for every figure that needs them."""
+    start, end = period.bounds()
+    live = Household.archived.is_(False)
+    row = db.session.execute(
+        select(
+            func.count(Household.id).filter(live),
+            func.count(Household.id).filter(Household.last_visit_at >= start),
+            *(
+                func.count(Household.id).filter(
+                    live, Household.last_visit_at >= end - timedelta(days=n)
+                )
+                for n in days
+            ),
+        ).where(in_villages(Household.village_id, villages))
+    ).one()
+    return HouseholdsNow(row[0], row[1], dict(zip(days, row[2:], strict=True)))
+
+
+def visit_counts(period, villages, now=None):
     """Return (visits, households reached, active volunteers) in a period.
 
     For a period that runs to today, the households' and volunteers' last visits answer
-    without scanning; an ended period is counted once and kept.
+    without scanning (`now`: those households, counted already); an ended period is counted
+    once and kept.
     """
     if period.end < today():
         key = memo_key("visit_counts", period, villages)
         return tuple(memo.remembered(key, period.end, lambda: scan_visit_counts(period, villages)))
     start, end = period.bounds()
-    reached = db.session.scalar(
-        select(func.count(Household.id)).where(
-            Household.last_visit_at >= start, in_villages(Household.village_id, villages)
-        )
-    )
+    reached = (now or households_now(period, villages)).reached
     if villages is None:
         volunteers = db.session.scalar(
             select(func.count(User.id)).where(User.last_visit_at >= start)
@@ -325,21 +350,20 @@ def household_total(villages):
     )
 
 
-def coverage(at_end, days, villages, total):
-    """Return the share (0-100) of households visited in the `days` before a day's end."""
+def coverage(at_end, days, villages, total, now=None):
+    """Return the share (0-100) of households visited in the `days` before a day's end.
+
+    `now`: the live period's households (ending on at_end), counted already.
+    """
     if not total:
         return 0
     end = datetime.combine(at_end + timedelta(days=1), time(), LOCAL_TZ)
     since = end - timedelta(days=days)
     if at_end >= today():
         # Up to now: each household's last visit says it.
-        visited = db.session.scalar(
-            select(func.count(Household.id)).where(
-                Household.archived.is_(False),
-                in_villages(Household.village_id, villages),
-                Household.last_visit_at >= since,
-            )
-        )
+        if now is None:
+            now = households_now(Period(at_end, at_end), villages, (days,))
+        visited = now.visited[days]
     else:
         visited = memo.remembered(
             memo_key(f"visited_{days}", Period(at_end, at_end), villages),
@@ -409,9 +433,10 @@ def waiting_help_requests(villages):
 def figures(period, villages):
     """Return the dashboard's figures for a period and an area."""
     previous = period.previous()
-    visits, reached, volunteers = visit_counts(period, villages)
+    now = households_now(period, villages) if period.end >= today() else None
+    visits, reached, volunteers = visit_counts(period, villages, now)
     before_visits, before_reached, before_volunteers = visit_counts(previous, villages)
-    total = household_total(villages)
+    total = now.total if now else household_total(villages)
     referrals, overdue = open_referrals(villages)
     return [
         Figure("visits", _l("Visits"), visits, before_visits),
@@ -419,14 +444,14 @@ def figures(period, villages):
         Figure(
             "coverage_30",
             _l("Visited in the last 30 days"),
-            coverage(period.end, 30, villages, total),
+            coverage(period.end, 30, villages, total, now),
             coverage(previous.end, 30, villages, total),
             "%",
         ),
         Figure(
             "coverage_90",
             _l("Visited in the last 90 days"),
-            coverage(period.end, 90, villages, total),
+            coverage(period.end, 90, villages, total, now),
             coverage(previous.end, 90, villages, total),
             "%",
         ),
@@ -607,10 +632,7 @@ def coverage_per_area(period, villages, level="village"):
     paths = area_paths
     to_area = select(paths.c.ancestor_id.label("area_id"), paths.c.area_id.label("village_id"))
     if villages is None:
-        to_area = to_area.where(
-            paths.c.ancestor_id.in_(select(Area.id).where(Area.level == level)),
-            paths.c.level == "village",
-        )
+        to_area = to_area.where(paths.c.ancestor_level == level, paths.c.level == "village")
     else:
         to_area = to_area.where(paths.c.area_id.in_(villages.ids), paths.c.ancestor_level == level)
     to_area = to_area.subquery()

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_, select, union
+from sqlalchemy import case, func, or_, select, true, union
 from wtforms.fields.choices import SelectChoice
 
 from pwa_app.extensions import db
@@ -62,11 +62,14 @@ def drill_choices(user, chosen=None):
             )
         )
         shown = or_(Area.in_use(), Area.id == chosen.id)  # a retired area typed in the address
-    # Only areas inside the user's: each candidate checked on the paths by its own index.
+    # Only areas inside the user's (the user's own and their parts are): each candidate
+    # checked on the paths by its own index.
     inside = (
         select(area_paths.c.area_id)
         .where(area_paths.c.area_id == Area.id, area_paths.c.ancestor_id.in_(roots))
         .exists()
+        if chosen is not None
+        else true()
     )
     depth = case({level: depth for depth, level in enumerate(LEVELS)}, value=Area.level)
     areas = db.session.scalars(
