@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, select, text, update
 
 from pwa_app.extensions import db
 from pwa_app.models import (
@@ -35,6 +35,7 @@ from pwa_app.models import (
 )
 from pwa_app.models.base import utcnow
 from pwa_app.services import accounts, demo_country, memo, passwords, visit_days
+from pwa_app.services.bulk import insert_rows, next_id
 from pwa_app.vocab import HELP_CATEGORIES, NEEDS, OPEN_ASSISTANCE_STATUSES
 
 DEMO_PASSWORD = "demo-2569"
@@ -89,10 +90,17 @@ class SeedReport:
     households: int = 0
     visits: int = 0
     cases: int = 0
+    organisations: int = 0
+    areas: int = 0
 
     def __str__(self):
+        grown = (
+            f"{self.organisations} organisations, {self.areas} areas, "
+            if self.organisations or self.areas
+            else ""
+        )
         return (
-            f"added {self.users} users, {self.households} households, "
+            f"added {grown}{self.users} users, {self.households} households, "
             f"{self.visits} visits, {self.cases} welfare cases"
         )
 
@@ -127,6 +135,7 @@ def seed(households=DEFAULT_HOUSEHOLDS, visits=None, now=None, orgs=None, villag
     phones = _demo_phones()
     if orgs or villages:
         grown = demo_country.grow(orgs, villages, phones, _shared_hash())
+        report.organisations, report.areas = grown.organisations, grown.areas
         if grown.organisations and (observer := accounts.find_by_phone(OBSERVER_PHONE)):
             demo_country.cover_everything(observer)
         db.session.flush()
@@ -142,7 +151,6 @@ def seed(households=DEFAULT_HOUSEHOLDS, visits=None, now=None, orgs=None, villag
 
 def _ensure_people(words):
     """Create the demo staff, admin, observer and volunteers that are missing."""
-    added = 0
     home = db.session.scalar(
         select(Organisation.code)
         .join(org_areas, org_areas.c.org_id == Organisation.id)
@@ -162,9 +170,7 @@ def _ensure_people(words):
                 org_code=home,
             )
         )
-        added += 1
     db.session.flush()
-    return added
 
 
 def _shared_hash(kept={}):  # noqa: B006 - one slow hash per process for thousands of accounts
@@ -612,38 +618,6 @@ def _demo_awards(words, staff, now):
                 awarded_at=now - timedelta(days=10),
             )
         )
-
-
-def next_id(model):
-    return (db.session.scalar(select(func.max(model.id))) or 0) + 1
-
-
-def naive_utc(value):
-    """Store an aware time as the app does (UTCDateTime): naive, in UTC."""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
-
-
-def insert_rows(model, rows):
-    """Insert many rows into a model's table (or a plain table): PostgreSQL's COPY there, one
-    statement per chunk elsewhere."""
-    if not rows:
-        return
-    table = getattr(model, "__table__", model)
-    if db.session.get_bind().dialect.name == "postgresql":
-        columns = list(rows[0])
-        names = ", ".join(table.c[name].name for name in columns)
-        raw = db.session.connection().connection.driver_connection
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row([naive_utc(row[name]) for name in columns])
-        return
-    for start in range(0, len(rows), CHUNK):
-        db.session.execute(insert(table), rows[start : start + CHUNK])
 
 
 def _analyze():

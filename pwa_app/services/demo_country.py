@@ -13,6 +13,7 @@ from pwa_app.extensions import db
 from pwa_app.models import Area, Organisation, User, org_areas, user_areas
 from pwa_app.models.base import utcnow
 from pwa_app.services import accounts, area_paths, passwords
+from pwa_app.services.bulk import insert_rows, next_id
 
 VILLAGES_PER_SUBDISTRICT = 10  # Thailand: about 75,000 villages in 7,400 subdistricts
 SUBDISTRICTS_PER_DISTRICT = 8  # and 7,400 subdistricts in 880 districts
@@ -28,10 +29,6 @@ class CountryReport:
 
     organisations: int = 0
     areas: int = 0
-    staff: int = 0
-
-    def __str__(self):
-        return f"{self.organisations} organisations, {self.areas} areas, {self.staff} staff"
 
 
 def grow(orgs, villages, phones, password_hash):
@@ -42,8 +39,6 @@ def grow(orgs, villages, phones, password_hash):
     in new districts of new subdistricts. `phones` yields fresh demo phone numbers.
     Running it again with the same numbers adds nothing.
     """
-    from pwa_app.services.demo import insert_rows, next_id
-
     report = CountryReport()
     have_orgs = db.session.scalar(select(func.count(Organisation.id)))
     have_villages = db.session.scalar(select(func.count(Area.id)).where(Area.level == "village"))
@@ -67,15 +62,12 @@ def grow(orgs, villages, phones, password_hash):
         report.areas += len(rows) - rows_before
     insert_rows(Area, rows)
     area_paths.link(select(Area.id).where(Area.id >= first_id))
-    orgs_added = _add_organisations(provinces[: report.organisations], phones, password_hash)
-    report.staff += orgs_added
+    _add_organisations(provinces[: report.organisations], phones, password_hash)
     return report
 
 
 def _add_provinces(count, report):
     """Add `count` demo provinces; return [(id, code, number)] of the new ones."""
-    from pwa_app.services.demo import insert_rows, next_id
-
     if count <= 0:
         return []
     taken = set(db.session.scalars(select(Area.code).where(Area.level == "province")))
@@ -211,10 +203,8 @@ def _area_row(area_id, code, level, parent_id, name_th, name_en, lat=None, lon=N
 
 def _add_organisations(provinces, phones, password_hash):
     """Add an organisation over each new province, with one staff member and one admin."""
-    from pwa_app.services.demo import insert_rows, next_id
-
     if not provinces:
-        return 0
+        return
     org_id, user_id = next_id(Organisation), next_id(User)
     orgs, covers, users = [], [], []
     now = utcnow()
@@ -242,7 +232,6 @@ def _add_organisations(provinces, phones, password_hash):
     insert_rows(Organisation, orgs)
     insert_rows(org_areas, covers)
     insert_rows(User, users)
-    return len(users)
 
 
 def _user_row(user_id, phone, name, role, org_id, password_hash):
@@ -263,8 +252,6 @@ def _user_row(user_id, phone, name, role, org_id, password_hash):
 
 def add_volunteers(rows, areas):
     """Insert volunteers (rows from `volunteer_row`) and the areas each works in, in bulk."""
-    from pwa_app.services.demo import insert_rows
-
     insert_rows(User, rows)
     insert_rows(user_areas, areas)
 
