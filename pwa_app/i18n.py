@@ -1,11 +1,11 @@
 """Language choice (Thai first) and Buddhist-era dates."""
 
 import os
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from babel.dates import format_date as babel_format_date
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import get_locale, to_user_timezone
+from flask_babel import format_timedelta, get_locale, to_user_timezone
 from flask_login import current_user
 
 from pwa_app.services import thai_dates
@@ -113,3 +113,10 @@ def format_month(value, short=False):
     if short:
         return _thai_month(value, "abbreviated")
     return f"{_thai_month(value, 'wide')} {value.year + BUDDHIST_ERA_OFFSET}"
+
+
+def format_duration(seconds):
+    """Say how long a wait was, roughly, in the reader's language ("3 hours", "3 ชั่วโมง")."""
+    if seconds is None:
+        return "–"
+    return format_timedelta(timedelta(seconds=seconds), granularity="minute", threshold=1.1)

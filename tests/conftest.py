@@ -35,8 +35,11 @@ from pwa_app.models import (
     HouseholdTag,
     Member,
     MemberTag,
+    Message,
     Organisation,
     RateEvent,
+    Thread,
+    ThreadRead,
     User,
     Visit,
     VisitDay,
@@ -46,13 +49,24 @@ from pwa_app.models import (
     user_areas,
 )
 from pwa_app.models.base import utcnow
-from pwa_app.services import accounts, area_paths, issuer_keys, memo, recognition, visit_days
+from pwa_app.services import (
+    accounts,
+    area_paths,
+    consultations,
+    issuer_keys,
+    memo,
+    recognition,
+    visit_days,
+)
 from pwa_app.services.summaries import LOCAL_TZ
 
 PASSWORD = "kwamsuk-2569"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 # Rows the tests make; reference data (areas, programmes, badges) stays from the migration.
 TEST_TABLES = (
+    Message,
+    ThreadRead,
+    Thread,
     AreaChange,
     Acknowledgement,
     Award,
@@ -387,6 +401,9 @@ def route_objects(create_user, create_household, create_visit):
         db.session.add_all([spare, agency])
         visit = create_visit(household, owner)
         award = recognition.award(badge, target, None, "ยิ้มเก่ง")
+        question, _created = consultations.post(
+            owner, consultations.MessageInput(body="ถามเจ้าหน้าที่", household=household.code)
+        )
         db.session.commit()
         issuer = target.org.code
         return {
@@ -400,6 +417,7 @@ def route_objects(create_user, create_household, create_visit):
             "visit_id": visit.id,
             "request_id": help_request.id,
             "case_id": case.id,
+            "thread_id": question.thread_id,
             "org": issuer,
             "thumbprint": issuer_keys.signing_key(issuer).thumbprint(),
             "area_id": household.village_id,

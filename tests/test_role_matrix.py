@@ -113,11 +113,23 @@ MATRIX = {
     ("GET", "/api/v1/me"): (401, 200, 200, 200, 200),
     ("GET", "/api/v1/households"): (401, 200, 200, 200, 403),
     ("GET", "/api/v1/visits"): (401, 200, 200, 200, 403),
+    # Consultations: a volunteer asks about their households, staff of the centre answer.
+    ("GET", "/messages"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/messages/new"): (LOGIN, 200, 403, 403, 403),
+    ("POST", "/messages/new"): (LOGIN, 400, 403, 403, 403),
+    ("GET", "/messages/<int:thread_id>"): (LOGIN, 200, 200, 200, 403),
+    ("POST", "/messages/<int:thread_id>"): (LOGIN, 400, 400, 400, 403),
+    ("GET", "/api/v1/messages"): (401, 200, 200, 200, 403),
+    ("POST", "/api/v1/messages/sync"): (401, 400, 400, 400, 403),
 }
 # Routes whose placeholder is not one of the objects below.
 FIXED_PATHS = {"/badges/achievements/<code>": "/badges/achievements/smile"}
 # Query strings some routes need to do their work.
-QUERIES = {"/visits/new": "?household={code}", "/api/v1/visits": "?household={code}"}
+QUERIES = {
+    "/visits/new": "?household={code}",
+    "/api/v1/visits": "?household={code}",
+    "/messages/new": "?household={code}",
+}
 ROLE_AREAS = {"volunteer": ["NI-01"], "observer": ["MDH"]}
 CASES = [
     (method, rule, role, expected[index])
@@ -178,6 +190,10 @@ OTHER_AREA_ROUTES = [
     ("POST", "/visits/<int:visit_id>/delete"),
     ("POST", "/help-requests/<int:request_id>/status"),
     ("GET", "/api/v1/visits"),
+    ("GET", "/messages/new"),
+    ("POST", "/messages/new"),
+    ("GET", "/messages/<int:thread_id>"),
+    ("POST", "/messages/<int:thread_id>"),
 ]
 
 
@@ -235,13 +251,15 @@ ORG_PLACEHOLDERS = (
     "<int:request_id>",
     "<int:user_id>",
     "<int:area_id>",
+    "<int:thread_id>",
 )
 ORG_ROUTES = [
     (method, rule)
     for method, rule in MATRIX
     if any(p in rule for p in ORG_PLACEHOLDERS)
     and not rule.startswith(("/h/", "/badges/"))
-    or (method, rule) in (("GET", "/visits/new"), ("GET", "/api/v1/visits"))
+    or (method, rule)
+    in (("GET", "/visits/new"), ("GET", "/api/v1/visits"), ("GET", "/messages/new"))
 ]
 ORG_CASES = [
     (method, rule, role, direction)

@@ -101,6 +101,70 @@ SCHEMAS = {
             "fields": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     },
+    "MessageItem": {
+        "description": (
+            "A consultation message: a volunteer's question about a household (and one of its "
+            "cases), or a message in a thread (a staff answer, a volunteer's follow-up)."
+        ),
+        "type": "object",
+        "required": ["client_uuid", "body"],
+        "properties": {
+            "client_uuid": {"type": "string", "format": "uuid"},
+            "household": {"type": "string", "examples": ["NI-01-0001"]},
+            "case": {"type": "integer"},
+            "thread": {"type": "integer"},
+            "body": {"type": "string", "maxLength": 2000},
+            "sent_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "MessageResult": {
+        "type": "object",
+        "required": ["client_uuid", "status"],
+        "properties": {
+            "client_uuid": {"type": ["string", "null"]},
+            "status": {"enum": ["created", "duplicate", "rejected"]},
+            "id": {"type": "integer"},
+            "thread": {"type": "integer"},
+            "error": {"type": "string"},
+            "message": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
+    "Message": {
+        "type": "object",
+        "required": [
+            "id",
+            "client_uuid",
+            "thread",
+            "household",
+            "case",
+            "author",
+            "mine",
+            "body",
+            "sent_at",
+            "received_at",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "client_uuid": {"type": "string"},
+            "thread": {"type": "integer"},
+            "household": {"type": "string"},
+            "case": {"type": ["integer", "null"]},
+            "author": {
+                "type": "object",
+                "required": ["id", "name", "role"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "role": {"type": "string"},
+                },
+            },
+            "mine": {"type": "boolean"},
+            "body": {"type": "string"},
+            "sent_at": {"type": "string", "format": "date-time"},
+            "received_at": {"type": "string", "format": "date-time"},
+        },
+    },
     "InBothLanguages": {
         "type": "object",
         "required": ["th", "en"],
@@ -382,6 +446,86 @@ PATHS = {
                 "413": json_response("Too many items or too large", ref("Error")),
                 "503": json_response(
                     "Database busy; retry after Retry-After seconds", ref("Error")
+                ),
+                **ERROR_RESPONSES,
+            },
+        }
+    },
+    "/api/v1/messages/sync": {
+        "post": {
+            "summary": "Deliver queued consultation messages; one result per item, in order",
+            "description": (
+                "Send the X-CSRFToken header. Each item names a thread, or the household (and "
+                "case) a volunteer asks about, which starts a thread. client_uuid is the "
+                "idempotency key, as for visits; each result names its thread."
+            ),
+            "parameters": [
+                {
+                    "name": "X-CSRFToken",
+                    "in": "header",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["messages"],
+                            "properties": {
+                                "messages": {
+                                    "type": "array",
+                                    "maxItems": 50,
+                                    "items": ref("MessageItem"),
+                                }
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": json_response(
+                    "Results",
+                    {
+                        "type": "object",
+                        "required": ["results"],
+                        "properties": {"results": {"type": "array", "items": ref("MessageResult")}},
+                    },
+                ),
+                "413": json_response("Too many items or too large", ref("Error")),
+                "503": json_response(
+                    "Database busy; retry after Retry-After seconds", ref("Error")
+                ),
+                **ERROR_RESPONSES,
+            },
+        }
+    },
+    "/api/v1/messages": {
+        "get": {
+            "summary": "The caller's consultation messages, newest last",
+            "parameters": [
+                {
+                    "name": "since",
+                    "in": "query",
+                    "required": False,
+                    "description": "Only messages received after this time (ISO 8601, offset).",
+                    "schema": {"type": "string", "format": "date-time"},
+                }
+            ],
+            "responses": {
+                "200": json_response(
+                    "Messages",
+                    {
+                        "type": "object",
+                        "required": ["messages", "unread", "more"],
+                        "properties": {
+                            "messages": {"type": "array", "items": ref("Message")},
+                            "unread": {"type": "integer"},
+                            "more": {"type": "boolean"},
+                        },
+                    },
                 ),
                 **ERROR_RESPONSES,
             },

@@ -4,6 +4,7 @@ from pwa_app.models.agencies import Agency, agency_areas, agency_programs
 from pwa_app.models.audit import AuditEvent, DashboardCache, RateEvent
 from pwa_app.models.badges import Acknowledgement, Award, Badge
 from pwa_app.models.households import HelpRequest, Household, HouseholdTag, Member, MemberTag
+from pwa_app.models.messages import Message, Thread, ThreadRead
 from pwa_app.models.people import (
     Area,
     AreaChange,
@@ -17,6 +18,9 @@ from pwa_app.models.visits import AreaDay, Visit, VisitDay, VisitNeed
 from pwa_app.models.welfare import Assistance, AssistanceEvent, WelfareProgram
 
 __all__ = [
+    "Message",
+    "Thread",
+    "ThreadRead",
     "Acknowledgement",
     "Agency",
     "Area",

@@ -27,7 +27,7 @@ from pwa_app.models import (
     WelfareProgram,
     area_paths,
 )
-from pwa_app.services import memo, scope, thai_dates
+from pwa_app.services import consultations, memo, scope, thai_dates
 from pwa_app.services.areas import LEVELS as AREA_LEVELS
 from pwa_app.services.cases import today
 from pwa_app.services.errors import ValidationError
@@ -221,6 +221,7 @@ class Dashboard:
     recent_visits: list = field(default_factory=list)
     thanked_visit_ids: set = field(default_factory=set)
     with_lists: bool = True
+    waits: object = None  # consultations: how long volunteers waited for a first answer
 
 
 def in_villages(column, villages):
@@ -758,6 +759,8 @@ def build(period, area, viewer):
     board.map_level = level_for(counts, MAP_LIMIT)
     board.coverage = coverage_per_area(period, villages, board.map_level)
     board.funnel = case_funnel(period, villages)
+    start, end = period.bounds()
+    board.waits = consultations.wait_times(start, end, lambda column: in_villages(column, villages))
     board.with_lists = viewer.role in scope.HOUSEHOLD_ROLES
     if board.with_lists:
         lists(board, villages, viewer)

@@ -3,7 +3,7 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from pwa_app.services import cases, help_requests, recognition, scope, summaries
+from pwa_app.services import cases, consultations, help_requests, recognition, scope, summaries
 from pwa_app.web.access import read_only
 
 bp = Blueprint("home", __name__)
@@ -36,4 +36,5 @@ def index():
         summary=summaries.org_summary(current_user),
         help_counts=help_requests.counts(current_user),
         help_requests=open_requests[:5],
+        waiting_questions=consultations.waiting_count(current_user),
     )

@@ -25,6 +25,7 @@ from pwa_app.services import (
     audit,
     cards,
     cases,
+    consultations,
     households,
     imports,
     privacy,
@@ -210,6 +211,7 @@ def detail(code):
         member_form=fill_member_choices(MemberForm(formdata=None)),
         may_change=visits.may_change,
         next_step=cases.next_step,
+        threads=consultations.threads_of_household(current_user, household),
         # Only staff see (and print) the card: a volunteer's page never carries its token.
         card_svg=(
             cards.qr_svg(card_url(household), household.code) if org_wide(current_user) else None

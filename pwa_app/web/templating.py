@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from pwa_app import i18n, vocab
 from pwa_app.models.base import utcnow
-from pwa_app.services import credentials, organisations
+from pwa_app.services import consultations, credentials, organisations
 from pwa_app.services.cases import today
 from pwa_app.web.js_strings import js_strings
 from pwa_app.web.pwa import asset, stylesheet
@@ -81,11 +81,19 @@ def day_example():
     return i18n.typed_day(today() + timedelta(days=14))
 
 
+def unread_messages():
+    """Return how many consultations hold something the logged-in user has not read."""
+    if not current_user.is_authenticated:
+        return 0
+    return consultations.unread_count(current_user)
+
+
 def register(app):
     """Add the helpers to the Jinja environment."""
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(
         day=i18n.format_day,
+        duration=i18n.format_duration,
         moment=i18n.format_moment,
         month=i18n.format_month,
         typed_day=i18n.typed_day,
@@ -105,4 +113,5 @@ def register(app):
         tel_href=tel_href,
         rendered_at=rendered_at,
         stylesheet=stylesheet,
+        unread_messages=unread_messages,
     )
