@@ -8,6 +8,7 @@ const PRECACHE = __PRECACHE__;
 const OFFLINE_URL = "/offline";
 const VISIT_SHELL_URL = "/visits/new?shell=1";
 const HOUSEHOLD_SHELL_URL = "/households/shell";
+const MESSAGE_SHELL_URL = "/messages/new?shell=1";
 const HOUSEHOLD_PAGE = /^\/households\/[^/]*\d[^/]*$/; // a code has digits; "new", "import" do not
 // On one bar of signal a page the phone has a copy of is shown from it after this long, and
 // one it has no copy of gives the offline page after the longer wait (DESIGN.md section 8).
@@ -17,7 +18,12 @@ const UNCACHED_NAVIGATION_TIMEOUT_MS = 12000;
 const STATIC_TIMEOUT_MS = 20000;
 // Staff pages (a dashboard, a sheet of cards) may take long on a slow line: they get longer.
 const SLOW_PAGE_TIMEOUT_MS = 60000;
-const CACHEABLE_PAGES = [/^\/$/, /^\/scan$/, /^\/outbox$/, /^\/visits\/new$/, /^\/households$/, /^\/households\/[A-Z0-9-]+$/];
+const CACHEABLE_PAGES = [
+  /^\/$/, /^\/scan$/, /^\/outbox$/, /^\/visits\/new$/, /^\/households$/, /^\/households\/[A-Z0-9-]+$/,
+  /^\/messages$/, /^\/messages\/new$/, /^\/messages\/\d+$/,
+];
+// Forms drawn offline from one copy, whatever the household: the copy is their shell.
+const SHELLS = { "/visits/new": VISIT_SHELL_URL, "/messages/new": MESSAGE_SHELL_URL };
 
 importScripts("__OUTBOX_CORE__");
 
@@ -95,7 +101,7 @@ async function ownCopy(response) {
 
 async function cachedPage(url) {
   const cache = await caches.open(PAGES_CACHE);
-  if (url.pathname === "/visits/new") return ownCopy(await cache.match(VISIT_SHELL_URL));
+  if (SHELLS[url.pathname]) return ownCopy(await cache.match(SHELLS[url.pathname]));
   const page = await ownCopy((await cache.match(url.href)) || (await cache.match(url.pathname)));
   // A household never opened with signal: its page is drawn from the phone's list.
   if (page || !HOUSEHOLD_PAGE.test(url.pathname)) return page;
@@ -103,7 +109,7 @@ async function cachedPage(url) {
 }
 
 async function keepCopy(url, response) {
-  if (!response.ok || response.redirected || !isCacheablePage(url) || url.pathname === "/visits/new") return;
+  if (!response.ok || response.redirected || !isCacheablePage(url) || SHELLS[url.pathname]) return;
   // Kept for the user logged in here, or for one who just logged in (the page's script records
   // them a moment later): never over the copy of another who is still logged in.
   const [owner, user] = await Promise.all([pageOwner(response), currentUser()]);

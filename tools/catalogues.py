@@ -73,7 +73,7 @@ def fill_english():
     with path.open("rb") as handle:
         catalog = read_po(handle, locale="en")
     for message in catalog:
-        if message.id and not message.string:
+        if message.id and not _translated(message.string):
             message.string = message.id
     with path.open("wb") as handle:
         write_po(handle, catalog, omit_header=False, width=100)
@@ -88,8 +88,14 @@ def apply(language, mapping_file):
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=language)
     for message in catalog:
-        if message.id in mapping:
-            message.string = mapping[message.id]
+        # A plural message is named by its singular id; Thai has one form for every number.
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        if key in mapping:
+            text = mapping[key]
+            if isinstance(message.id, tuple):
+                forms = text if isinstance(text, list) else [text]
+                text = tuple(forms + forms[-1:] * (catalog.num_plurals - len(forms)))
+            message.string = text
             message.flags.discard("fuzzy")
     with path.open("wb") as handle:
         write_po(handle, catalog, omit_header=False, width=100)
@@ -102,8 +108,13 @@ def missing(language, template=TEMPLATE):
     with Path(template).open("rb") as handle:
         template = read_po(handle)
     ids = {m.id for m in template if m.id}
-    present = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
+    present = {m.id for m in catalog if m.id and _translated(m.string) and not m.fuzzy}
     return sorted(ids - present, key=str)
+
+
+def _translated(string):
+    """Tell whether a message's translation is there (every form of a plural one)."""
+    return all(string) if isinstance(string, tuple) else bool(string)
 
 
 def compile_all():

@@ -50,6 +50,16 @@ def js_strings():
             "or open the app once with signal."
         ),
         "saved_at": _("saved {when}"),
+        "message_label": _("Question to staff"),
+        "message_empty": _("Write your question first."),
+        "message_sent": _("Sent to the staff. You will see their answer here."),
+        "message_saved_offline": _(
+            "Saved on this phone. It will be sent to the staff when there is signal."
+        ),
+        "message_saved_login": _("Saved on this phone. Log in again to send it."),
+        "message_saved_busy": _(
+            "Saved on this phone. The server is busy; the app will send it shortly."
+        ),
         "date_unreadable": _("Not a date yet: type day/month/year."),
         "rejected": _("The server could not accept this visit."),
         "fix": _("Fix"),

@@ -71,11 +71,11 @@ def index():
 @login_required
 def new():
     """Ask staff about a household (and one of its cases)."""
-    if current_user.role != "volunteer":
-        abort(403)
-    if request.args.get("shell") == "1":
+    if request.args.get("shell") == "1" and current_user.role in scope.HOUSEHOLD_ROLES:
         # The offline form: the phone's script fills in the household from its own list.
         return render_template("messages/new.html", form=_new_form(), household=None, shell=True)
+    if current_user.role != "volunteer":
+        abort(403)
     try:
         household = visits.resolve_household(current_user, request.args.get("household", ""))
     except NotFound:

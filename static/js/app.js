@@ -8,6 +8,10 @@ const userId = Number(document.querySelector('meta[name="user-id"]')?.content) |
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
 const PAGES_CACHE = "pages-v1";
 const SHELL_PAGES = ["/", "/scan", "/outbox", "/visits/new?shell=1", "/households", "/households/shell"];
+// Screens needed offline soon, though not in the first minute: fetched once the app is ready,
+// in the background, with the scripts they load, so that a first load stays small.
+const LATER_PAGES = ["/messages/new?shell=1"];
+const PREFETCH_HEADERS = { "X-Prefetch": "later" }; // tells the server's meters what this is
 const SHELL_REFRESH_MS = 60 * 60 * 1000;
 const HOUSEHOLDS_REFRESH_MS = 5 * 60 * 1000;
 const RETRY_EVERY_MS = 30 * 1000;
@@ -65,7 +69,9 @@ async function showPendingVisits() {
   const holder = document.querySelector("[data-pending-visits]");
   if (!holder || userId == null) return;
   const code = holder.dataset.household;
-  const mine = (await Outbox.entries(userId)).filter((entry) => entry.payload.household === code);
+  const mine = (await Outbox.entries(userId)).filter(
+    (entry) => Outbox.kindOf(entry) === "visit" && entry.payload.household === code,
+  );
   holder.hidden = mine.length === 0;
   const list = holder.querySelector("ul");
   list.replaceChildren(...mine.map((entry) => {
@@ -152,14 +158,14 @@ async function askBackgroundSync() {
 // Keep a copy of each screen the app needs offline, refreshed hourly, page by page: a page
 // the server could not give this time (busy, a dropped line) is asked for again at the next
 // start, and the others are not fetched again before their hour.
-async function cacheShellPages() {
+async function cacheShellPages(paths = SHELL_PAGES, later = false) {
   if (!("caches" in window) || userId == null || !navigator.onLine) return;
   const key = `shell_cached:${userId}`;
   const kept = (await Outbox.getMeta(key)) || {};
   const cache = await caches.open(PAGES_CACHE);
   const here = window.location.pathname + window.location.search;
   await Promise.all(
-    SHELL_PAGES.map(async (path) => {
+    paths.map(async (path) => {
       if (kept[path] && Date.now() - kept[path] < SHELL_REFRESH_MS && (await cache.match(path))) return;
       // The page on screen is not fetched a second time: the service worker keeps it as it
       // comes (once it controls the page); until then a later start does.
@@ -168,13 +174,42 @@ async function cacheShellPages() {
         return;
       }
       const signal = Outbox.timeoutSignal(PAGE_TIMEOUT_MS);
-      const response = await fetch(path, { credentials: "same-origin", signal }).catch(() => null);
+      const headers = later ? PREFETCH_HEADERS : {};
+      const response = await fetch(path, { credentials: "same-origin", signal, headers }).catch(() => null);
       if (!response?.ok || response.redirected) return;
+      if (later) await fetchScripts(await response.clone().text());
       await cache.put(path, response);
       kept[path] = Date.now();
     }),
   );
   await Outbox.setMeta(key, kept);
+}
+
+// Fetch the app's own scripts a page loads: the service worker keeps each as it passes.
+async function fetchScripts(html) {
+  const sources = [...html.matchAll(/<script[^>]+src="(\/static\/[^"]+)"/g)].map((match) => match[1]);
+  await Promise.all(sources.map((src) => fetch(src, {
+    headers: PREFETCH_HEADERS, signal: Outbox.timeoutSignal(PAGE_TIMEOUT_MS),
+  }).catch(() => null)));
+}
+
+// The worker must control the page, so that it keeps the scripts as they pass: on a first
+// load it takes control just after it is ready.
+function controlled(ms) {
+  if (!("serviceWorker" in navigator) || navigator.serviceWorker.controller) return Promise.resolve();
+  return new Promise((resolve) => {
+    navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true });
+    setTimeout(resolve, ms);
+  });
+}
+
+async function cacheLaterPages() {
+  try {
+    await controlled(PAGE_TIMEOUT_MS);
+    if (userId != null && navigator.serviceWorker?.controller) await cacheShellPages(LATER_PAGES, true);
+  } finally {
+    document.documentElement.dataset.laterPagesCached = ""; // done (or nothing to do)
+  }
 }
 
 async function refreshHouseholds() {
@@ -276,4 +311,6 @@ async function start() {
 
 // Other modules reach these through window.PwaApp (importing app.js again by a different
 // URL would run it twice).
-window.PwaApp = { t, flashNext, refreshBadge, syncNow, askBackgroundSync, handOff, userId, Outbox, ready: start() };
+const ready = start();
+ready.then(cacheLaterPages).catch(() => null);
+window.PwaApp = { t, flashNext, refreshBadge, syncNow, askBackgroundSync, handOff, userId, Outbox, ready };

@@ -1,4 +1,5 @@
-// The outbox: visits saved on this phone (IndexedDB) until the server acknowledges them.
+// The outbox: visits (and consultation messages) saved on this phone (IndexedDB) until the
+// server acknowledges them.
 // A classic script shared by the pages and the service worker: it defines self.PwaOutbox.
 // An entry leaves the outbox only when the server answered "created" or "duplicate" for it.
 (function (global) {
@@ -7,7 +8,12 @@
   const DB_NAME = "pwa_app";
   // 2: households are found by the hash of their card (qr_hash), never by the card's token.
   const DB_VERSION = 2;
-  const SYNC_URL = "/api/v1/visits/sync";
+  // What the outbox carries, each delivered by its own sync call (visits first); an entry
+  // stored before messages existed is a visit.
+  const KINDS = {
+    visit: { url: "/api/v1/visits/sync", key: "visits" },
+    message: { url: "/api/v1/messages/sync", key: "messages" },
+  };
   const ME_URL = "/api/v1/me";
   const BATCH_SIZE = 20;
   const BLOCKED_MS = 5000;
@@ -118,12 +124,18 @@
     await done(outbox);
   }
 
-  // Queue a visit: {client_uuid, user_id, payload, label}. Throws on a full disk (quota).
-  async function add({ userId, payload, label }) {
+  function kindOf(entry) {
+    return entry.kind || "visit";
+  }
+
+  // Queue a visit or a message: {client_uuid, user_id, kind, payload, label}. Throws on a
+  // full disk (quota).
+  async function add({ userId, payload, label, kind = "visit" }) {
     const existing = await get(payload.client_uuid);
     return put({
       client_uuid: payload.client_uuid,
       user_id: userId,
+      kind,
       payload,
       label,
       status: "waiting",
@@ -162,11 +174,12 @@
   // client_uuid, so one that did arrive is answered "duplicate").
   async function post(batch, csrf) {
     const signal = timeoutSignal(SYNC_TIMEOUT_MS);
-    const response = await fetch(SYNC_URL, {
+    const kind = KINDS[kindOf(batch[0])];
+    const response = await fetch(kind.url, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf || "" },
-      body: JSON.stringify({ visits: batch.map((entry) => entry.payload) }),
+      body: JSON.stringify({ [kind.key]: batch.map((entry) => entry.payload) }),
       signal,
     });
     const body = response.ok || response.status === 400 ? await response.json().catch(() => ({})) : {};
@@ -259,8 +272,15 @@
     const waiting = (await entries(userId)).filter(
       (entry) => entry.status === "waiting" && (force || !entry.next_attempt_at || entry.next_attempt_at <= now),
     );
-    for (let start = 0; start < waiting.length; start += BATCH_SIZE) {
-      const batch = waiting.slice(start, start + BATCH_SIZE);
+    // Visits first, then messages: a batch is of one kind, as each has its own call.
+    const order = Object.keys(KINDS);
+    const batches = [];
+    for (const name of order) {
+      const ofKind = waiting.filter((entry) => kindOf(entry) === name);
+      for (let at = 0; at < ofKind.length; at += BATCH_SIZE) batches.push(ofKind.slice(at, at + BATCH_SIZE));
+    }
+    for (const [index, batch] of batches.entries()) {
+      const later = batches.slice(index).flat();
       let response;
       let body;
       try {
@@ -273,7 +293,7 @@
         }
       } catch (error) {
         // No signal: this batch and the ones after it wait for the next try.
-        await postponeAll(waiting.slice(start), "offline");
+        await postponeAll(later, "offline");
         return { ...summary, state: "offline" };
       }
       if (response.status === 401) {
@@ -281,7 +301,7 @@
         return { ...summary, state: "login" };
       }
       if (!response.ok) {
-        await postponeAll(waiting.slice(start), `http_${response.status}`, retryAfter(response));
+        await postponeAll(later, `http_${response.status}`, retryAfter(response));
         return { ...summary, state: "busy" };
       }
       const counted = await applyResults(batch, body.results || []);
@@ -367,7 +387,8 @@
   async function casesAfterWaiting(userId, household, closedStatuses, except = null) {
     const cases = (household.open_cases || []).map((item) => ({ ...item }));
     const waiting = (await entries(userId)).filter(
-      (entry) => entry.payload.household === household.code && entry.client_uuid !== except,
+      (entry) => kindOf(entry) === "visit" && entry.payload.household === household.code
+        && entry.client_uuid !== except,
     );
     for (const entry of waiting) {
       for (const change of entry.payload.assistance || []) {
@@ -483,7 +504,7 @@
   global.PwaOutbox = {
     add, get, put, remove, entries, sync, session, renewToken, getMeta, setMeta,
     saveHouseholds, findHousehold, forgetHouseholds, timeoutSignal,
-    rememberSave, recentSave, casesAfterWaiting,
+    rememberSave, recentSave, casesAfterWaiting, kindOf,
     normalizeCode, searchHouseholds, countHouseholds,
   };
 })(self);

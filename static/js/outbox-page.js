@@ -12,6 +12,16 @@ function when(iso) {
   return iso ? new Date(iso).toLocaleString(locale, { timeZone: "Asia/Bangkok" }) : "";
 }
 
+// Where a refused entry is put right: its form, filled from the phone's copy.
+function fixHref(entry) {
+  const { payload } = entry;
+  if (app.Outbox.kindOf(entry) !== "message") {
+    return `/visits/new?household=${encodeURIComponent(payload.household)}&outbox=${entry.client_uuid}`;
+  }
+  if (payload.thread) return `/messages/${payload.thread}?outbox=${entry.client_uuid}`;
+  return `/messages/new?household=${encodeURIComponent(payload.household)}&outbox=${entry.client_uuid}`;
+}
+
 function item(entry) {
   const li = document.createElement("li");
   li.className = `outbox-entry status-${entry.status}`;
@@ -38,7 +48,7 @@ function item(entry) {
     actions.className = "actions";
     const fix = document.createElement("a");
     fix.className = "button primary";
-    fix.href = `/visits/new?household=${encodeURIComponent(entry.payload.household)}&outbox=${entry.client_uuid}`;
+    fix.href = fixHref(entry);
     fix.textContent = app.t("fix");
     const discard = document.createElement("button");
     discard.type = "button";
