@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from pwa_app.extensions import db
 from pwa_app.models import Assistance, Badge, HelpRequest, Member, WelfareProgram
-from pwa_app.services import recognition
+from pwa_app.services import consultations, recognition
 from pwa_app.services.cases import today
 from tests.browser.conftest import new_context
 from tests.browser.test_field_flow import log_in
@@ -29,6 +29,9 @@ VOLUNTEER_PAGES = {
     "profile": "/volunteers/{user_id}",
     "password": "/account/password",
     "agencies": "/agencies",
+    "consultations": "/messages",
+    "ask_staff": "/messages/new?household={code}",
+    "consultation": "/messages/{thread}",
 }
 PUBLIC_PAGES = {"card": "/h/{token}", "privacy": "/privacy", "badge": "/badges/verify/{award}"}
 CHECKS = [("th", name) for name in [*VOLUNTEER_PAGES, *PUBLIC_PAGES]] + [
@@ -119,12 +122,20 @@ def field(create_user, create_household, create_visit):
     badge = db.session.scalar(select(Badge).where(Badge.code == "smile"))
     award = recognition.award(badge, volunteer, staff, "ยิ้มแย้ม ดูแลผู้สูงอายุด้วยใจ")
     recognition.thank(volunteer, staff, "ขอบคุณที่ไปเยี่ยม", visit=visit)
+    question, _ = consultations.post(
+        volunteer,
+        consultations.MessageInput(body="ยายปวดเข่า ควรส่งต่อที่ไหน", household=household.code),
+    )
+    consultations.post(
+        staff, consultations.MessageInput(body="ส่ง รพ.สต. ได้เลยค่ะ", thread=question.thread_id)
+    )
     db.session.commit()
     return {
         "volunteer": volunteer,
         "code": household.code,
         "token": household.qr_token,
         "award": award.public_id,
+        "thread": question.thread_id,
     }
 
 
@@ -228,9 +239,9 @@ def test_staff_keep_their_whole_menu_behind_one_button_in_one_row(
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # a <summary> opens its menu from the keyboard
     links = page.locator(".menu-panel nav:not(.lang) a")
-    # home, scan, households, 3 staff, 6 admin pages (areas among them), outbox, agencies,
-    # password
-    assert links.count() == 15
+    # home, scan, households, 3 staff, 6 admin pages (areas among them), outbox,
+    # consultations, agencies, password
+    assert links.count() == 16
     assert page.locator(".menu-panel form[data-logout].inline button").is_visible()
     assert small_targets(page, ".topbar") == []  # staff pages themselves are for bigger screens
     context.close()
