@@ -141,6 +141,7 @@ def register_blueprints(app):
     from pwa_app.web import (
         admin,
         agencies,
+        announcements,
         areas,
         auth,
         badges,
@@ -166,6 +167,7 @@ def register_blueprints(app):
         public.bp,
         help_requests.bp,
         messages.bp,
+        announcements.bp,
         dashboard.bp,
         volunteers.bp,
         badges.bp,

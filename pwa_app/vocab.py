@@ -123,3 +123,10 @@ ASSISTANCE_TRANSITIONS = {
     "not_eligible": set(),
     "withdrawn": set(),
 }
+
+# What staff announce to volunteers.
+ANNOUNCEMENT_KINDS = {
+    "news": _l("News"),
+    "training": _l("Training"),
+    "meeting": _l("Meeting"),
+}

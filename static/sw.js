@@ -20,7 +20,7 @@ const STATIC_TIMEOUT_MS = 20000;
 const SLOW_PAGE_TIMEOUT_MS = 60000;
 const CACHEABLE_PAGES = [
   /^\/$/, /^\/scan$/, /^\/outbox$/, /^\/visits\/new$/, /^\/households$/, /^\/households\/[A-Z0-9-]+$/,
-  /^\/messages$/, /^\/messages\/new$/, /^\/messages\/\d+$/,
+  /^\/messages$/, /^\/messages\/new$/, /^\/messages\/\d+$/, /^\/announcements$/, /^\/announcements\/\d+$/,
 ];
 // Forms drawn offline from one copy, whatever the household: the copy is their shell.
 const SHELLS = { "/visits/new": VISIT_SHELL_URL, "/messages/new": MESSAGE_SHELL_URL };

@@ -21,6 +21,8 @@ from pwa_app.extensions import db
 from pwa_app.models import (
     Acknowledgement,
     Agency,
+    Announcement,
+    AnnouncementRead,
     Area,
     AreaChange,
     AreaDay,
@@ -51,6 +53,7 @@ from pwa_app.models import (
 from pwa_app.models.base import utcnow
 from pwa_app.services import (
     accounts,
+    announcements,
     area_paths,
     consultations,
     issuer_keys,
@@ -64,6 +67,8 @@ PASSWORD = "kwamsuk-2569"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 # Rows the tests make; reference data (areas, programmes, badges) stays from the migration.
 TEST_TABLES = (
+    AnnouncementRead,
+    Announcement,
     Message,
     ThreadRead,
     Thread,
@@ -404,6 +409,11 @@ def route_objects(create_user, create_household, create_visit):
         question, _created = consultations.post(
             owner, consultations.MessageInput(body="ถามเจ้าหน้าที่", household=household.code)
         )
+        announcer = create_user("staff", org=owner.org.code)
+        notice = announcements.create(
+            announcer,
+            announcements.AnnouncementInput(kind="news", title="ประชุม", area_codes=[village]),
+        )
         db.session.commit()
         issuer = target.org.code
         return {
@@ -418,6 +428,7 @@ def route_objects(create_user, create_household, create_visit):
             "request_id": help_request.id,
             "case_id": case.id,
             "thread_id": question.thread_id,
+            "announcement_id": notice.id,
             "org": issuer,
             "thumbprint": issuer_keys.signing_key(issuer).thumbprint(),
             "area_id": household.village_id,

@@ -121,6 +121,12 @@ MATRIX = {
     ("POST", "/messages/<int:thread_id>"): (LOGIN, 400, 400, 400, 403),
     ("GET", "/api/v1/messages"): (401, 200, 200, 200, 403),
     ("POST", "/api/v1/messages/sync"): (401, 400, 400, 400, 403),
+    # Announcements: staff write them for areas; the volunteers there read them.
+    ("GET", "/announcements"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/announcements/new"): (LOGIN, 403, 200, 200, 403),
+    ("POST", "/announcements/new"): (LOGIN, 403, 400, 400, 403),
+    ("GET", "/announcements/<int:announcement_id>"): (LOGIN, 200, 200, 200, 403),
+    ("POST", "/announcements/<int:announcement_id>/withdraw"): (LOGIN, 403, 302, 302, 403),
 }
 # Routes whose placeholder is not one of the objects below.
 FIXED_PATHS = {"/badges/achievements/<code>": "/badges/achievements/smile"}
@@ -252,6 +258,7 @@ ORG_PLACEHOLDERS = (
     "<int:user_id>",
     "<int:area_id>",
     "<int:thread_id>",
+    "<int:announcement_id>",
 )
 ORG_ROUTES = [
     (method, rule)

@@ -1,6 +1,7 @@
 """The data model, one module per aggregate."""
 
 from pwa_app.models.agencies import Agency, agency_areas, agency_programs
+from pwa_app.models.announcements import Announcement, AnnouncementRead, announcement_areas
 from pwa_app.models.audit import AuditEvent, DashboardCache, RateEvent
 from pwa_app.models.badges import Acknowledgement, Award, Badge
 from pwa_app.models.households import HelpRequest, Household, HouseholdTag, Member, MemberTag
@@ -18,6 +19,9 @@ from pwa_app.models.visits import AreaDay, Visit, VisitDay, VisitNeed
 from pwa_app.models.welfare import Assistance, AssistanceEvent, WelfareProgram
 
 __all__ = [
+    "Announcement",
+    "AnnouncementRead",
+    "announcement_areas",
     "Message",
     "Thread",
     "ThreadRead",

@@ -23,7 +23,8 @@ def gregorian_year(year):
     return year - BUDDHIST_ERA_OFFSET if year >= FIRST_BUDDHIST_YEAR else year
 
 
-def _clean(text):
+def clean(text):
+    """Return typed text with Thai digits as ASCII, stripped."""
     return str(text).translate(THAI_DIGITS).strip()
 
 
@@ -38,7 +39,7 @@ def parse_day(text):
         return text.date()
     if isinstance(text, date):
         return text
-    cleaned = _clean(text)
+    cleaned = clean(text)
     if not cleaned:
         return None
     if match := DAY_FIRST.match(cleaned):
@@ -55,7 +56,7 @@ def parse_local_moment(text):
 
     ISO 8601 times are left to datetime.fromisoformat by the caller.
     """
-    cleaned = _clean(text)
+    cleaned = clean(text)
     day_part, _space, time_part = cleaned.rpartition(" ")
     if not day_part or not (match := TIME.match(time_part)) or not DAY_FIRST.match(day_part):
         return None

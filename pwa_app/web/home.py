@@ -3,7 +3,15 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from pwa_app.services import cases, consultations, help_requests, recognition, scope, summaries
+from pwa_app.services import (
+    announcements,
+    cases,
+    consultations,
+    help_requests,
+    recognition,
+    scope,
+    summaries,
+)
 from pwa_app.web.access import read_only
 
 bp = Blueprint("home", __name__)
@@ -30,6 +38,9 @@ def index():
             progress=recognition.next_badges(current_user),
             feed=recognition.feed(current_user, limit=5),
             villages=scope.villages(current_user),
+            news=[a for a, seen in announcements.for_volunteer(current_user, limit=10) if not seen][
+                :3
+            ],
         )
     return render_template(
         "home/staff.html",

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from pwa_app.extensions import db
 from pwa_app.models import Assistance, Badge, HelpRequest, Member, WelfareProgram
-from pwa_app.services import consultations, recognition
+from pwa_app.services import announcements, consultations, recognition
 from pwa_app.services.cases import today
 from tests.browser.conftest import new_context
 from tests.browser.test_field_flow import log_in
@@ -32,6 +32,8 @@ VOLUNTEER_PAGES = {
     "consultations": "/messages",
     "ask_staff": "/messages/new?household={code}",
     "consultation": "/messages/{thread}",
+    "announcements": "/announcements",
+    "announcement": "/announcements/{announcement}",
 }
 PUBLIC_PAGES = {"card": "/h/{token}", "privacy": "/privacy", "badge": "/badges/verify/{award}"}
 CHECKS = [("th", name) for name in [*VOLUNTEER_PAGES, *PUBLIC_PAGES]] + [
@@ -129,6 +131,13 @@ def field(create_user, create_household, create_visit):
     consultations.post(
         staff, consultations.MessageInput(body="ส่ง รพ.สต. ได้เลยค่ะ", thread=question.thread_id)
     )
+    notice = announcements.create(
+        staff,
+        announcements.AnnouncementInput(
+            kind="training", title="อบรมการประสานส่งต่อ", body="นำบัตรประชาชนมาด้วย",
+            area_codes=["NI"], event_on="15/12/2569", event_time="09:30", place="ศาลาประชาคม",
+        ),
+    )  # fmt: skip
     db.session.commit()
     return {
         "volunteer": volunteer,
@@ -136,6 +145,7 @@ def field(create_user, create_household, create_visit):
         "token": household.qr_token,
         "award": award.public_id,
         "thread": question.thread_id,
+        "announcement": notice.id,
     }
 
 
@@ -240,8 +250,8 @@ def test_staff_keep_their_whole_menu_behind_one_button_in_one_row(
     page.keyboard.press("Enter")  # a <summary> opens its menu from the keyboard
     links = page.locator(".menu-panel nav:not(.lang) a")
     # home, scan, households, 3 staff, 6 admin pages (areas among them), outbox,
-    # consultations, agencies, password
-    assert links.count() == 16
+    # consultations, announcements, agencies, password
+    assert links.count() == 17
     assert page.locator(".menu-panel form[data-logout].inline button").is_visible()
     assert small_targets(page, ".topbar") == []  # staff pages themselves are for bigger screens
     context.close()
