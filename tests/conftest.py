@@ -386,6 +386,8 @@ def route_objects(create_user, create_household, create_visit):
             select(WelfareProgram).where(WelfareProgram.code == "state_welfare_card")
         )
         badge = db.session.scalar(select(Badge).where(Badge.code == "smile"))
+        # (A sweep's hostile requests to the badge catalogue may have retired it meanwhile.)
+        badge.active, badge.kind = True, "staff"
         target = create_user("volunteer", areas=[target_area], org=owner.org.code)
         household = create_household(village, volunteer=owner)
         member = Member(household=household, name="ทองดี ใจดี", birth_year=1950)
@@ -406,8 +408,11 @@ def route_objects(create_user, create_household, create_visit):
         db.session.add_all([spare, agency])
         visit = create_visit(household, owner)
         award = recognition.award(badge, target, None, "ยิ้มเก่ง")
+        # (A sweep's hostile requests may have made the owner something else by now.)
+        asker = owner if owner.role == "volunteer" and owner.active else None
+        asker = asker or create_user("volunteer", areas=[village], org=owner.org.code)
         question, _created = consultations.post(
-            owner, consultations.MessageInput(body="ถามเจ้าหน้าที่", household=household.code)
+            asker, consultations.MessageInput(body="ถามเจ้าหน้าที่", household=household.code)
         )
         announcer = create_user("staff", org=owner.org.code)
         notice = announcements.create(
