@@ -9,6 +9,11 @@ const OFFLINE_URL = "/offline";
 const VISIT_SHELL_URL = "/visits/new?shell=1";
 const HOUSEHOLD_SHELL_URL = "/households/shell";
 const HOUSEHOLD_PAGE = /^\/households\/[^/]*\d[^/]*$/; // a code has digits; "new", "import" do not
+// The know-how: the list and each page a volunteer opens are kept; one never opened, or a
+// search, is drawn from the phone's copy of all pages by the shell.
+const KNOWLEDGE_SHELL_URL = "/knowledge/shell";
+const KNOWLEDGE_PAGE = /^\/knowledge(\/[a-z0-9-]+)?$/;
+const NOT_KEPT = ["/knowledge/new", KNOWLEDGE_SHELL_URL];
 // On one bar of signal a page the phone has a copy of is shown from it after this long, and
 // one it has no copy of gives the offline page after the longer wait (DESIGN.md section 8).
 // A page that comes later still refreshes the copy for next time.
@@ -17,7 +22,7 @@ const UNCACHED_NAVIGATION_TIMEOUT_MS = 12000;
 const STATIC_TIMEOUT_MS = 20000;
 // Staff pages (a dashboard, a sheet of cards) may take long on a slow line: they get longer.
 const SLOW_PAGE_TIMEOUT_MS = 60000;
-const CACHEABLE_PAGES = [/^\/$/, /^\/scan$/, /^\/outbox$/, /^\/visits\/new$/, /^\/households$/, /^\/households\/[A-Z0-9-]+$/];
+const CACHEABLE_PAGES = [/^\/$/, /^\/scan$/, /^\/outbox$/, /^\/visits\/new$/, /^\/households$/, /^\/households\/[A-Z0-9-]+$/, KNOWLEDGE_PAGE];
 
 importScripts("__OUTBOX_CORE__");
 
@@ -71,7 +76,8 @@ function isFieldPage(url) {
 }
 
 function isCacheablePage(url) {
-  if (url.pathname === "/households" && url.search) return false;
+  if (["/households", "/knowledge"].includes(url.pathname) && url.search) return false;
+  if (NOT_KEPT.includes(url.pathname)) return false;
   return CACHEABLE_PAGES.some((pattern) => pattern.test(url.pathname));
 }
 
@@ -96,6 +102,11 @@ async function ownCopy(response) {
 async function cachedPage(url) {
   const cache = await caches.open(PAGES_CACHE);
   if (url.pathname === "/visits/new") return ownCopy(await cache.match(VISIT_SHELL_URL));
+  if (KNOWLEDGE_PAGE.test(url.pathname)) {
+    const searching = url.searchParams.has("q");
+    const page = searching ? undefined : await ownCopy(await cache.match(url.pathname));
+    return page || ownCopy(await cache.match(KNOWLEDGE_SHELL_URL));
+  }
   const page = await ownCopy((await cache.match(url.href)) || (await cache.match(url.pathname)));
   // A household never opened with signal: its page is drawn from the phone's list.
   if (page || !HOUSEHOLD_PAGE.test(url.pathname)) return page;
@@ -109,7 +120,9 @@ async function keepCopy(url, response) {
   const [owner, user] = await Promise.all([pageOwner(response), currentUser()]);
   if (!owner || (user !== null && owner !== user)) return;
   const cache = await caches.open(PAGES_CACHE);
-  await cache.put(url.pathname + (url.pathname === "/" ? "" : url.search), response);
+  // (A know-how page is the same text whatever the query: one copy, found by its path.)
+  const bare = url.pathname === "/" || KNOWLEDGE_PAGE.test(url.pathname);
+  await cache.put(url.pathname + (bare ? "" : url.search), response);
 }
 
 async function networkFirst(event) {

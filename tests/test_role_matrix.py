@@ -103,6 +103,15 @@ MATRIX = {
     ("GET", "/admin/agencies/<int:agency_id>"): (LOGIN, 403, 403, 200, 403),
     ("POST", "/admin/agencies/<int:agency_id>"): (LOGIN, 403, 403, 400, 403),
     ("POST", "/admin/agencies/<int:agency_id>/delete"): (LOGIN, 403, 403, 302, 403),
+    ("GET", "/knowledge"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/knowledge/shell"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/knowledge/new"): (LOGIN, 403, 200, 200, 403),
+    ("POST", "/knowledge/new"): (LOGIN, 403, 400, 400, 403),
+    ("GET", "/knowledge/<slug>"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/knowledge/<slug>/history"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/knowledge/<slug>/versions/<int:number>"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/knowledge/<slug>/edit"): (LOGIN, 403, 200, 200, 403),
+    ("POST", "/knowledge/<slug>/edit"): (LOGIN, 403, 400, 400, 403),
     ("GET", "/healthz"): (200, 200, 200, 200, 200),
     ("GET", "/manifest.webmanifest"): (200, 200, 200, 200, 200),
     ("GET", "/sw.js"): (200, 200, 200, 200, 200),
@@ -113,6 +122,7 @@ MATRIX = {
     ("GET", "/api/v1/me"): (401, 200, 200, 200, 200),
     ("GET", "/api/v1/households"): (401, 200, 200, 200, 403),
     ("GET", "/api/v1/visits"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/knowledge"): (401, 200, 200, 200, 403),
 }
 # Routes whose placeholder is not one of the objects below.
 FIXED_PATHS = {"/badges/achievements/<code>": "/badges/achievements/smile"}

@@ -83,6 +83,8 @@ def day_example():
 
 def register(app):
     """Add the helpers to the Jinja environment."""
+    from pwa_app.web.knowledge import guide_url  # (it renders names with `localized`)
+
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(
         day=i18n.format_day,
@@ -105,4 +107,5 @@ def register(app):
         tel_href=tel_href,
         rendered_at=rendered_at,
         stylesheet=stylesheet,
+        guide_url=guide_url,
     )

@@ -16,6 +16,12 @@ const PAGE_TIMEOUT_MS = 20000;
 const HOUSEHOLDS_TIMEOUT_MS = 30000;
 const TIME_ZONE = "Asia/Bangkok"; // times are shown as Thailand's, whatever the phone's zone
 const COPY_AFTER_MS = 2 * 60 * 1000; // a page rendered longer ago than this is a saved copy
+// The know-how is fetched only once the app has nothing else to do (never as part of a first
+// load on one bar of signal), then checked hourly by its ETag.
+const KNOWLEDGE_URL = "/api/v1/knowledge";
+const KNOWLEDGE_SHELL = "/knowledge/shell";
+const KNOWLEDGE_REFRESH_MS = 60 * 60 * 1000;
+const IDLE_AFTER_MS = 5000;
 
 function t(key, values = {}) {
   return (STRINGS[key] || key).replace(/\{(\w+)\}/g, (_, name) => values[name] ?? "");
@@ -205,12 +211,52 @@ async function refreshHouseholds() {
   await Outbox.setMeta(key, { etag, checked_at: Date.now(), count: all.length });
 }
 
+// The know-how for reading offline: the pages in IndexedDB, the shell that draws them and its
+// files in the caches (a new version of the app starts with fresh caches: put them back).
+async function refreshKnowledge() {
+  if (userId == null || !navigator.onLine || !("caches" in window)) return;
+  const key = `knowledge:${userId}`;
+  const state = (await Outbox.getMeta(key)) || {};
+  const cache = await caches.open(PAGES_CACHE);
+  const due = !state.checked_at || Date.now() - state.checked_at >= KNOWLEDGE_REFRESH_MS;
+  if (due) {
+    const headers = state.etag && state.pages ? { "If-None-Match": state.etag } : {};
+    const signal = Outbox.timeoutSignal(HOUSEHOLDS_TIMEOUT_MS);
+    const response = await fetch(KNOWLEDGE_URL, { credentials: "same-origin", headers, signal }).catch(() => null);
+    const body = response?.status === 200 ? await response.json().catch(() => null) : null;
+    if (body) Object.assign(state, { etag: response.headers.get("ETag"), pages: body.pages });
+    if (body || response?.status === 304) await Outbox.setMeta(key, { ...state, checked_at: Date.now() });
+  }
+  let shell = await cache.match(KNOWLEDGE_SHELL);
+  if (due || !shell) {
+    const response = await fetch(KNOWLEDGE_SHELL, { credentials: "same-origin", signal: Outbox.timeoutSignal(PAGE_TIMEOUT_MS) }).catch(() => null);
+    if (response?.ok && !response.redirected) {
+      await cache.put(KNOWLEDGE_SHELL, response.clone());
+      shell = response;
+    }
+  }
+  const files = shell ? [...(await shell.clone().text()).matchAll(/(?:src|href)="(\/static\/[^"]+)"/g)].map((m) => m[1]) : [];
+  // The service worker keeps each file it fetches.
+  await Promise.all(files.map(async (file) => (await caches.match(file)) || fetch(file).catch(() => null)));
+  if (state.pages) document.documentElement.dataset.knowledgeStored = "";
+}
+
+// Run a task once nothing is being sent or waits to be sent, and the page has been still a while.
+function whenIdle(task) {
+  setTimeout(async () => {
+    const waiting = userId == null ? [] : (await Outbox.entries(userId)).filter((entry) => entry.status === "waiting");
+    if (sends || waiting.length) return;
+    (window.requestIdleCallback || setTimeout)(() => task().catch(() => null));
+  }, IDLE_AFTER_MS);
+}
+
 async function forgetThisUser() {
   if ("caches" in window) await caches.delete(PAGES_CACHE);
   if (userId != null) {
     await Outbox.forgetHouseholds(userId);
     await Outbox.setMeta(`households:${userId}`, {});
     await Outbox.setMeta(`shell_cached:${userId}`, {});
+    await Outbox.setMeta(`knowledge:${userId}`, {});
   }
   await Outbox.setMeta("session", {});
 }
@@ -264,13 +310,14 @@ async function start() {
   }
   // Listen before showing the outbox: signal that comes back while the page starts counts.
   // Signal is back: the backoff was for the network, not the server, so send at once.
-  window.addEventListener("online", () => { syncNow({ force: true }); refreshHouseholds(); });
+  window.addEventListener("online", () => { syncNow({ force: true }); refreshHouseholds(); whenIdle(refreshKnowledge); });
   setInterval(() => { if (navigator.onLine) syncNow(); }, RETRY_EVERY_MS);
   await refreshBadge();
   if (userId != null) {
     await syncNow({ force: true }); // app start: try at once, whatever the backoff said
     await Promise.allSettled([cacheShellPages(), refreshHouseholds()]);
     if ((await Outbox.getMeta(`households:${userId}`))?.checked_at) document.documentElement.dataset.householdsStored = "";
+    whenIdle(refreshKnowledge);
   }
 }
 
