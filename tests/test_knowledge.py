@@ -97,6 +97,7 @@ def test_a_guide_shows_the_agencies_phone_from_the_directory_as_it_is_now(client
     page = client.get("/knowledge/old-age-allowance").get_data(as_text=True)
     contacts = page.partition("data-guide-contacts")[2].partition("</section>")[0]
     assert agency.name_th in contacts and f'href="tel:{agency.phone}"' in contacts
+    assert "บ้านเหล่า" not in contacts  # the other subdistrict's office is not theirs
 
     agency.phone = "0426119999"
     db.session.commit()

@@ -273,7 +273,7 @@ def guide_agencies(user, program):
     """Return (agencies to show, whether there are more): those serving the user's areas first."""
     if program is None:
         return [], False
-    found = agencies.directory(user, program_code=program.code)
+    found = agencies.near(user, agencies.directory(user, program_code=program.code))
     return found[:GUIDE_AGENCIES], len(found) > GUIDE_AGENCIES
 
 
@@ -295,6 +295,11 @@ def offline_copy(user):
     for slug, page_id in db.session.execute(select(KnowledgeSlug.slug, KnowledgeSlug.page_id)):
         aliases.setdefault(page_id, []).append(slug)
     directory = agencies.directory(user)
+    handling = {}
+    for page in pages:
+        if page.program is not None:
+            serving = [agency for agency in directory if page.program in agency.programs]
+            handling[page.id] = agencies.near(user, serving)[:GUIDE_AGENCIES]
     return [
         {
             "slug": page.slug,
@@ -304,11 +309,7 @@ def offline_copy(user):
             "version": page.version,
             "updated_at": page.updated_at.isoformat(),
             "aliases": sorted(slug for slug in aliases.get(page.id, []) if slug != page.slug),
-            "agencies": [
-                agencies.describe(agency)
-                for agency in directory
-                if page.program is not None and page.program in agency.programs
-            ][:GUIDE_AGENCIES],
+            "agencies": [agencies.describe(agency) for agency in handling.get(page.id, [])],
         }
         for page in pages
     ]

@@ -16,6 +16,7 @@ from pwa_app.extensions import db
 from pwa_app.models import KnowledgePage
 from pwa_app.models.knowledge import SEARCH_TABLE
 from pwa_app.services.knowledge import all_pages, ordered
+from pwa_app.services.markdown import plain_text
 
 MIN_TERM = 3  # a trigram
 MAX_TERMS = 8
@@ -126,19 +127,26 @@ def _ranked_ids_postgresql(terms):
 
 
 def snippet(page, terms, language="th"):
-    """Return [(text, is_match)] around the first word found in a page's text, or []."""
-    body = page.body_text or ""
-    folded = body.casefold()
+    """Return [(text, is_match)] around the first word found in the page's text in the
+    reader's language (else the other), or []."""
+    other = "en" if language == "th" else "th"
     words = [term for term in terms if term]
-    hits = [(folded.find(term.casefold()), term) for term in words]
-    hits = [(at, term) for at, term in hits if at >= 0]
-    if not hits:
-        return []
-    at, _term = min(hits)
+    for body in (
+        plain_text(getattr(page, f"body_{language}")),
+        plain_text(getattr(page, f"body_{other}")),
+    ):
+        folded = body.lower()
+        hits = [at for at in (folded.find(word.lower()) for word in words) if at >= 0]
+        if hits and len(folded) == len(body):  # (lower() kept every letter's place)
+            return _around(body, min(hits), words)
+    return []
+
+
+def _around(body, at, words):
+    """Cut the text around a place, marking the words in it."""
     start = max(0, at - SNIPPET_AROUND)
     end = min(len(body), at + SNIPPET_AROUND * 2)
-    piece = body[start:end]
-    parts = _marked(piece, words)
+    parts = _marked(body[start:end], words)
     if start > 0:
         parts.insert(0, ("…", False))
     if end < len(body):
@@ -148,13 +156,13 @@ def snippet(page, terms, language="th"):
 
 def _marked(piece, words):
     """Split a text into (text, is_match) parts, each word found marked."""
-    folded = piece.casefold()
+    folded = piece.lower()
     parts, position = [], 0
     while position < len(piece):
         found = [
-            (folded.find(word.casefold(), position), word)
+            (folded.find(word.lower(), position), word)
             for word in words
-            if folded.find(word.casefold(), position) >= 0
+            if folded.find(word.lower(), position) >= 0
         ]
         if not found:
             break

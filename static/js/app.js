@@ -16,11 +16,6 @@ const PAGE_TIMEOUT_MS = 20000;
 const HOUSEHOLDS_TIMEOUT_MS = 30000;
 const TIME_ZONE = "Asia/Bangkok"; // times are shown as Thailand's, whatever the phone's zone
 const COPY_AFTER_MS = 2 * 60 * 1000; // a page rendered longer ago than this is a saved copy
-// The know-how is fetched only once the app has nothing else to do (never as part of a first
-// load on one bar of signal), then checked hourly by its ETag.
-const KNOWLEDGE_URL = "/api/v1/knowledge";
-const KNOWLEDGE_SHELL = "/knowledge/shell";
-const KNOWLEDGE_REFRESH_MS = 60 * 60 * 1000;
 const IDLE_AFTER_MS = 5000;
 
 function t(key, values = {}) {
@@ -211,42 +206,16 @@ async function refreshHouseholds() {
   await Outbox.setMeta(key, { etag, checked_at: Date.now(), count: all.length });
 }
 
-// The know-how for reading offline: the pages in IndexedDB, the shell that draws them and its
-// files in the caches (a new version of the app starts with fresh caches: put them back).
-async function refreshKnowledge() {
-  if (userId == null || !navigator.onLine || !("caches" in window)) return;
-  const key = `knowledge:${userId}`;
-  const state = (await Outbox.getMeta(key)) || {};
-  const cache = await caches.open(PAGES_CACHE);
-  const due = !state.checked_at || Date.now() - state.checked_at >= KNOWLEDGE_REFRESH_MS;
-  if (due) {
-    const headers = state.etag && state.pages ? { "If-None-Match": state.etag } : {};
-    const signal = Outbox.timeoutSignal(HOUSEHOLDS_TIMEOUT_MS);
-    const response = await fetch(KNOWLEDGE_URL, { credentials: "same-origin", headers, signal }).catch(() => null);
-    const body = response?.status === 200 ? await response.json().catch(() => null) : null;
-    if (body) Object.assign(state, { etag: response.headers.get("ETag"), pages: body.pages });
-    if (body || response?.status === 304) await Outbox.setMeta(key, { ...state, checked_at: Date.now() });
-  }
-  let shell = await cache.match(KNOWLEDGE_SHELL);
-  if (due || !shell) {
-    const response = await fetch(KNOWLEDGE_SHELL, { credentials: "same-origin", signal: Outbox.timeoutSignal(PAGE_TIMEOUT_MS) }).catch(() => null);
-    if (response?.ok && !response.redirected) {
-      await cache.put(KNOWLEDGE_SHELL, response.clone());
-      shell = response;
-    }
-  }
-  const files = shell ? [...(await shell.clone().text()).matchAll(/(?:src|href)="(\/static\/[^"]+)"/g)].map((m) => m[1]) : [];
-  // The service worker keeps each file it fetches.
-  await Promise.all(files.map(async (file) => (await caches.match(file)) || fetch(file).catch(() => null)));
-  if (state.pages) document.documentElement.dataset.knowledgeStored = "";
-}
-
-// Run a task once nothing is being sent or waits to be sent, and the page has been still a while.
-function whenIdle(task) {
+// The know-how for reading offline (knowledge-offline.js), once nothing is being sent or waits
+// to be sent and the page has been still a while: never part of a first load on one bar.
+function keepKnowledgeWhenIdle() {
+  if (userId == null) return;
   setTimeout(async () => {
-    const waiting = userId == null ? [] : (await Outbox.entries(userId)).filter((entry) => entry.status === "waiting");
-    if (sends || waiting.length) return;
-    (window.requestIdleCallback || setTimeout)(() => task().catch(() => null));
+    const waiting = (await Outbox.entries(userId)).filter((entry) => entry.status === "waiting");
+    if (sends || waiting.length || !navigator.onLine) return;
+    // (Unversioned: the service worker's cache version follows this file, see web/pwa.py.)
+    const module = await import(new URL("knowledge-offline.js", import.meta.url).pathname).catch(() => null);
+    (window.requestIdleCallback || setTimeout)(() => module?.keepKnowledge({ userId, Outbox }).catch(() => null));
   }, IDLE_AFTER_MS);
 }
 
@@ -310,14 +279,14 @@ async function start() {
   }
   // Listen before showing the outbox: signal that comes back while the page starts counts.
   // Signal is back: the backoff was for the network, not the server, so send at once.
-  window.addEventListener("online", () => { syncNow({ force: true }); refreshHouseholds(); whenIdle(refreshKnowledge); });
+  window.addEventListener("online", () => { syncNow({ force: true }); refreshHouseholds(); keepKnowledgeWhenIdle(); });
   setInterval(() => { if (navigator.onLine) syncNow(); }, RETRY_EVERY_MS);
   await refreshBadge();
   if (userId != null) {
     await syncNow({ force: true }); // app start: try at once, whatever the backoff said
     await Promise.allSettled([cacheShellPages(), refreshHouseholds()]);
     if ((await Outbox.getMeta(`households:${userId}`))?.checked_at) document.documentElement.dataset.householdsStored = "";
-    whenIdle(refreshKnowledge);
+    keepKnowledgeWhenIdle();
   }
 }
 
