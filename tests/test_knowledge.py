@@ -458,7 +458,9 @@ def test_a_form_without_its_version_is_refused_with_the_text_kept(client, auth, 
     login_as("staff")
     auth.post("/knowledge/new", page_form())
     response = auth.post("/knowledge/bedridden-patients/edit", page_form(body_th="ใหม่ล่าสุด"))
-    assert response.status_code == 400 and "ใหม่ล่าสุด" in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and "ใหม่ล่าสุด" in body
+    assert "แบบฟอร์มส่งมาไม่ครบ" in body
 
 
 def test_preview_renders_without_saving(client, auth, login_as):
