@@ -660,7 +660,9 @@ def test_the_api_answers_304_until_a_page_or_an_agency_changes(client, login_as)
     changed = client.get("/api/v1/knowledge", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
     etag = changed.headers["ETag"]
-    agency = db.session.scalar(select(Agency).where(Agency.kind == "subdistrict_admin"))
+    agency = db.session.scalar(
+        select(Agency).where(Agency.kind == "subdistrict_admin", Agency.name_th.like("%หนองเอี่ยน%"))
+    )
     agency.phone = "0426110000"
     from pwa_app.models.base import utcnow
 
