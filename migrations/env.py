@@ -26,6 +26,13 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Leave the search index alone: the database's own (FTS5, pg_trgm), made by hand."""
+    from pwa_app.models.knowledge import is_search_index
+
+    return not is_search_index(name, type_)
+
+
 def skip_empty_autogenerate(context, revision, directives):
     """Write no new migration file when the models did not change."""
     if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
@@ -50,6 +57,7 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("process_revision_directives", skip_empty_autogenerate)
+    conf_args.setdefault("include_name", include_name)
     with target_db.engine.connect() as connection, foreign_keys_deferred(connection):
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():

@@ -14,7 +14,14 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from pwa_app.database import database_lost, database_unavailable
 from pwa_app.extensions import db
-from pwa_app.services.errors import Conflict, DomainError, NotFound, Throttled, ValidationError
+from pwa_app.services.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    StaleEdit,
+    Throttled,
+    ValidationError,
+)
 
 # How long a phone waits before trying a busy server again.
 BUSY_RETRY_AFTER = 5
@@ -56,7 +63,13 @@ CODES = {
     500: "server_error",
     503: "unavailable",
 }
-DOMAIN_STATUS = {ValidationError: 400, NotFound: 404, Conflict: 409, Throttled: 429}
+DOMAIN_STATUS = {
+    ValidationError: 400,
+    NotFound: 404,
+    Conflict: 409,
+    StaleEdit: 409,
+    Throttled: 429,
+}
 
 
 def wants_json():

@@ -10,6 +10,11 @@ const VISIT_SHELL_URL = "/visits/new?shell=1";
 const HOUSEHOLD_SHELL_URL = "/households/shell";
 const MESSAGE_SHELL_URL = "/messages/new?shell=1";
 const HOUSEHOLD_PAGE = /^\/households\/[^/]*\d[^/]*$/; // a code has digits; "new", "import" do not
+// The know-how: the list and each page a volunteer opens are kept; one never opened, or a
+// search, is drawn from the phone's copy of all pages by the shell.
+const KNOWLEDGE_SHELL_URL = "/knowledge/shell";
+const KNOWLEDGE_PAGE = /^\/knowledge(\/[a-z0-9-]+)?$/;
+const NOT_KEPT = ["/knowledge/new", KNOWLEDGE_SHELL_URL];
 // On one bar of signal a page the phone has a copy of is shown from it after this long, and
 // one it has no copy of gives the offline page after the longer wait (DESIGN.md section 8).
 // A page that comes later still refreshes the copy for next time.
@@ -20,7 +25,7 @@ const STATIC_TIMEOUT_MS = 20000;
 const SLOW_PAGE_TIMEOUT_MS = 60000;
 const CACHEABLE_PAGES = [
   /^\/$/, /^\/scan$/, /^\/outbox$/, /^\/visits\/new$/, /^\/households$/, /^\/households\/[A-Z0-9-]+$/,
-  /^\/messages$/, /^\/messages\/new$/, /^\/messages\/\d+$/, /^\/announcements$/, /^\/announcements\/\d+$/,
+  /^\/messages$/, /^\/messages\/new$/, /^\/messages\/\d+$/, /^\/announcements$/, /^\/announcements\/\d+$/, KNOWLEDGE_PAGE,
 ];
 // Forms drawn offline from one copy, whatever the household: the copy is their shell.
 const SHELLS = { "/visits/new": VISIT_SHELL_URL, "/messages/new": MESSAGE_SHELL_URL };
@@ -77,7 +82,8 @@ function isFieldPage(url) {
 }
 
 function isCacheablePage(url) {
-  if (url.pathname === "/households" && url.search) return false;
+  if (["/households", "/knowledge"].includes(url.pathname) && url.search) return false;
+  if (NOT_KEPT.includes(url.pathname)) return false;
   return CACHEABLE_PAGES.some((pattern) => pattern.test(url.pathname));
 }
 
@@ -102,6 +108,11 @@ async function ownCopy(response) {
 async function cachedPage(url) {
   const cache = await caches.open(PAGES_CACHE);
   if (SHELLS[url.pathname]) return ownCopy(await cache.match(SHELLS[url.pathname]));
+  if (KNOWLEDGE_PAGE.test(url.pathname)) {
+    const searching = url.searchParams.has("q");
+    const page = searching ? undefined : await ownCopy(await cache.match(url.pathname));
+    return page || ownCopy(await cache.match(KNOWLEDGE_SHELL_URL));
+  }
   const page = await ownCopy((await cache.match(url.href)) || (await cache.match(url.pathname)));
   // A household never opened with signal: its page is drawn from the phone's list.
   if (page || !HOUSEHOLD_PAGE.test(url.pathname)) return page;
@@ -115,7 +126,9 @@ async function keepCopy(url, response) {
   const [owner, user] = await Promise.all([pageOwner(response), currentUser()]);
   if (!owner || (user !== null && owner !== user)) return;
   const cache = await caches.open(PAGES_CACHE);
-  await cache.put(url.pathname + (url.pathname === "/" ? "" : url.search), response);
+  // (A know-how page is the same text whatever the query: one copy, found by its path.)
+  const bare = url.pathname === "/" || KNOWLEDGE_PAGE.test(url.pathname);
+  await cache.put(url.pathname + (bare ? "" : url.search), response);
 }
 
 async function networkFirst(event) {

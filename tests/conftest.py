@@ -35,6 +35,9 @@ from pwa_app.models import (
     HelpRequest,
     Household,
     HouseholdTag,
+    KnowledgePage,
+    KnowledgeSlug,
+    KnowledgeVersion,
     Member,
     MemberTag,
     Message,
@@ -57,6 +60,7 @@ from pwa_app.services import (
     area_paths,
     consultations,
     issuer_keys,
+    knowledge,
     memo,
     recognition,
     visit_days,
@@ -161,6 +165,7 @@ def _wipe():
     added_orgs = select(Organisation.id).where(Organisation.id > REFERENCE_MAX[Organisation])
     db.session.execute(delete(org_areas).where(org_areas.c.org_id.in_(added_orgs)))
     _restore_areas()
+    _restore_knowledge()
     db.session.execute(delete(User))
     db.session.execute(delete(Organisation).where(Organisation.id > REFERENCE_MAX[Organisation]))
     db.session.commit()
@@ -194,6 +199,37 @@ def _restore_areas():
         db.session.execute(delete(Area).where(Area.id.in_(added)))
     if added or any(rows.get(area_id) != values for area_id, values in REFERENCE_AREAS.items()):
         area_paths.link_all()
+
+
+PAGE_COLUMNS = ("slug", "program_id", "title_th", "title_en", "body_th", "body_en", "body_text",
+                "sort_order", "version", "updated_at", "updated_by_id")  # fmt: skip
+REFERENCE_PAGES = {}  # id -> the migration's page, taken before the first test changes any
+
+
+def _restore_knowledge():
+    """Put the seeded know-how pages back as the migration left them; drop the tests' pages."""
+    rows = {
+        row.id: tuple(getattr(row, name) for name in PAGE_COLUMNS)
+        for row in db.session.execute(
+            select(KnowledgePage.id, *(getattr(KnowledgePage, n) for n in PAGE_COLUMNS))
+        )
+    }
+    if not REFERENCE_PAGES:
+        REFERENCE_PAGES.update(rows)
+        return
+    added = [page_id for page_id in rows if page_id not in REFERENCE_PAGES]
+    if added:
+        db.session.execute(delete(KnowledgePage).where(KnowledgePage.id.in_(added)))
+    db.session.execute(delete(KnowledgeVersion).where(KnowledgeVersion.number > 1))
+    for page_id, values in REFERENCE_PAGES.items():
+        if rows.get(page_id) != values:
+            db.session.execute(
+                KnowledgePage.__table__.update()
+                .where(KnowledgePage.id == page_id)
+                .values(dict(zip(PAGE_COLUMNS, values, strict=True)))
+            )
+    seeded = [values[0] for values in REFERENCE_PAGES.values()]
+    db.session.execute(delete(KnowledgeSlug).where(KnowledgeSlug.slug.not_in(seeded)))
 
 
 class FreshRequestClient(FlaskClient):
@@ -419,6 +455,13 @@ def route_objects(create_user, create_household, create_visit):
             announcer,
             announcements.AnnouncementInput(kind="news", title="ประชุม", area_codes=[village]),
         )
+        page, _changed = knowledge.save_page(
+            None,
+            knowledge.PageInput(
+                slug=f"test-{uuid.uuid4().hex[:12]}", title_th="หน้าทดสอบ", body_th="ข้อความ"
+            ),
+            None,
+        )
         db.session.commit()
         issuer = target.org.code
         return {
@@ -439,6 +482,8 @@ def route_objects(create_user, create_household, create_visit):
             "area_id": household.village_id,
             "program_id": spare.id,
             "agency_id": agency.id,
+            "slug": page.slug,
+            "number": page.version,
         }
 
     return make

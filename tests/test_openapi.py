@@ -59,6 +59,7 @@ def test_real_answers_match_the_description(client, volunteer_with_data):
     _user, household = volunteer_with_data
     check(client.get("/api/v1/me"), "/api/v1/me")
     check(client.get("/api/v1/households"), "/api/v1/households")
+    check(client.get("/api/v1/knowledge"), "/api/v1/knowledge")
     check(client.get(f"/api/v1/visits?household={household.code}"), "/api/v1/visits")
     check(client.get("/api/v1/visits?household=NI-01-9999"), "/api/v1/visits")
     token = csrf_from(client.get("/"))

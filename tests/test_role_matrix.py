@@ -103,6 +103,15 @@ MATRIX = {
     ("GET", "/admin/agencies/<int:agency_id>"): (LOGIN, 403, 403, 200, 403),
     ("POST", "/admin/agencies/<int:agency_id>"): (LOGIN, 403, 403, 400, 403),
     ("POST", "/admin/agencies/<int:agency_id>/delete"): (LOGIN, 403, 403, 302, 403),
+    ("GET", "/knowledge"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/knowledge/shell"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/knowledge/new"): (LOGIN, 403, 200, 200, 403),
+    ("POST", "/knowledge/new"): (LOGIN, 403, 400, 400, 403),
+    ("GET", "/knowledge/<slug>"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/knowledge/<slug>/history"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/knowledge/<slug>/versions/<int:number>"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/knowledge/<slug>/edit"): (LOGIN, 403, 200, 200, 403),
+    ("POST", "/knowledge/<slug>/edit"): (LOGIN, 403, 400, 400, 403),
     ("GET", "/healthz"): (200, 200, 200, 200, 200),
     ("GET", "/manifest.webmanifest"): (200, 200, 200, 200, 200),
     ("GET", "/sw.js"): (200, 200, 200, 200, 200),
@@ -127,6 +136,7 @@ MATRIX = {
     ("POST", "/announcements/new"): (LOGIN, 403, 400, 400, 403),
     ("GET", "/announcements/<int:announcement_id>"): (LOGIN, 200, 200, 200, 403),
     ("POST", "/announcements/<int:announcement_id>/withdraw"): (LOGIN, 403, 302, 302, 403),
+    ("GET", "/api/v1/knowledge"): (401, 200, 200, 200, 403),
 }
 # Routes whose placeholder is not one of the objects below.
 FIXED_PATHS = {"/badges/achievements/<code>": "/badges/achievements/smile"}

@@ -24,4 +24,12 @@ def login_then_csrf():
     return None
 
 
-from pwa_app.api import households, me, messages, openapi, sync, visits  # noqa: E402,F401
+from pwa_app.api import (  # noqa: E402,F401  (routes)
+    households,
+    knowledge,
+    me,
+    messages,
+    openapi,
+    sync,
+    visits,
+)

@@ -212,6 +212,46 @@ SCHEMAS = {
             "phone": {"type": "string", "pattern": "^0[0-9]{8,9}$", "examples": ["042611001"]},
         },
     },
+    "KnowledgePage": {
+        "description": "A page of know-how for reading offline. `html` is rendered from the "
+        "page's Markdown and sanitised (an allowlist of tags; links to http, https, mailto, "
+        'tel or our own paths; images from our own origin only); an empty language is "".',
+        "type": "object",
+        "required": [
+            "slug",
+            "title",
+            "html",
+            "program",
+            "version",
+            "updated_at",
+            "aliases",
+            "agencies",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "slug": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$"},
+            "title": ref("InBothLanguages"),
+            "html": ref("InBothLanguages"),
+            "program": {
+                "type": ["string", "null"],
+                "description": "The programme the page is the referral guide for.",
+                "examples": ["old_age_allowance"],
+            },
+            "version": {"type": "integer", "minimum": 1},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "aliases": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Addresses the page had before: old links lead to it.",
+            },
+            "agencies": {
+                "type": "array",
+                "items": ref("Agency"),
+                "description": "Who handles the programme, those serving the caller's areas "
+                "first (from the agencies directory).",
+            },
+        },
+    },
     "Household": {
         "type": "object",
         "required": [
@@ -366,6 +406,25 @@ PATHS = {
                     },
                 ),
                 "304": {"description": "Unchanged since the If-None-Match ETag"},
+                **ERROR_RESPONSES,
+            },
+        }
+    },
+    "/api/v1/knowledge": {
+        "get": {
+            "summary": "Every know-how page, rendered in both languages, for offline reading "
+            "(ETag aware)",
+            "responses": {
+                "200": json_response(
+                    "The pages, pinned first, then the guides in programme order",
+                    {
+                        "type": "object",
+                        "required": ["pages"],
+                        "properties": {"pages": {"type": "array", "items": ref("KnowledgePage")}},
+                    },
+                ),
+                "304": {"description": "Unchanged since the If-None-Match ETag"},
+                "403": json_response("An observer: figures only", ref("Error")),
                 **ERROR_RESPONSES,
             },
         }

@@ -189,6 +189,15 @@ def directory(user, area_code="", program_code=""):
     return sorted(agencies, key=lambda agency: not any(a.id in own for a in agency.areas))
 
 
+def near(user, found):
+    """Keep the agencies that work in the user's areas; all of them when none does."""
+    if not user.areas:
+        return list(found)
+    own = _around([area.id for area in user.areas])
+    nearby = [agency for agency in found if any(area.id in own for area in agency.areas)]
+    return nearby or list(found)
+
+
 def _around(area_ids):
     """Return the areas, those above them and those below them."""
     above = set().union(*lineage(area_ids).values()) if area_ids else set()

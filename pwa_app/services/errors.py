@@ -46,3 +46,13 @@ class Conflict(DomainError):
     def __init__(self, message="", existing_id=None):
         super().__init__(message)
         self.existing_id = existing_id
+
+
+class StaleEdit(DomainError):
+    """Someone saved a newer version since the editor began; theirs stands, nothing is lost."""
+
+    code = "stale_version"
+
+    def __init__(self, message="", current=None):
+        super().__init__(message)
+        self.current = current

@@ -4,17 +4,19 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from pwa_app.extensions import db
-from pwa_app.models import Agency
+from pwa_app.models import Agency, WelfareProgram
 from pwa_app.services import agencies, programmes
 from pwa_app.services.errors import ValidationError
 from pwa_app.vocab import AGENCY_KINDS
 from pwa_app.web.access import admin_required
 from pwa_app.web.choices import area_choices
 from pwa_app.web.forms import AppForm, attach_errors
+from pwa_app.web.knowledge import guide_url
 from pwa_app.web.templating import localized
 
 bp = Blueprint("agencies", __name__)
@@ -48,6 +50,7 @@ def directory():
     """Who to call: agencies by area and programme, those serving the user's areas first."""
     area = request.args.get("area", "")
     program = request.args.get("program", "")
+    chosen = db.session.scalar(select(WelfareProgram).where(WelfareProgram.code == program))
     return render_template(
         "agencies/directory.html",
         agencies=agencies.directory(current_user, area, program),
@@ -55,6 +58,7 @@ def directory():
         programs=program_choices(),
         area=area,
         program=program,
+        guide=guide_url(chosen),
     )
 
 

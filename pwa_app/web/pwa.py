@@ -31,6 +31,10 @@ PRECACHE_STATIC = (
     "js/visit-form.js",
     "icons/icon.svg",
 )
+# Besides the shell: the worker itself, and files fetched when first needed that the worker
+# keeps under their plain names. Its cache version follows them all, so that a new version of
+# any of them replaces the kept copy.
+ALSO_VERSIONED = ("sw.js", "vendor/jsqr-1.4.0/jsQR.js", "js/knowledge-offline.js")
 THEME_COLOR = "#0b6e4f"
 STYLESHEET = "css/app.css"
 # Set once a page carried the styles inline: the browser has them (the service worker
@@ -99,7 +103,7 @@ def remember_inlined_styles(response):
 def cache_version():
     """Return a version naming the service worker's cache: it changes with any shell file."""
     digest = hashlib.sha256()
-    for filename in PRECACHE_STATIC + ("sw.js", "vendor/jsqr-1.4.0/jsQR.js"):
+    for filename in PRECACHE_STATIC + ALSO_VERSIONED:
         digest.update(_static_hash(current_app.static_folder, filename).encode())
     return digest.hexdigest()[:12]
 

@@ -90,6 +90,8 @@ def unread_messages():
 
 def register(app):
     """Add the helpers to the Jinja environment."""
+    from pwa_app.web.knowledge import guide_url  # (it renders names with `localized`)
+
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(
         day=i18n.format_day,
@@ -114,4 +116,5 @@ def register(app):
         rendered_at=rendered_at,
         stylesheet=stylesheet,
         unread_messages=unread_messages,
+        guide_url=guide_url,
     )

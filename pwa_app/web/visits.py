@@ -32,6 +32,7 @@ from pwa_app.vocab import (
 )
 from pwa_app.web.access import read_only
 from pwa_app.web.forms import AppForm, attach_errors, choices_of, refuse
+from pwa_app.web.knowledge import guide_urls_by_code
 from pwa_app.web.templating import localized
 
 bp = Blueprint("visits", __name__)
@@ -253,6 +254,7 @@ def render_form(form, household, open_cases, extra_errors, visit=None, repeat_vi
         agencies=by_id,
         agency_by_code=by_code,
         program_agencies={code: agencies.describe(a) for code, a in by_code.items()},
+        program_guides=guide_urls_by_code(),
         extra_errors=extra_errors,
         next_step=cases.next_step,
         status_options=status_options,

@@ -20,6 +20,7 @@ const PAGE_TIMEOUT_MS = 20000;
 const HOUSEHOLDS_TIMEOUT_MS = 30000;
 const TIME_ZONE = "Asia/Bangkok"; // times are shown as Thailand's, whatever the phone's zone
 const COPY_AFTER_MS = 2 * 60 * 1000; // a page rendered longer ago than this is a saved copy
+const IDLE_AFTER_MS = 5000;
 
 function t(key, values = {}) {
   return (STRINGS[key] || key).replace(/\{(\w+)\}/g, (_, name) => values[name] ?? "");
@@ -240,12 +241,26 @@ async function refreshHouseholds() {
   await Outbox.setMeta(key, { etag, checked_at: Date.now(), count: all.length });
 }
 
+// The know-how for reading offline (knowledge-offline.js), once nothing is being sent or waits
+// to be sent and the page has been still a while: never part of a first load on one bar.
+function keepKnowledgeWhenIdle() {
+  if (userId == null) return;
+  setTimeout(async () => {
+    const waiting = (await Outbox.entries(userId)).filter((entry) => entry.status === "waiting");
+    if (sends || waiting.length || !navigator.onLine) return;
+    // (Unversioned: the service worker's cache version follows this file, see web/pwa.py.)
+    const module = await import(new URL("knowledge-offline.js", import.meta.url).pathname).catch(() => null);
+    (window.requestIdleCallback || setTimeout)(() => module?.keepKnowledge({ userId, Outbox }).catch(() => null));
+  }, IDLE_AFTER_MS);
+}
+
 async function forgetThisUser() {
   if ("caches" in window) await caches.delete(PAGES_CACHE);
   if (userId != null) {
     await Outbox.forgetHouseholds(userId);
     await Outbox.setMeta(`households:${userId}`, {});
     await Outbox.setMeta(`shell_cached:${userId}`, {});
+    await Outbox.setMeta(`knowledge:${userId}`, {});
   }
   await Outbox.setMeta("session", {});
 }
@@ -299,13 +314,14 @@ async function start() {
   }
   // Listen before showing the outbox: signal that comes back while the page starts counts.
   // Signal is back: the backoff was for the network, not the server, so send at once.
-  window.addEventListener("online", () => { syncNow({ force: true }); refreshHouseholds(); });
+  window.addEventListener("online", () => { syncNow({ force: true }); refreshHouseholds(); keepKnowledgeWhenIdle(); });
   setInterval(() => { if (navigator.onLine) syncNow(); }, RETRY_EVERY_MS);
   await refreshBadge();
   if (userId != null) {
     await syncNow({ force: true }); // app start: try at once, whatever the backoff said
     await Promise.allSettled([cacheShellPages(), refreshHouseholds()]);
     if ((await Outbox.getMeta(`households:${userId}`))?.checked_at) document.documentElement.dataset.householdsStored = "";
+    keepKnowledgeWhenIdle();
   }
 }
 

@@ -27,6 +27,7 @@ function addEntry(event) {
   copy.querySelectorAll("select").forEach((select) => { select.selectedIndex = 0; });
   copy.querySelectorAll("[data-day-shown]").forEach((node) => { node.textContent = ""; });
   showAgency(copy.querySelector("[data-agency]"), null);
+  showGuide(copy.querySelector("[data-case-guide]"), "");
   list.append(copy);
   dates()?.enhance(copy);
   if (event) copy.querySelector("select")?.focus();
@@ -277,10 +278,22 @@ function showAgency(line, agency) {
   phone.href = agency ? `tel:${agency.phone}` : "";
 }
 
+// Each programme's referral guide in the know-how ({code: "/knowledge/<slug>"}).
+const PROGRAM_GUIDES = JSON.parse(document.getElementById("program-guides")?.textContent || "{}");
+
+function showGuide(line, program) {
+  if (!line) return;
+  const url = PROGRAM_GUIDES[program];
+  line.hidden = !url;
+  line.querySelector("[data-guide-link]").href = url || "";
+}
+
 function programChosen(event) {
   const select = event.target;
   if (!select.matches?.("[data-new-case] select[name$='-program']")) return;
-  showAgency(select.closest("[data-new-case]").querySelector("[data-agency]"), PROGRAM_AGENCIES[select.value]);
+  const entry = select.closest("[data-new-case]");
+  showAgency(entry.querySelector("[data-agency]"), PROGRAM_AGENCIES[select.value]);
+  showGuide(entry.querySelector("[data-case-guide]"), select.value);
 }
 
 function caseTitle(item) {
@@ -296,6 +309,7 @@ function caseFieldset(item) {
   fieldset.querySelector("[data-case-title]").textContent = caseTitle(item);
   fieldset.querySelector("[data-next-step]").textContent = inLanguage(item.next_step);
   showAgency(fieldset.querySelector("[data-agency]"), item.agency);
+  showGuide(fieldset.querySelector("[data-case-guide]"), item.program);
   const select = fieldset.querySelector("select");
   for (const code of [item.status, ...(CASE_RULES.transitions?.[item.status] || [])]) {
     const label = CASE_RULES.statuses?.[code] || code;
