@@ -5,8 +5,8 @@ from pwa_app.models.announcements import Announcement, AnnouncementRead, announc
 from pwa_app.models.audit import AuditEvent, DashboardCache, RateEvent
 from pwa_app.models.badges import Acknowledgement, Award, Badge
 from pwa_app.models.households import HelpRequest, Household, HouseholdTag, Member, MemberTag
-from pwa_app.models.messages import Message, Thread, ThreadRead
 from pwa_app.models.knowledge import KnowledgePage, KnowledgeSlug, KnowledgeVersion
+from pwa_app.models.messages import Message, Thread, ThreadRead
 from pwa_app.models.people import (
     Area,
     AreaChange,
