@@ -35,7 +35,9 @@ from pwa_app.models import (
     HouseholdTag,
     Member,
     MemberTag,
+    Notification,
     Organisation,
+    PushSubscription,
     RateEvent,
     User,
     Visit,
@@ -46,13 +48,23 @@ from pwa_app.models import (
     user_areas,
 )
 from pwa_app.models.base import utcnow
-from pwa_app.services import accounts, area_paths, issuer_keys, memo, recognition, visit_days
+from pwa_app.services import (
+    accounts,
+    area_paths,
+    issuer_keys,
+    memo,
+    notifications,
+    recognition,
+    visit_days,
+)
 from pwa_app.services.summaries import LOCAL_TZ
 
 PASSWORD = "kwamsuk-2569"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 # Rows the tests make; reference data (areas, programmes, badges) stays from the migration.
 TEST_TABLES = (
+    Notification,
+    PushSubscription,
     AreaChange,
     Acknowledgement,
     Award,
@@ -237,6 +249,13 @@ class AuthActions:
         """POST a form with a valid CSRF token."""
         return self.client.post(url, data={**(data or {}), "csrf_token": self.token()}, **kwargs)
 
+    def send(self, method, url, data=None):
+        """GET a page, or send a form with a valid CSRF token by any other method."""
+        if method == "GET":
+            return self.client.get(url)
+        data = {**(data or {}), "csrf_token": self.token()}
+        return self.client.open(url, method=method, data=data)
+
 
 @pytest.fixture
 def auth(client):
@@ -387,6 +406,7 @@ def route_objects(create_user, create_household, create_visit):
         db.session.add_all([spare, agency])
         visit = create_visit(household, owner)
         award = recognition.award(badge, target, None, "ยิ้มเก่ง")
+        notification = notifications.notify(owner, "thanks", "Thanks", url="/")
         db.session.commit()
         issuer = target.org.code
         return {
@@ -405,6 +425,7 @@ def route_objects(create_user, create_household, create_visit):
             "area_id": household.village_id,
             "program_id": spare.id,
             "agency_id": agency.id,
+            "notification_id": notification.id,
         }
 
     return make

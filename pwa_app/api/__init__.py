@@ -24,4 +24,4 @@ def login_then_csrf():
     return None
 
 
-from pwa_app.api import households, me, openapi, sync, visits  # noqa: E402,F401  (routes)
+from pwa_app.api import households, me, openapi, push, sync, visits  # noqa: E402,F401  (routes)

@@ -4,6 +4,7 @@ from pwa_app.models.agencies import Agency, agency_areas, agency_programs
 from pwa_app.models.audit import AuditEvent, DashboardCache, RateEvent
 from pwa_app.models.badges import Acknowledgement, Award, Badge
 from pwa_app.models.households import HelpRequest, Household, HouseholdTag, Member, MemberTag
+from pwa_app.models.notifications import Notification, PushSubscription
 from pwa_app.models.people import (
     Area,
     AreaChange,
@@ -32,7 +33,9 @@ __all__ = [
     "HouseholdTag",
     "Member",
     "MemberTag",
+    "Notification",
     "Organisation",
+    "PushSubscription",
     "RateEvent",
     "User",
     "Visit",

@@ -3,7 +3,7 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from pwa_app.services import cases, help_requests, recognition, scope, summaries
+from pwa_app.services import cases, help_requests, notifications, recognition, scope, summaries
 from pwa_app.web.access import read_only
 
 bp = Blueprint("home", __name__)
@@ -30,6 +30,8 @@ def index():
             progress=recognition.next_badges(current_user),
             feed=recognition.feed(current_user, limit=5),
             villages=scope.villages(current_user),
+            # Until a phone takes their notifications, the home offers to turn them on.
+            offer_push=not notifications.has_phones(current_user.id),
         )
     return render_template(
         "home/staff.html",

@@ -14,6 +14,7 @@ const RETRY_EVERY_MS = 30 * 1000;
 // Every request has a deadline (one bar of signal must not hold anything for ever).
 const PAGE_TIMEOUT_MS = 20000;
 const HOUSEHOLDS_TIMEOUT_MS = 30000;
+const PUSH_FORGET_TIMEOUT_MS = 5000;
 const TIME_ZONE = "Asia/Bangkok"; // times are shown as Thailand's, whatever the phone's zone
 const COPY_AFTER_MS = 2 * 60 * 1000; // a page rendered longer ago than this is a saved copy
 
@@ -205,7 +206,20 @@ async function refreshHouseholds() {
   await Outbox.setMeta(key, { etag, checked_at: Date.now(), count: all.length });
 }
 
+// Logging out: this phone stops taking the user's notifications (the next user turns theirs on).
+async function stopPushes() {
+  const registration = await navigator.serviceWorker?.getRegistration().catch(() => null);
+  const subscription = await registration?.pushManager?.getSubscription().catch(() => null);
+  if (!subscription) return;
+  await fetch("/api/v1/push/subscriptions", {
+    method: "DELETE", credentials: "same-origin", signal: Outbox.timeoutSignal(PUSH_FORGET_TIMEOUT_MS),
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }, body: JSON.stringify({ endpoint: subscription.endpoint }),
+  }).catch(() => null);
+  await subscription.unsubscribe().catch(() => null);
+}
+
 async function forgetThisUser() {
+  await stopPushes();
   if ("caches" in window) await caches.delete(PAGES_CACHE);
   if (userId != null) {
     await Outbox.forgetHouseholds(userId);
