@@ -155,65 +155,50 @@ self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "sync") event.waitUntil(self.PwaOutbox.sync({ force: true }));
 });
 
-// Web Push: a message carries all it shows (title, body, the path a tap opens), so showing it
-// needs no network. Whatever arrives, something is shown: the browser insists on it.
+// Web Push: a message carries all it shows (title, body, the page a tap opens), so showing it
+// needs no network; a tap brings the app forward at that page, or opens it there.
 const APP_NAME = __APP_NAME__;
 const NOTIFICATION_ICON = "__NOTIFICATION_ICON__";
-const NOTIFICATIONS_URL = "/notifications";
 
-// A path of this app, never another site's address.
 function appPath(value) {
   try {
-    const target = new URL(value, self.location.origin);
-    if (target.origin === self.location.origin) return target.pathname + target.search;
+    const url = new URL(value, self.location.origin);
+    if (url.origin === self.location.origin) return url.pathname + url.search;
   } catch {
-    // not a URL at all
+    // not an address at all
   }
-  return NOTIFICATIONS_URL;
+  return "/notifications"; // never another site's
 }
 
 function readPush(data) {
   let message = {};
   try {
-    message = data ? data.json() : {};
+    message = data.json();
   } catch {
-    message = { body: data ? data.text() : "" };
+    message = { body: data?.text() };
   }
   const text = (value) => (typeof value === "string" ? value : "");
-  return {
-    title: text(message.title) || APP_NAME,
-    options: {
-      body: text(message.body),
-      tag: text(message.tag) || undefined,
-      lang: text(message.lang) || undefined,
-      icon: NOTIFICATION_ICON,
-      data: { url: appPath(message.url || NOTIFICATIONS_URL) },
-    },
-  };
+  return [text(message.title) || APP_NAME, {
+    body: text(message.body), tag: text(message.tag) || undefined, lang: text(message.lang) || undefined,
+    icon: NOTIFICATION_ICON, data: { url: appPath(message.url || "/notifications") },
+  }];
 }
 
 self.addEventListener("push", (event) => {
-  const { title, options } = readPush(event.data);
-  event.waitUntil(self.registration.showNotification(title, options));
+  event.waitUntil(self.registration.showNotification(...readPush(event.data)));
 });
 
-// A tap: bring a window of the app forward at the notification's page, or open one there.
 async function openAt(url) {
   const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
-  const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
-  if (open) {
-    try {
-      const focused = await open.focus();
-      if (await focused.navigate(url)) return;
-    } catch {
-      // a window this worker does not control cannot be steered: open a new one
-    }
+  try {
+    if (await (await windows[0]?.focus())?.navigate(url)) return;
+  } catch {
+    // a window this worker does not control cannot be steered: open one
   }
   await self.clients.openWindow(url);
 }
 
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const url = new URL(appPath(event.notification.data?.url), self.location.origin).href;
-  event.waitUntil(openAt(url));
+  event.waitUntil(openAt(new URL(appPath(event.notification.data?.url), self.location.origin).href));
 });

@@ -162,7 +162,8 @@ def service_worker():
         .replace("__NOTIFICATION_ICON__", asset("icons/icon-192.png"))
     )
     with force_locale("th"):
-        source = source.replace("__APP_NAME__", json.dumps(_("Volunteer Home Visits")))
+        app_name = json.dumps(_("Volunteer Home Visits"), ensure_ascii=False)
+    source = source.replace("__APP_NAME__", app_name)
     response = Response(source, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"

@@ -14,7 +14,6 @@ const RETRY_EVERY_MS = 30 * 1000;
 // Every request has a deadline (one bar of signal must not hold anything for ever).
 const PAGE_TIMEOUT_MS = 20000;
 const HOUSEHOLDS_TIMEOUT_MS = 30000;
-const PUSH_FORGET_TIMEOUT_MS = 5000;
 const TIME_ZONE = "Asia/Bangkok"; // times are shown as Thailand's, whatever the phone's zone
 const COPY_AFTER_MS = 2 * 60 * 1000; // a page rendered longer ago than this is a saved copy
 
@@ -206,14 +205,33 @@ async function refreshHouseholds() {
   await Outbox.setMeta(key, { etag, checked_at: Date.now(), count: all.length });
 }
 
+// The home's offer of notifications: push.js comes only when it is tapped. The permission is
+// asked at once, within the tap, as some browsers insist.
+function offerPush() {
+  const box = document.querySelector("[data-push-script]");
+  if (!box || !("PushManager" in window && "Notification" in window)) return;
+  const button = box.querySelector("[data-push-on]");
+  const tapped = async () => {
+    await Notification.requestPermission();
+    try {
+      await (await import(box.dataset.pushScript)).switchOn(box);
+    } catch {
+      box.querySelector("[data-push-state]").textContent = box.dataset.msgFailed;
+      button.addEventListener("click", tapped, { once: true });
+    }
+  };
+  button.addEventListener("click", tapped, { once: true });
+  box.hidden = false;
+}
+
 // Logging out: this phone stops taking the user's notifications (the next user turns theirs on).
 async function stopPushes() {
   const registration = await navigator.serviceWorker?.getRegistration().catch(() => null);
   const subscription = await registration?.pushManager?.getSubscription().catch(() => null);
   if (!subscription) return;
   await fetch("/api/v1/push/subscriptions", {
-    method: "DELETE", credentials: "same-origin", signal: Outbox.timeoutSignal(PUSH_FORGET_TIMEOUT_MS),
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }, body: JSON.stringify({ endpoint: subscription.endpoint }),
+    method: "DELETE", body: JSON.stringify({ endpoint: subscription.endpoint }), signal: Outbox.timeoutSignal(5000),
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
   }).catch(() => null);
   await subscription.unsubscribe().catch(() => null);
 }
@@ -266,6 +284,7 @@ async function start() {
   showCopyAge();
   showFlash();
   guardLogout();
+  offerPush();
   await registerWorker();
   if (!Outbox) return;
   if (userId == null) await showWaitingNotice();

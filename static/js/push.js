@@ -81,8 +81,10 @@ async function currentState() {
 }
 
 function show(box, state) {
+  const message = box.querySelector("[data-push-state]");
+  box.dataset.msgOff ??= message.textContent.trim(); // the offer, as the page wrote it
   box.dataset.pushState = state;
-  box.querySelector("[data-push-state]").textContent = box.dataset[`msg${state[0].toUpperCase()}${state.slice(1)}`] || "";
+  message.textContent = box.dataset[`msg${state[0].toUpperCase()}${state.slice(1)}`] || "";
   box.querySelector("[data-push-on]").hidden = state === "on" || state === "working";
   box.querySelector("[data-push-off]").hidden = state !== "on";
   box.querySelectorAll("button").forEach((button) => { button.disabled = state === "working"; });
@@ -99,12 +101,19 @@ function act(box, action) {
   };
 }
 
-async function start(box) {
-  if (!supported()) return; // this browser cannot take pushes: nothing to offer
+export async function start(box) {
+  if (!supported() || box.dataset.pushStarted) return; // no pushes here: nothing to offer
+  box.dataset.pushStarted = "";
   box.hidden = false;
   box.querySelector("[data-push-on]").addEventListener("click", act(box, turnOn));
   box.querySelector("[data-push-off]").addEventListener("click", act(box, turnOff));
   show(box, await currentState().catch(() => "off"));
 }
 
-document.querySelectorAll("[data-push-optin]").forEach(start);
+// For app.js, which loads this module on the home's first tap (the permission already asked).
+export async function switchOn(box) {
+  await start(box);
+  await act(box, turnOn)();
+}
+
+document.querySelectorAll("[data-push-optin]:not([data-push-script])").forEach(start);
