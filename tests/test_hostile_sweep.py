@@ -402,7 +402,7 @@ def push_subscription():
 
 def valid_json(endpoint, objects=None, client_uuid=None):
     """Return a body the endpoint accepts, or an empty object for an endpoint we do not know."""
-    if endpoint == "api.subscribe":
+    if endpoint in ("api.subscribe", "api.unsubscribe"):  # one path: POST and DELETE
         return push_subscription()
     if endpoint != "api.sync_visits":
         return {}
