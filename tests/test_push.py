@@ -285,6 +285,26 @@ def test_a_browser_belongs_to_the_user_who_subscribed_it_last(client, auth, crea
     assert [row.user_id for row in rows] == [second.id]
 
 
+def test_the_same_browser_subscribing_twice_at_once_makes_one_row(
+    client, login_as, post_json, monkeypatch
+):
+    user = login_as("volunteer")
+    browser = Browser()
+    subscribe(post_json, browser, DEFAULT_SERVICES[1])
+    looked = []
+    real = push._subscription_at
+
+    def not_yet_there(endpoint):  # the other request inserts between the look and the insert
+        looked.append(endpoint)
+        return None if len(looked) == 1 else real(endpoint)
+
+    monkeypatch.setattr(push, "_subscription_at", not_yet_there)
+    again = post_json("/api/v1/push/subscriptions", browser.subscription(DEFAULT_SERVICES[1]))
+    assert again.status_code == 200 and again.json["created"] is False
+    rows = db.session.scalars(select(PushSubscription)).all()
+    assert [(row.endpoint, row.user_id) for row in rows] == [(DEFAULT_SERVICES[1], user.id)]
+
+
 def test_a_user_can_stop_only_their_own_browsers(client, auth, create_user, app):
     owner, other = create_user("volunteer"), create_user("volunteer")
     endpoint = DEFAULT_SERVICES[0]

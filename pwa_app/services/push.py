@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from pwa_app.extensions import db
 from pwa_app.models import Notification, PushSubscription, User
@@ -215,17 +216,27 @@ def subscribe(user, data):
     An endpoint already known moves to this user: one browser, the user logged in on it last.
     """
     checked = parse_subscription(data)
-    row = db.session.scalar(
-        select(PushSubscription).where(PushSubscription.endpoint == checked.endpoint)
-    )
-    created = row is None
-    if created:
-        row = PushSubscription(endpoint=checked.endpoint, created_at=utcnow())
-        db.session.add(row)
+    row, created = _subscription_at(checked.endpoint), False
+    if row is None:
+        try:
+            with db.session.begin_nested():
+                row = PushSubscription(
+                    endpoint=checked.endpoint, user_id=user.id, p256dh=checked.p256dh,
+                    auth=checked.auth, created_at=utcnow(),
+                )  # fmt: skip
+                db.session.add(row)
+            created = True
+        except IntegrityError:  # the same browser, twice at once: the other request made it
+            row = _subscription_at(checked.endpoint)
     row.user_id, row.p256dh, row.auth = user.id, checked.p256dh, checked.auth
     db.session.flush()
     _keep_latest(user)
     return row, created
+
+
+def _subscription_at(endpoint):
+    """Return the subscription of an endpoint, whoever holds it, or None."""
+    return db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
 
 
 def _keep_latest(user):
