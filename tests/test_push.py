@@ -206,7 +206,9 @@ def test_push_endpoints_come_from_the_environment_comma_separated(monkeypatch, t
     from pwa_app import create_app
 
     monkeypatch.setenv("PUSH_ENDPOINTS", " https://push.example.org/ , https://*.example.net/ ,")
-    configured = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    configured = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
     assert configured.config["PUSH_ENDPOINTS"] == (
         "https://push.example.org/",
         "https://*.example.net/",
