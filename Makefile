@@ -18,10 +18,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python tools/catalogues.py compile
 	touch $(STAMP)
 
-# Serve the app on 127.0.0.1:5000 with the SQLite default and the demo data.
+# Serve the app on 127.0.0.1:5000 with the SQLite default and the demo data, and the background
+# worker (pushes, reminders) beside it: stopping the server (Ctrl-C) stops the worker too.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --if-empty
+	@$(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # Everything: catalogue completeness, lint and format, unit and integration tests, the

@@ -22,6 +22,9 @@ ENV_SETTINGS = (
     "ORG_PHONE",
     "ORG_CODE",
     "MAP_TILE_URL",
+    "REDIS_URL",
+    "PUSH_ENDPOINTS",
+    "PUSH_CONTACT",
 )
 
 
@@ -60,6 +63,9 @@ def load_config(app, config):
         # Flask then answers 400 to any other Host header.
         hosts = [host.strip() for host in app.config["TRUSTED_HOSTS"].split(",")]
         app.config["TRUSTED_HOSTS"] = [host for host in hosts if host] or None
+    if isinstance(app.config.get("PUSH_ENDPOINTS"), str):
+        prefixes = [prefix.strip() for prefix in app.config["PUSH_ENDPOINTS"].split(",")]
+        app.config["PUSH_ENDPOINTS"] = tuple(prefix for prefix in prefixes if prefix)
     for flag in ("PREFER_HTTPS", "PROXY_FIX"):
         if isinstance(app.config.get(flag), str):
             app.config[flag] = app.config[flag].lower() in ("1", "true", "yes")
@@ -101,7 +107,10 @@ def instance_secret_key(instance_path):
 
 def register_extensions(app):
     """Bind the unbound extensions to this app."""
-    from pwa_app import models  # noqa: F401  (registers the tables with the metadata)
+    from pwa_app import (
+        models,  # noqa: F401  (registers the tables with the metadata)
+        worker,
+    )
     from pwa_app.i18n import compile_catalogues, select_locale, select_timezone
     from pwa_app.json_provider import StrictJSONProvider
     from pwa_app.services import accounts
@@ -122,6 +131,7 @@ def register_extensions(app):
     login_manager.login_message = None
     login_manager.user_loader(accounts.load_session_user)
     login_manager.unauthorized_handler(_unauthorized)
+    worker.init_app(app)
 
 
 def _unauthorized():
@@ -151,6 +161,7 @@ def register_blueprints(app):
         households,
         knowledge,
         messages,
+        notifications,
         programmes,
         public,
         pwa,
@@ -171,6 +182,7 @@ def register_blueprints(app):
         announcements.bp,
         dashboard.bp,
         volunteers.bp,
+        notifications.bp,
         badges.bp,
         reports.bp,
         admin.bp,

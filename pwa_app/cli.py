@@ -34,6 +34,7 @@ areas_cli = AppGroup("areas", help="Manage areas (province, district, subdistric
 demo_cli = AppGroup("demo", help="Load demo data for Nong Ian and Ban Lao.")
 badges_cli = AppGroup("badges", help="Recognition badges.")
 orgs_cli = AppGroup("orgs", help="Organisations (centres, provincial offices) and their areas.")
+notifications_cli = AppGroup("notifications", help="Notifications to volunteers and staff.")
 
 
 @users_cli.command("create")
@@ -275,6 +276,31 @@ def rotate_key(code):
     click.echo(f"new signing key for {code}: {thumbprint}; the old keys are kept as retired")
 
 
+@notifications_cli.command("follow-ups")
+@click.option(
+    "--day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The follow-up date to remind of (default: tomorrow in Thailand).",
+)
+@writes_first
+def remind_follow_ups(day):
+    """Remind each volunteer of their households' follow-ups due tomorrow (once a day each)."""
+    from pwa_app.services import notifications
+
+    reminded = notifications.remind_follow_ups(day.date() if day else None)
+    click.echo(f"{reminded} volunteers reminded")
+
+
+@click.command("worker")
+@click.option("--workers", type=click.IntRange(1, 32), default=2, help="Threads taking tasks.")
+def worker_command(workers):
+    """Run the background worker (huey): pushes to phones and the daily follow-up reminders."""
+    from pwa_app import worker
+
+    worker.run_consumer(workers)
+
+
 privacy_cli = AppGroup("privacy", help="Personal data duties (PDPA).")
 
 
@@ -330,3 +356,5 @@ def register(app):
     app.cli.add_command(backup_command)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(notifications_cli)
+    app.cli.add_command(worker_command)

@@ -56,6 +56,30 @@ class Defaults:
     # Host names this server answers for (environment: comma-separated); others get 400.
     TRUSTED_HOSTS = None
 
+    # Background work (pushes to phones, the daily follow-up reminder) goes through huey, run
+    # by `flask --app pwa_app worker`: its queue is a SQLite file in instance/, or Redis when
+    # REDIS_URL names one (several hosts then share it). HUEY_IMMEDIATE runs each task at once,
+    # in the process that queued it (a test's choice, never a server's).
+    REDIS_URL = None
+    HUEY_IMMEDIATE = False
+
+    # Web Push goes only to these push services (URL prefixes, comma-separated in the
+    # environment; "*." stands for one name in a host): Chrome and Android, Firefox, Safari,
+    # Edge and Windows. A subscription naming any other address is refused, so that no one can
+    # make the server call an address of their choosing.
+    PUSH_ENDPOINTS = (
+        "https://fcm.googleapis.com/",
+        "https://android.googleapis.com/",
+        "https://updates.push.services.mozilla.com/",
+        "https://web.push.apple.com/",
+        "https://*.notify.windows.com/",
+    )
+    # Who runs this server, for the push services (VAPID's "sub"): a mailto: or https: URL.
+    # Without it, PUBLIC_BASE_URL when it is https, else a placeholder address.
+    PUSH_CONTACT = None
+    # How long a push service keeps a message for a phone that is off or out of signal.
+    PUSH_TTL_SECONDS = 24 * 3600
+
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
     # Phones on weak signal: compress every text answer (Flask-Compress picks br or gzip).

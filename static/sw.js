@@ -173,3 +173,51 @@ self.addEventListener("sync", (event) => {
 self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "sync") event.waitUntil(self.PwaOutbox.sync({ force: true }));
 });
+
+// Web Push: a message carries all it shows (title, body, the page a tap opens), so showing it
+// needs no network; a tap brings the app forward at that page, or opens it there.
+const APP_NAME = __APP_NAME__;
+const NOTIFICATION_ICON = "__NOTIFICATION_ICON__";
+
+function appPath(value) {
+  try {
+    const url = new URL(value, self.location.origin);
+    if (url.origin === self.location.origin) return url.pathname + url.search;
+  } catch {
+    // not an address at all
+  }
+  return "/notifications"; // never another site's
+}
+
+function readPush(data) {
+  let message = {};
+  try {
+    message = data.json();
+  } catch {
+    message = { body: data?.text() };
+  }
+  const text = (value) => (typeof value === "string" ? value : "");
+  return [text(message.title) || APP_NAME, {
+    body: text(message.body), tag: text(message.tag) || undefined, lang: text(message.lang) || undefined,
+    icon: NOTIFICATION_ICON, data: { url: appPath(message.url || "/notifications") },
+  }];
+}
+
+self.addEventListener("push", (event) => {
+  event.waitUntil(self.registration.showNotification(...readPush(event.data)));
+});
+
+async function openAt(url) {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  try {
+    if (await (await windows[0]?.focus())?.navigate(url)) return;
+  } catch {
+    // a window this worker does not control cannot be steered: open one
+  }
+  await self.clients.openWindow(url);
+}
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(openAt(new URL(appPath(event.notification.data?.url), self.location.origin).href));
+});

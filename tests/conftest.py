@@ -41,7 +41,9 @@ from pwa_app.models import (
     Member,
     MemberTag,
     Message,
+    Notification,
     Organisation,
+    PushSubscription,
     RateEvent,
     Thread,
     ThreadRead,
@@ -62,6 +64,7 @@ from pwa_app.services import (
     issuer_keys,
     knowledge,
     memo,
+    notifications,
     recognition,
     visit_days,
 )
@@ -76,6 +79,8 @@ TEST_TABLES = (
     Message,
     ThreadRead,
     Thread,
+    Notification,
+    PushSubscription,
     AreaChange,
     Acknowledgement,
     Award,
@@ -292,6 +297,13 @@ class AuthActions:
         """POST a form with a valid CSRF token."""
         return self.client.post(url, data={**(data or {}), "csrf_token": self.token()}, **kwargs)
 
+    def send(self, method, url, data=None):
+        """GET a page, or send a form with a valid CSRF token by any other method."""
+        if method == "GET":
+            return self.client.get(url)
+        data = {**(data or {}), "csrf_token": self.token()}
+        return self.client.open(url, method=method, data=data)
+
 
 @pytest.fixture
 def auth(client):
@@ -462,6 +474,7 @@ def route_objects(create_user, create_household, create_visit):
             ),
             None,
         )
+        notification = notifications.notify(owner, "thanks", "Thanks", url="/")
         db.session.commit()
         issuer = target.org.code
         return {
@@ -484,6 +497,7 @@ def route_objects(create_user, create_household, create_visit):
             "agency_id": agency.id,
             "slug": page.slug,
             "number": page.version,
+            "notification_id": notification.id,
         }
 
     return make

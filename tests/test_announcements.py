@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from pwa_app.extensions import db
-from pwa_app.models import Announcement, AnnouncementRead, User
+from pwa_app.models import Announcement, AnnouncementRead, Notification, User
 from pwa_app.services import announcements
 from pwa_app.services.errors import ValidationError
 
@@ -34,6 +34,10 @@ def test_a_training_reaches_the_volunteers_of_its_areas_and_counts_who_read_it(
     assert response.status_code == 302
     announcement = db.session.scalar(select(Announcement))
     assert (announcement.event_on.isoformat(), announcement.event_time) == ("2026-12-15", "09:30")
+    told = db.session.scalars(
+        select(Notification.user_id).where(Notification.kind == "announcement")
+    ).all()
+    assert sorted(told) == sorted([ni_one.id, ni_all.id])
     assert announcements.reach([announcement])[announcement.id] == announcements.Reach(2, 0)
     page = client.get("/announcements").get_data(as_text=True)
     assert "0 จาก 2" in page or "0 of 2" in page

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pwa_app.extensions import db
-from pwa_app.models import Message, Thread, WelfareProgram
+from pwa_app.models import Message, Notification, Thread, WelfareProgram
 from pwa_app.services import cases, consultations, dashboard
 from tests.conftest import csrf_from
 
@@ -72,6 +72,18 @@ def test_a_question_and_its_answer_make_one_thread_with_times(talk, people, clie
     assert answer["status"] == "created" and answer["thread"] == thread.id
     db.session.refresh(thread)
     assert thread.waiting_since is None and thread.first_answer_seconds is not None
+    # The volunteer is told, without the answer's words on a screen others may see.
+    [told] = db.session.scalars(
+        select(Notification).where(Notification.user_id == people["volunteer"].id)
+    ).all()
+    assert (told.kind, told.url) == ("answer", f"/messages/{thread.id}")
+    assert "รพ.สต." not in json.dumps(told.params, ensure_ascii=False)
+    assert (
+        db.session.scalar(
+            select(func.count(Notification.id)).where(Notification.user_id == people["staff"].id)
+        )
+        == 0
+    )
     assert consultations.unread_count(people["volunteer"]) == 1
     assert consultations.waiting_count(people["staff"]) == 0
     talk(people["volunteer"])

@@ -15,6 +15,7 @@ requests in the same order. A time budget (SWEEP_SECONDS) stops a slow machine e
 failure of the run is reported at the end, grouped by the exception and the line that raised it.
 """
 
+import base64
 import os
 import random
 import re
@@ -27,6 +28,8 @@ from itertools import count
 from urllib.parse import urlsplit
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
@@ -377,8 +380,30 @@ def plan_queries(run, rule, reads, groups):
         groups[rule.rule, role].append(("query", "*", label))
 
 
+# A browser's subscription keys, made once: a point on P-256 and a 16-byte secret.
+BROWSER_POINT = (
+    ec.derive_private_key(2569, ec.SECP256R1())
+    .public_key()
+    .public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+)
+
+
+def push_subscription():
+    """Return a push subscription the server accepts."""
+    return {
+        "endpoint": "https://fcm.googleapis.com/fcm/send/sweep:APA91b",
+        "expirationTime": None,
+        "keys": {
+            "p256dh": base64.urlsafe_b64encode(BROWSER_POINT).rstrip(b"=").decode(),
+            "auth": base64.urlsafe_b64encode(b"0123456789abcdef").rstrip(b"=").decode(),
+        },
+    }
+
+
 def valid_json(endpoint, objects=None, client_uuid=None):
     """Return a body the endpoint accepts, or an empty object for an endpoint we do not know."""
+    if endpoint in ("api.subscribe", "api.unsubscribe"):  # one path: POST and DELETE
+        return push_subscription()
     if endpoint != "api.sync_visits":
         return {}
     objects = objects or {"code": "NI-01-0001", "case_id": 1}

@@ -57,6 +57,10 @@ MATRIX = {
     ("POST", "/volunteers/<int:user_id>/awards"): (LOGIN, 403, 400, 400, 403),
     ("POST", "/volunteers/<int:user_id>/awards/<int:award_id>/revoke"): (LOGIN, 403, 302, 302, 403),
     ("POST", "/visits/<int:visit_id>/thank"): (LOGIN, 403, 302, 302, 403),
+    ("GET", "/notifications"): (LOGIN, 200, 200, 200, 403),
+    # The placeholder's notification is the volunteer's own: anyone else's is not there.
+    ("GET", "/notifications/<int:notification_id>"): (LOGIN, 302, 404, 404, 403),
+    ("POST", "/notifications/read"): (LOGIN, 302, 302, 302, 403),
     ("GET", "/badges/verify/<public_id>"): (200, 200, 200, 200, 200),
     ("GET", "/badges/verify/<public_id>.json"): (200, 200, 200, 200, 200),
     ("GET", "/badges/verify/<public_id>/certificate"): (200, 200, 200, 200, 200),
@@ -137,6 +141,10 @@ MATRIX = {
     ("GET", "/announcements/<int:announcement_id>"): (LOGIN, 200, 200, 200, 403),
     ("POST", "/announcements/<int:announcement_id>/withdraw"): (LOGIN, 403, 302, 302, 403),
     ("GET", "/api/v1/knowledge"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/push/key"): (401, 200, 200, 200, 403),
+    # A form body is no push subscription: 400 to each role that may subscribe.
+    ("POST", "/api/v1/push/subscriptions"): (401, 400, 400, 400, 403),
+    ("DELETE", "/api/v1/push/subscriptions"): (401, 400, 400, 400, 403),
 }
 # Routes whose placeholder is not one of the objects below.
 FIXED_PATHS = {"/badges/achievements/<code>": "/badges/achievements/smile"}
@@ -187,7 +195,7 @@ def test_route_answers_each_role_as_designed(
         assert auth.login(user.phone).status_code == 302
     owner = user if role == "volunteer" else create_user("volunteer", areas=["NI-01"])
     path = fill(rule, objects(owner))
-    response = client.get(path) if method == "GET" else auth.post(path, {})
+    response = auth.send(method, path)
     if expected == LOGIN:
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/login")
@@ -210,6 +218,7 @@ OTHER_AREA_ROUTES = [
     ("POST", "/messages/new"),
     ("GET", "/messages/<int:thread_id>"),
     ("POST", "/messages/<int:thread_id>"),
+    ("GET", "/notifications/<int:notification_id>"),
 ]
 
 
@@ -221,7 +230,7 @@ def test_a_volunteer_of_another_area_gets_404(client, auth, create_user, objects
     intruder = create_user("volunteer", areas=["BL-01"])
     auth.login(intruder.phone)
     path = fill(rule, values)
-    response = client.get(path) if method == "GET" else auth.post(path, {})
+    response = auth.send(method, path)
     assert response.status_code == 404
 
 
@@ -306,7 +315,7 @@ def test_staff_and_admins_of_one_centre_get_404_for_the_others_objects(
         asker = create_user(role, org="ZZC")
     assert auth.login(asker.phone).status_code == 302
     path = fill(rule, values)
-    response = client.get(path) if method == "GET" else auth.post(path, {})
+    response = auth.send(method, path)
     assert response.status_code == other_centre_answer(method, rule, role), path
 
 
@@ -318,5 +327,5 @@ def test_an_observer_gets_403_on_every_household_level_route(
     observer = create_user("observer", areas=["MDH"])
     assert auth.login(observer.phone).status_code == 302
     path = fill(rule, values)
-    response = client.get(path) if method == "GET" else auth.post(path, {})
+    response = auth.send(method, path)
     assert response.status_code == 403

@@ -30,6 +30,7 @@ from pwa_app.api import (  # noqa: E402,F401  (routes)
     me,
     messages,
     openapi,
+    push,
     sync,
     visits,
 )

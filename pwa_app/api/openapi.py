@@ -374,7 +374,53 @@ SCHEMAS = {
             },
         },
     },
+    "Subscribed": {
+        "type": "object",
+        "required": ["endpoint", "created"],
+        "properties": {"endpoint": {"type": "string"}, "created": {"type": "boolean"}},
+    },
+    "PushSubscription": {
+        "description": (
+            "The browser's PushSubscription as its toJSON() gives it. The endpoint must lie at "
+            "one of the push services the server allows (PUSH_ENDPOINTS: by default Google, "
+            "Mozilla, Apple and Microsoft's), matched by scheme, host and port; p256dh is the "
+            "browser's P-256 public key and auth its 16-byte secret, both base64url."
+        ),
+        "type": "object",
+        "required": ["endpoint", "keys"],
+        "additionalProperties": False,
+        "properties": {
+            "endpoint": {
+                "type": "string",
+                "maxLength": 1000,
+                "examples": ["https://fcm.googleapis.com/fcm/send/dQw4w9WgXcQ:APA91bE"],
+            },
+            "expirationTime": {"type": ["number", "null"], "minimum": 0},
+            "keys": {
+                "type": "object",
+                "required": ["p256dh", "auth"],
+                "additionalProperties": False,
+                "properties": {
+                    "p256dh": {"type": "string", "pattern": "^[A-Za-z0-9_-]{86,87}={0,2}$"},
+                    "auth": {"type": "string", "pattern": "^[A-Za-z0-9_-]{22}={0,2}$"},
+                },
+            },
+        },
+    },
 }
+
+CSRF_HEADER = {
+    "name": "X-CSRFToken",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string"},
+}
+
+
+def json_body(schema):
+    """Describe a required JSON request body."""
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
 
 PATHS = {
     "/api/v1/me": {
@@ -467,32 +513,16 @@ PATHS = {
                 "answers duplicate with the first id; the same id with other content is "
                 "rejected with error conflict."
             ),
-            "parameters": [
+            "parameters": [CSRF_HEADER],
+            "requestBody": json_body(
                 {
-                    "name": "X-CSRFToken",
-                    "in": "header",
-                    "required": True,
-                    "schema": {"type": "string"},
+                    "type": "object",
+                    "required": ["visits"],
+                    "properties": {
+                        "visits": {"type": "array", "maxItems": 50, "items": ref("VisitItem")}
+                    },
                 }
-            ],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["visits"],
-                            "properties": {
-                                "visits": {
-                                    "type": "array",
-                                    "maxItems": 50,
-                                    "items": ref("VisitItem"),
-                                }
-                            },
-                        }
-                    }
-                },
-            },
+            ),
             "responses": {
                 "200": json_response(
                     "Results",
@@ -589,6 +619,67 @@ PATHS = {
                 **ERROR_RESPONSES,
             },
         }
+    },
+    "/api/v1/push/key": {
+        "get": {
+            "summary": "The server's VAPID public key, for PushManager.subscribe()",
+            "responses": {
+                "200": json_response(
+                    "The key: an uncompressed P-256 point, base64url",
+                    {
+                        "type": "object",
+                        "required": ["key"],
+                        "properties": {"key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{87}$"}},
+                    },
+                ),
+                **ERROR_RESPONSES,
+            },
+        }
+    },
+    "/api/v1/push/subscriptions": {
+        "post": {
+            "summary": "Let this browser take the caller's notifications",
+            "description": (
+                "Send the X-CSRFToken header. An endpoint already known moves to the caller "
+                "(one browser, the user logged in on it last). Any other address than an "
+                "allowed push service's is refused with 400 and a field error on endpoint."
+            ),
+            "parameters": [CSRF_HEADER],
+            "requestBody": json_body(ref("PushSubscription")),
+            "responses": {
+                "201": json_response("Subscribed", ref("Subscribed")),
+                "200": json_response("Already subscribed; keys updated", ref("Subscribed")),
+                **ERROR_RESPONSES,
+            },
+        },
+        "delete": {
+            "summary": "Stop pushes to one of the caller's browsers, named by its endpoint",
+            "description": (
+                'Send the X-CSRFToken header and {"endpoint": ...} (or the whole '
+                "subscription). Another user's endpoint is as unknown as one never seen."
+            ),
+            "parameters": [CSRF_HEADER],
+            "requestBody": json_body(
+                {
+                    "type": "object",
+                    "required": ["endpoint"],
+                    "properties": {
+                        "endpoint": {"type": "string", "minLength": 1, "maxLength": 1000}
+                    },
+                }
+            ),
+            "responses": {
+                "200": json_response(
+                    "Whether the caller had that subscription",
+                    {
+                        "type": "object",
+                        "required": ["deleted"],
+                        "properties": {"deleted": {"type": "boolean"}},
+                    },
+                ),
+                **ERROR_RESPONSES,
+            },
+        },
     },
     "/api/v1/openapi.json": {
         "get": {

@@ -7,6 +7,7 @@ from pwa_app.models.badges import Acknowledgement, Award, Badge
 from pwa_app.models.households import HelpRequest, Household, HouseholdTag, Member, MemberTag
 from pwa_app.models.knowledge import KnowledgePage, KnowledgeSlug, KnowledgeVersion
 from pwa_app.models.messages import Message, Thread, ThreadRead
+from pwa_app.models.notifications import Notification, PushSubscription
 from pwa_app.models.people import (
     Area,
     AreaChange,
@@ -44,7 +45,9 @@ __all__ = [
     "KnowledgeVersion",
     "Member",
     "MemberTag",
+    "Notification",
     "Organisation",
+    "PushSubscription",
     "RateEvent",
     "User",
     "Visit",

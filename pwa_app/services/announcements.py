@@ -23,7 +23,7 @@ from pwa_app.models import (
     user_areas,
 )
 from pwa_app.models.base import utcnow
-from pwa_app.services import audit, scope, thai_dates
+from pwa_app.services import audit, notifications, scope, thai_dates
 from pwa_app.services.errors import NotFound, ValidationError
 from pwa_app.services.validation import text_problem
 from pwa_app.vocab import ANNOUNCEMENT_KINDS
@@ -109,6 +109,9 @@ def create(user, data):
     db.session.add(announcement)
     db.session.flush()
     audit.record("announcement.create", user, announcement_id=announcement.id)
+    notifications.announced(
+        announcement, db.session.scalars(volunteers_addressed(announcement)).all()
+    )
     return announcement
 
 

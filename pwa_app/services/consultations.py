@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from pwa_app.extensions import db
 from pwa_app.models import Assistance, Household, Message, Thread, ThreadRead
 from pwa_app.models.base import utcnow
-from pwa_app.services import scope, visits
+from pwa_app.services import notifications, scope, visits
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
 from pwa_app.services.validation import text_problem
 
@@ -167,6 +167,8 @@ def post(user, data, now=None):
     _moved_on(thread, user, now)
     db.session.flush()
     mark_read(user, thread, now)
+    if user.id != thread.volunteer_id:
+        notifications.answer_received(message)
     return message, True
 
 

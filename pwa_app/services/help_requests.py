@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from pwa_app.extensions import db
 from pwa_app.models import HelpRequest
 from pwa_app.models.base import utcnow
-from pwa_app.services import audit, throttle
+from pwa_app.services import audit, notifications, throttle
 from pwa_app.services.errors import NotFound, Throttled, ValidationError
 from pwa_app.services.scope import may_see_household, scope_villages
 from pwa_app.services.validation import normalize_phone, phone_problem
@@ -59,6 +59,7 @@ def send(household, category, message, phone, address):
     db.session.add(request)
     throttle.record(BUCKET, [f"card:{household.id}", f"ip:{address}"])
     db.session.flush()
+    notifications.help_requested(request)
     return request
 
 

@@ -23,7 +23,7 @@ from pwa_app.models import (
     WelfareProgram,
 )
 from pwa_app.models.base import utcnow
-from pwa_app.services import audit
+from pwa_app.services import audit, notifications
 from pwa_app.services.cases import today
 from pwa_app.services.errors import NotFound, ValidationError
 from pwa_app.services.sqltime import as_date, local_date
@@ -237,6 +237,7 @@ def evaluate(volunteer, rules=None):
                 volunteer=volunteer.id,
                 rule=badge.rule,
             )
+            notifications.badge_awarded(award)
             earned.append(award)
     return earned
 
@@ -287,6 +288,7 @@ def award(badge, volunteer, by, citation):
             {"badge": _l("%(name)s already holds this badge.", name=volunteer.display_name)},
         )
     audit.record("badge.award", by, given, badge=badge.code, volunteer=volunteer.id)
+    notifications.badge_awarded(given)
     return given
 
 
@@ -368,6 +370,7 @@ def thank(volunteer, by, message="", visit=None):
     db.session.add(thanks)
     db.session.flush()
     audit.record("volunteer.thank", by, thanks, volunteer=volunteer.id)
+    notifications.thanks_received(thanks, by, visit)
     return thanks
 
 

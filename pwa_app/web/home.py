@@ -8,6 +8,7 @@ from pwa_app.services import (
     cases,
     consultations,
     help_requests,
+    notifications,
     recognition,
     scope,
     summaries,
@@ -41,6 +42,8 @@ def index():
             news=[a for a, seen in announcements.for_volunteer(current_user, limit=10) if not seen][
                 :3
             ],
+            # Until a phone takes their notifications, the home offers to turn them on.
+            offer_push=not notifications.has_phones(current_user.id),
         )
     return render_template(
         "home/staff.html",

@@ -163,7 +163,11 @@ def service_worker():
         source.replace("__CACHE_VERSION__", cache_version())
         .replace("__PRECACHE__", json.dumps([asset(f) for f in PRECACHE_STATIC] + ["/offline"]))
         .replace("__OUTBOX_CORE__", asset("js/outbox-core.js"))
+        .replace("__NOTIFICATION_ICON__", asset("icons/icon-192.png"))
     )
+    with force_locale("th"):
+        app_name = json.dumps(_("Volunteer Home Visits"), ensure_ascii=False)
+    source = source.replace("__APP_NAME__", app_name)
     response = Response(source, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"

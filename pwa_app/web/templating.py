@@ -8,11 +8,13 @@ from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import MultiDict
 
 from pwa_app import i18n, vocab
+from pwa_app.extensions import db
 from pwa_app.models.base import utcnow
-from pwa_app.services import consultations, credentials, organisations
+from pwa_app.services import consultations, credentials, notifications, organisations
 from pwa_app.services.cases import today
 from pwa_app.web.js_strings import js_strings
 from pwa_app.web.pwa import asset, stylesheet
@@ -33,6 +35,19 @@ def org_name(household=None, award=None):
     if organisation is not None:
         return organisation.name(language)
     return current_app.config["ORG_NAME_EN" if language == "en" else "ORG_NAME_TH"]
+
+
+def unread_notifications():
+    """Return the logged-in user's unread count for the top bar; None where there is no bell."""
+    if not current_user.is_authenticated or current_user.role == "observer":
+        return None
+    if current_user.must_change_password:
+        return None
+    try:
+        return notifications.unread_count(current_user)
+    except OperationalError:  # an error page of a busy database: no bell rather than no page
+        db.session.rollback()
+        return None
 
 
 def lang_url(language):
@@ -117,4 +132,5 @@ def register(app):
         stylesheet=stylesheet,
         unread_messages=unread_messages,
         guide_url=guide_url,
+        unread_notifications=unread_notifications,
     )

@@ -254,7 +254,39 @@ function keepKnowledgeWhenIdle() {
   }, IDLE_AFTER_MS);
 }
 
+// The home's offer of notifications: push.js comes only when it is tapped. The permission is
+// asked at once, within the tap, as some browsers insist.
+function offerPush() {
+  const box = document.querySelector("[data-push-script]");
+  if (!box || !("PushManager" in window && "Notification" in window)) return;
+  const button = box.querySelector("[data-push-on]");
+  const tapped = async () => {
+    await Notification.requestPermission();
+    try {
+      await (await import(box.dataset.pushScript)).switchOn(box);
+    } catch {
+      box.querySelector("[data-push-state]").textContent = box.dataset.msgFailed;
+      button.addEventListener("click", tapped, { once: true });
+    }
+  };
+  button.addEventListener("click", tapped, { once: true });
+  box.hidden = false;
+}
+
+// Logging out: this phone stops taking the user's notifications (the next user turns theirs on).
+async function stopPushes() {
+  const registration = await navigator.serviceWorker?.getRegistration().catch(() => null);
+  const subscription = await registration?.pushManager?.getSubscription().catch(() => null);
+  if (!subscription) return;
+  await fetch("/api/v1/push/subscriptions", {
+    method: "DELETE", body: JSON.stringify({ endpoint: subscription.endpoint }), signal: Outbox.timeoutSignal(5000),
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+  }).catch(() => null);
+  await subscription.unsubscribe().catch(() => null);
+}
+
 async function forgetThisUser() {
+  await stopPushes();
   if ("caches" in window) await caches.delete(PAGES_CACHE);
   if (userId != null) {
     await Outbox.forgetHouseholds(userId);
@@ -302,6 +334,7 @@ async function start() {
   showCopyAge();
   showFlash();
   guardLogout();
+  offerPush();
   await registerWorker();
   if (!Outbox) return;
   if (userId == null) await showWaitingNotice();

@@ -37,6 +37,7 @@ VOLUNTEER_PAGES = {
     "knowledge": "/knowledge",
     "guide": "/knowledge/old-age-allowance",
     "process": "/knowledge/model-work-process",
+    "notifications": "/notifications",
 }
 PUBLIC_PAGES = {"card": "/h/{token}", "privacy": "/privacy", "badge": "/badges/verify/{award}"}
 CHECKS = [("th", name) for name in [*VOLUNTEER_PAGES, *PUBLIC_PAGES]] + [
@@ -251,6 +252,7 @@ def test_staff_keep_their_whole_menu_behind_one_button_in_one_row(
     assert page.locator("[data-outbox-badge]").count() == 1
     page.keyboard.press("Tab")  # the skip link
     page.keyboard.press("Tab")  # the brand
+    page.keyboard.press("Tab")  # the notifications bell
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # a <summary> opens its menu from the keyboard
     links = page.locator(".menu-panel nav:not(.lang) a")
