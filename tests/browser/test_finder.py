@@ -17,7 +17,8 @@ READY = """async () => {
   await navigator.serviceWorker.ready;
   await window.PwaApp.ready;
   const pages = await caches.open('pages-v1');
-  const paths = ['/', '/scan', '/households', '/households/shell', '/visits/new?shell=1'];
+  const paths = ['/', '/scan', '/households', '/households/shell', '/visits/new?shell=1',
+    '/messages/new?shell=1'];  // (the last comes in the background, after the app is ready)
   const shell = await Promise.all(paths.map((path) => pages.match(path)));
   return Boolean(navigator.serviceWorker.controller && shell.every(Boolean)
     && document.documentElement.dataset.householdsStored !== undefined);

@@ -17,8 +17,10 @@ READY = """async () => {
   await navigator.serviceWorker.ready;
   await window.PwaApp.ready;
   const pages = await caches.open('pages-v1');
-  const shell = await Promise.all(['/', '/scan', '/outbox', '/visits/new?shell=1'].map(
-    (path) => pages.match(path)));
+  // (The question form comes in the background once the app is ready: wait for it too, so
+  // that no fetch is still under way when the signal goes.)
+  const shell = await Promise.all(['/', '/scan', '/outbox', '/visits/new?shell=1',
+    '/messages/new?shell=1'].map((path) => pages.match(path)));
   const households = await window.PwaOutbox.getMeta(`households:${window.PwaApp.userId}`);
   return Boolean(navigator.serviceWorker.controller && shell.every(Boolean)
     && households && households.checked_at);
