@@ -16,7 +16,9 @@ from pwa_app.web.access import read_only
 
 bp = Blueprint("pwa", __name__)
 
-# Everything the app shell needs offline, precached when the service worker installs.
+# What the first screens need offline, precached when the service worker installs. The forms
+# drawn from the phone's list (visit-form.js, household-shell.js) come with their pages in the
+# background once the app is ready (app.js, LATER_PAGES).
 # jsQR (47 KB) is not: phones with a native QR reader (BarcodeDetector) never need it, and
 # the others cache it the first time they open the scanner with signal.
 PRECACHE_STATIC = (
@@ -24,11 +26,9 @@ PRECACHE_STATIC = (
     "js/app.js",
     "js/dates.js",
     "js/finder.js",
-    "js/household-shell.js",
     "js/outbox-core.js",
     "js/outbox-page.js",
     "js/scanner.js",
-    "js/visit-form.js",
     "icons/icon.svg",
 )
 # Besides the shell: the worker itself, and files fetched when first needed that the worker

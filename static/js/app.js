@@ -7,10 +7,11 @@ const STRINGS = JSON.parse(document.getElementById("js-strings")?.textContent ||
 const userId = Number(document.querySelector('meta[name="user-id"]')?.content) || null;
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
 const PAGES_CACHE = "pages-v1";
-const SHELL_PAGES = ["/", "/scan", "/outbox", "/visits/new?shell=1", "/households", "/households/shell"];
-// Screens needed offline soon, though not in the first minute: fetched once the app is ready,
-// in the background, with the scripts they load, so that a first load stays small.
-const LATER_PAGES = ["/messages/new?shell=1"];
+const SHELL_PAGES = ["/", "/scan", "/outbox", "/households"];
+// The rest of the offline kit (the forms and pages drawn from the phone's list): fetched once
+// the app is ready, in the background, with the scripts they load, so that a first load on
+// one bar of signal carries only what the first screen needs.
+const LATER_PAGES = ["/visits/new?shell=1", "/households/shell", "/messages/new?shell=1"];
 const PREFETCH_HEADERS = { "X-Prefetch": "later" }; // tells the server's meters what this is
 const SHELL_REFRESH_MS = 60 * 60 * 1000;
 const HOUSEHOLDS_REFRESH_MS = 5 * 60 * 1000;
@@ -201,6 +202,7 @@ function controlled(ms) {
   return new Promise((resolve) => {
     navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true });
     setTimeout(resolve, ms);
+    navigator.serviceWorker.ready.then(() => { if (navigator.serviceWorker.controller) resolve(); });
   });
 }
 

@@ -7,9 +7,10 @@ const KNOWLEDGE_URL = "/api/v1/knowledge";
 const KNOWLEDGE_SHELL = "/knowledge/shell";
 const REFRESH_MS = 60 * 60 * 1000;
 const TIMEOUT_MS = 30000;
+const PREFETCH = { "X-Prefetch": "later" }; // background work: tells the server's meters so
 
 async function fetchPages(Outbox, state) {
-  const headers = state.etag && state.pages ? { "If-None-Match": state.etag } : {};
+  const headers = state.etag && state.pages ? { ...PREFETCH, "If-None-Match": state.etag } : PREFETCH;
   const signal = Outbox.timeoutSignal(TIMEOUT_MS);
   const response = await fetch(KNOWLEDGE_URL, { credentials: "same-origin", headers, signal }).catch(() => null);
   if (response?.status === 304) return { ...state, checked_at: Date.now() };
@@ -25,7 +26,8 @@ async function keepShell(Outbox, refresh) {
   let shell = await cache.match(KNOWLEDGE_SHELL);
   if (refresh || !shell) {
     const signal = Outbox.timeoutSignal(TIMEOUT_MS);
-    const response = await fetch(KNOWLEDGE_SHELL, { credentials: "same-origin", signal }).catch(() => null);
+    const response = await fetch(KNOWLEDGE_SHELL, { credentials: "same-origin", signal, headers: PREFETCH })
+      .catch(() => null);
     if (response?.ok && !response.redirected) {
       await cache.put(KNOWLEDGE_SHELL, response.clone());
       shell = response;
@@ -33,7 +35,8 @@ async function keepShell(Outbox, refresh) {
   }
   if (!shell) return;
   const files = [...(await shell.clone().text()).matchAll(/(?:src|href)="(\/static\/[^"]+)"/g)].map((m) => m[1]);
-  await Promise.all(files.map(async (file) => (await caches.match(file)) || fetch(file).catch(() => null)));
+  await Promise.all(files.map(async (file) => (await caches.match(file))
+    || fetch(file, { headers: PREFETCH }).catch(() => null)));
 }
 
 export async function keepKnowledge({ userId, Outbox }) {
