@@ -12,14 +12,13 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pwa_app.api import bp
-from pwa_app.api.sync import rejected
+from pwa_app.api.sync import MAX_ITEMS, read_batch, rejected
 from pwa_app.errors import error_response
 from pwa_app.extensions import db
 from pwa_app.services import consultations
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
 from pwa_app.services.validation import control_problem
 
-MAX_ITEMS = 50
 TARGETS = ("household", "case", "thread")
 SERVER_ERROR_ITEM = _l(
     "This message could not be sent because of a problem on our side. It stays on the "
@@ -100,21 +99,14 @@ def sync_one(item):
 @login_required
 def sync_messages():
     """Record a batch of messages; answer one result per item, in order."""
-    body = request.get_json(silent=True)
-    if body is None:
-        return error_response(400, "invalid_json", _l("The body must be JSON."))
-    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-        return error_response(
-            400, "validation_failed", fields={"messages": _l('Send {"messages": [ ... ]}.')}
-        )
-    if len(body["messages"]) > MAX_ITEMS:
-        return error_response(
-            413,
-            "too_many_items",
-            _l("Send at most %(n)d messages per request.", n=MAX_ITEMS),
-            fields={"messages": _l("At most %(n)d items.", n=MAX_ITEMS)},
-        )
-    return {"results": [sync_one(item) for item in body["messages"]]}
+    items, refused = read_batch(
+        "messages",
+        _l('Send {"messages": [ ... ]}.'),
+        _l("Send at most %(n)d messages per request.", n=MAX_ITEMS),
+    )
+    if refused:
+        return refused
+    return {"results": [sync_one(item) for item in items]}
 
 
 def message_json(message, reader):

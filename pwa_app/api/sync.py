@@ -186,6 +186,24 @@ def sync_one(item, recording):
     }
 
 
+def read_batch(key, shape_message, too_many_message):
+    """Return (the list a sync call sends under `key`, None), or (None, the answer refusing
+    the whole request: not JSON, not that shape, or more than MAX_ITEMS items)."""
+    body = request.get_json(silent=True)
+    if body is None:
+        return None, error_response(400, "invalid_json", _l("The body must be JSON."))
+    if not isinstance(body, dict) or not isinstance(body.get(key), list):
+        return None, error_response(400, "validation_failed", fields={key: shape_message})
+    if len(body[key]) > MAX_ITEMS:
+        return None, error_response(
+            413,
+            "too_many_items",
+            too_many_message,
+            fields={key: _l("At most %(n)d items.", n=MAX_ITEMS)},
+        )
+    return body[key], None
+
+
 @bp.route("/visits/sync", methods=["POST"])
 @login_required
 def sync_visits():
@@ -193,21 +211,14 @@ def sync_visits():
 
     The request commits the batch before the answer leaves (database.py).
     """
-    body = request.get_json(silent=True)
-    if body is None:
-        return error_response(400, "invalid_json", _l("The body must be JSON."))
-    if not isinstance(body, dict) or not isinstance(body.get("visits"), list):
-        return error_response(
-            400, "validation_failed", fields={"visits": _l('Send {"visits": [ ... ]}.')}
-        )
-    if len(body["visits"]) > MAX_ITEMS:
-        return error_response(
-            413,
-            "too_many_items",
-            _l("Send at most %(n)d visits per request.", n=MAX_ITEMS),
-            fields={"visits": _l("At most %(n)d items.", n=MAX_ITEMS)},
-        )
+    items, refused = read_batch(
+        "visits",
+        _l('Send {"visits": [ ... ]}.'),
+        _l("Send at most %(n)d visits per request.", n=MAX_ITEMS),
+    )
+    if refused:
+        return refused
     recording = visits.Recording(current_user)
-    results = [sync_one(item, recording) for item in body["visits"]]
+    results = [sync_one(item, recording) for item in items]
     recording.finish()
     return {"results": results}
