@@ -105,8 +105,11 @@ def test_the_service_worker_shows_a_push_without_the_network(
     ]
     evil = {"title": "x", "url": "https://evil.example/steal", "tag": "evil"}
     deliver(cdp, live_server, registration, json.dumps(evil))
-    page.wait_for_function(f"async () => ({SHOWN})().then((shown) => shown.length === 2)")
-    evil = next(n for n in page.evaluate(SHOWN) if n["tag"] == "evil")
+    # (Wait for that very notification: the count alone can be reached before it is listed.)
+    page.wait_for_function(
+        f"async () => ({SHOWN})().then((shown) => shown.some((n) => n.title === 'x'))"
+    )
+    evil = next(n for n in page.evaluate(SHOWN) if n["title"] == "x")
     assert evil["url"] == "/notifications"  # a tap never leaves the app
     context.close()
 
