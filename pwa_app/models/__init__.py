@@ -4,6 +4,7 @@ from pwa_app.models.agencies import Agency, agency_areas, agency_programs
 from pwa_app.models.announcements import Announcement, AnnouncementRead, announcement_areas
 from pwa_app.models.audit import AuditEvent, DashboardCache, RateEvent
 from pwa_app.models.badges import Acknowledgement, Award, Badge
+from pwa_app.models.encounters import Encounter, EncounterEvent
 from pwa_app.models.households import HelpRequest, Household, HouseholdTag, Member, MemberTag
 from pwa_app.models.knowledge import KnowledgePage, KnowledgeSlug, KnowledgeVersion
 from pwa_app.models.messages import Message, Thread, ThreadRead
@@ -17,6 +18,7 @@ from pwa_app.models.people import (
     org_areas,
     user_areas,
 )
+from pwa_app.models.photos import Photo
 from pwa_app.models.visits import AreaDay, Visit, VisitDay, VisitNeed
 from pwa_app.models.welfare import Assistance, AssistanceEvent, WelfareProgram
 
@@ -35,6 +37,8 @@ __all__ = [
     "AssistanceEvent",
     "AuditEvent",
     "DashboardCache",
+    "Encounter",
+    "EncounterEvent",
     "Award",
     "Badge",
     "HelpRequest",
@@ -47,6 +51,7 @@ __all__ = [
     "MemberTag",
     "Notification",
     "Organisation",
+    "Photo",
     "PushSubscription",
     "RateEvent",
     "User",

@@ -44,6 +44,8 @@ class Household(db.Model):
     consent_at: Mapped[date | None] = mapped_column(Date)
     consent_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     consent_scope: Mapped[str | None] = mapped_column(String(200))
+    # Photos on a visit to this home need its consent to photography, recorded apart.
+    consent_photos: Mapped[bool] = mapped_column(Boolean, default=False)
     assigned_volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     # The latest live visit, kept by the visits service: lists and coverage read it directly.
