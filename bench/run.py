@@ -21,7 +21,9 @@ from playwright.sync_api import sync_playwright
 from bench import field_loop, flood, household_import, latency, lighthouse, load
 from bench.weight import (
     BUDGET_BYTES,
+    ON_FIRST_USE,
     Meter,
+    first_use_bytes,
     measure_volunteer_load,
     prefetched,
     serve,
@@ -430,6 +432,7 @@ def section_weight(folder):
         for r in sorted(first, key=lambda r: -r["bytes"])
     )
     verdict = "within" if total(first) <= BUDGET_BYTES else "OVER"
+    first_use = "\n".join(f"| `{name}` | {first_use_bytes(app, name):,} |" for name in ON_FIRST_USE)
     return f"""## Page weight (volunteer, phone-sized Chromium)
 
 Counted at the server after compression (Brotli), headers included, so the service worker's
@@ -451,6 +454,13 @@ First load, by request:
 | request | bytes |
 |---|---|
 {rows}
+
+Loaded when first used, never with the first load (the photo picker's script comes when a
+form shows the picker):
+
+| script | bytes |
+|---|---|
+{first_use}
 """
 
 

@@ -24,6 +24,9 @@ HANG_MS = 90_000
 # What the service worker loads with importScripts (sw.js): the browser fetches it again
 # when it checks the worker for an update.
 WORKER_IMPORTS = ("/static/js/outbox-core.js",)
+# Scripts a form loads when the volunteer first needs them (the photo picker's shrinking):
+# never part of the first load, reported beside it.
+ON_FIRST_USE = ("js/photos.js",)
 
 
 @dataclass
@@ -122,3 +125,14 @@ def total(requests):
 def prefetched(requests):
     """Return the bytes fetched in the background once the app was ready."""
     return sum(r["bytes"] for r in requests if r.get("prefetch"))
+
+
+def first_use_bytes(app, filename):
+    """Return the bytes (compressed, headers included) of a script loaded on first use."""
+    from pwa_app.web.pwa import asset
+
+    with app.test_request_context():
+        url = asset(filename)
+    response = app.test_client().get(url, headers={"Accept-Encoding": "br, gzip"})
+    headers = sum(len(k) + len(v) + 4 for k, v in response.headers.items())
+    return len(response.status) + 11 + headers + len(response.get_data())

@@ -78,4 +78,30 @@ def js_strings():
         "sync_offline": _("No signal. The visits stay on this phone and will be sent later."),
         "sync_login": _("Log in again to send."),
         "sync_busy": _("The server is busy. The app will try again shortly."),
+        "photo_alt": _("Photo {n} ({kb} KB)"),
+        "photo_remove": _("Remove photo {n}"),
+        "photo_removed": _("Photo removed."),
+        "photo_shrinking": _("Making the photo smaller…"),
+        "photo_ready": _("{n} of {limit} photos ready. They are sent after the visit."),
+        "photo_limit": _("At most {n} photos: the others were left out."),
+        "photo_unreadable": _(
+            "This file could not be read as a photo. Take the photo again or choose another."
+        ),
+        "photos_unavailable": _(
+            "Photos can be added once the app has been opened here with signal."
+        ),
+        "photos_dropped": _(
+            "Saved without {n} photo(s): the phone is full. Free some space and take them again."
+        ),
+        "logout_photos": _(
+            "{n} photos on this phone are not sent yet. Logging out deletes them from this "
+            "phone. Log out anyway?"
+        ),
+        "photo_waiting": _("Photo waiting to be sent"),
+        "photo_sent": _("Photo sent"),
+        "photo_refused": _("Photo refused: {reason}"),
+        "photo_held": _("Photo kept until this entry is fixed"),
+        "photo_dismiss": _("Remove photo"),
+        "item_sent_photos_waiting": _("On the server; its photos are still being sent"),
+        "item_sent_photos_refused": _("On the server, without the photos below"),
     }

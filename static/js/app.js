@@ -54,13 +54,12 @@ function badgeElement() {
 async function refreshBadge() {
   const badge = badgeElement();
   if (!badge) return;
-  const mine = await Outbox.entries(userId);
-  const waiting = mine.filter((entry) => entry.status === "waiting").length;
-  const rejected = mine.length - waiting;
+  // (An item the server has, whose photos still wait, is not safe yet: it counts.)
+  const { waiting, rejected, total } = await Outbox.tally(userId);
   const state = sends ? "sending" : waiting ? "waiting" : "idle";
-  badge.hidden = mine.length === 0;
+  badge.hidden = total === 0;
   badge.classList.toggle("has-rejected", rejected > 0);
-  badge.textContent = rejected ? t("badge_rejected", { n: mine.length, r: rejected }) : t("badge_waiting", { n: waiting });
+  badge.textContent = rejected ? t("badge_rejected", { n: total, r: rejected }) : t("badge_waiting", { n: waiting });
   Object.assign(badge.dataset, { outboxState: state, outboxWaiting: waiting });
   await showPendingVisits();
   document.dispatchEvent(new CustomEvent("outbox:changed", { detail: { waiting, rejected, state } }));
@@ -292,6 +291,7 @@ async function forgetThisUser() {
   if ("caches" in window) await caches.delete(PAGES_CACHE);
   if (userId != null) {
     await Outbox.forgetHouseholds(userId);
+    await Outbox.forgetPhotos(userId);
     await Outbox.setMeta(`households:${userId}`, {});
     await Outbox.setMeta(`shell_cached:${userId}`, {});
     await Outbox.setMeta(`knowledge:${userId}`, {});
@@ -306,6 +306,9 @@ function guardLogout() {
     event.preventDefault();
     const waiting = userId == null ? [] : await Outbox.entries(userId);
     if (waiting.length && !window.confirm(t("logout_waiting", { n: waiting.length }))) return;
+    // Photos of people do not stay on a shared phone after their volunteer has gone.
+    const photos = userId == null ? [] : (await Outbox.photos(userId)).filter((photo) => photo.state !== "sent");
+    if (photos.length && !window.confirm(t("logout_photos", { n: photos.length }))) return;
     await forgetThisUser();
     form.dataset.confirmed = "1";
     form.submit();

@@ -1,5 +1,5 @@
-// The outbox: visits (and consultation messages) saved on this phone (IndexedDB) until the
-// server acknowledges them.
+// The outbox: visits (and consultation messages, encounters, and the photos of visits and
+// encounters) saved on this phone (IndexedDB) until the server acknowledges them.
 // A classic script shared by the pages and the service worker: it defines self.PwaOutbox.
 // An entry leaves the outbox only when the server answered "created" or "duplicate" for it.
 (function (global) {
@@ -7,7 +7,8 @@
 
   const DB_NAME = "pwa_app";
   // 2: households are found by the hash of their card (qr_hash), never by the card's token.
-  const DB_VERSION = 2;
+  // 3: photos of visits and encounters, each waiting for its item to be acknowledged.
+  const DB_VERSION = 3;
   // What the outbox carries, each delivered by its own sync call (visits first); an entry
   // stored before messages existed is a visit.
   const KINDS = {
@@ -48,6 +49,11 @@
             store.createIndex("user_id", "user_id");
           } else if (event.oldVersion < 2) {
             upgradeHouseholds(open.transaction);
+          }
+          if (!db.objectStoreNames.contains("photos")) {
+            const photos = db.createObjectStore("photos", { keyPath: "client_uuid" });
+            photos.createIndex("user_id", "user_id");
+            photos.createIndex("item_uuid", "item_uuid");
           }
         };
         // Another window still runs an older version of the app and holds the database open:
@@ -124,15 +130,24 @@
     await done(outbox);
   }
 
+  // The volunteer gives up an item the server refused: its photos go with it.
+  async function discard(clientUuid) {
+    await remove(clientUuid);
+    for (const photo of await photosOf(clientUuid)) await removePhoto(photo.client_uuid);
+  }
+
   function kindOf(entry) {
     return entry.kind || "visit";
   }
 
-  // Queue a visit or a message: {client_uuid, user_id, kind, payload, label}. Throws on a
-  // full disk (quota).
-  async function add({ userId, payload, label, kind = "visit" }) {
+  // Queue a visit, a message or an encounter ({client_uuid, user_id, kind, payload, label}),
+  // then its photos ([{client_uuid, blob, type, width, height}], shrunk by photos.js).
+  // The item comes first and a failure to store it throws (a full disk). A photo that cannot
+  // be stored is dropped, never the item: the answer's photosDropped counts them, for the
+  // form to tell the volunteer.
+  async function add({ userId, payload, label, kind = "visit", photos = [] }) {
     const existing = await get(payload.client_uuid);
-    return put({
+    const entry = await put({
       client_uuid: payload.client_uuid,
       user_id: userId,
       kind,
@@ -146,6 +161,16 @@
       fields: {},
       message: null,
     });
+    await releaseHeldPhotos(entry.client_uuid);
+    let photosDropped = 0;
+    for (const photo of photos) {
+      try {
+        await putPhoto(newPhoto(entry, photo));
+      } catch {
+        photosDropped += 1;
+      }
+    }
+    return { ...entry, photosDropped };
   }
 
   // A signal that aborts a request (and the reading of its body) after ms.
@@ -224,6 +249,7 @@
           next_attempt_at: null,
         });
         await put(entry);
+        await holdPhotos(entry.client_uuid, result.message);
         rejected += 1;
       }
     }
@@ -231,12 +257,208 @@
     return { sent, rejected };
   }
 
+  // --- Photos: kept beside their item, uploaded once the server has acknowledged it ------
+  // A photo is {client_uuid, user_id, item_kind, item_uuid, item_label, blob, type, width,
+  // height, size, state, tries, next_attempt_at, message, created_at}. state is "waiting",
+  // "sent" (kept, without its blob, only while another photo of the item is not) or
+  // "refused" (held: the server refused it, or its item, with message).
+
+  const PHOTOS_URL = "/api/v1/photos";
+  // A shrunk photo is at most 300 KB: a minute is what one bar of signal needs for it.
+  const PHOTO_TIMEOUT_MS = 60000;
+  // Answers that sending again cannot change: the server's message says why.
+  const PHOTO_REFUSALS = [400, 404, 409, 413, 415, 422];
+
+  function newPhoto(entry, photo) {
+    return {
+      client_uuid: photo.client_uuid,
+      user_id: entry.user_id,
+      item_kind: entry.kind,
+      item_uuid: entry.client_uuid,
+      item_label: entry.label,
+      blob: photo.blob,
+      type: photo.type || photo.blob.type,
+      width: photo.width,
+      height: photo.height,
+      size: photo.size || photo.blob.size,
+      state: "waiting",
+      held_by_item: false,
+      tries: 0,
+      next_attempt_at: null,
+      message: null,
+      created_at: new Date().toISOString(),
+    };
+  }
+
+  async function putPhoto(photo) {
+    const photos = await store("photos", "readwrite");
+    photos.put(photo);
+    await done(photos);
+  }
+
+  async function removePhoto(clientUuid) {
+    const photos = await store("photos", "readwrite");
+    photos.delete(clientUuid);
+    await done(photos);
+  }
+
+  async function getPhoto(clientUuid) {
+    return request((await store("photos")).get(clientUuid));
+  }
+
+  // The photos of a user (of everyone for null), oldest first.
+  async function photos(userId) {
+    const table = await store("photos");
+    const all = await request(userId == null ? table.getAll() : table.index("user_id").getAll(userId));
+    return all.sort((a, b) => a.created_at.localeCompare(b.created_at));
+  }
+
+  async function photosOf(itemUuid) {
+    const found = await request((await store("photos")).index("item_uuid").getAll(itemUuid));
+    return found.sort((a, b) => a.created_at.localeCompare(b.created_at));
+  }
+
+  // A refused item holds its photos (shown refused with it); fixed and saved again, it
+  // releases them to go after it.
+  async function holdPhotos(itemUuid, message) {
+    for (const photo of await photosOf(itemUuid)) {
+      if (photo.state !== "waiting") continue;
+      await putPhoto({ ...photo, state: "refused", held_by_item: true, message: message || null });
+    }
+  }
+
+  async function releaseHeldPhotos(itemUuid) {
+    for (const photo of await photosOf(itemUuid)) {
+      if (!photo.held_by_item) continue;
+      await putPhoto({ ...photo, state: "waiting", held_by_item: false, message: null, next_attempt_at: null });
+    }
+  }
+
+  // An item's photos are forgotten together once every one is on the server: until then the
+  // outbox shows which went and which did not.
+  async function settlePhotos(itemUuid) {
+    const all = await photosOf(itemUuid);
+    if (all.every((photo) => photo.state === "sent")) {
+      for (const photo of all) await removePhoto(photo.client_uuid);
+    }
+  }
+
+  async function markPhotoSent(photo) {
+    await putPhoto({ ...photo, blob: null, state: "sent", next_attempt_at: null, message: null });
+    await settlePhotos(photo.item_uuid);
+  }
+
+  // The volunteer has read why a photo was refused and lets it go.
+  async function dismissPhoto(clientUuid) {
+    const photo = await getPhoto(clientUuid);
+    if (!photo) return;
+    await removePhoto(clientUuid);
+    await settlePhotos(photo.item_uuid);
+  }
+
+  async function forgetPhotos(userId) {
+    for (const photo of await photos(userId)) await removePhoto(photo.client_uuid);
+  }
+
+  async function postponePhoto(photo, reason, atLeastSeconds = 0) {
+    const current = await getPhoto(photo.client_uuid);
+    if (!current || current.state !== "waiting") return;
+    current.tries += 1;
+    const backoff = BACKOFF_MS[Math.min(current.tries - 1, BACKOFF_MS.length - 1)];
+    current.next_attempt_at = new Date(Date.now() + Math.max(backoff, atLeastSeconds * 1000)).toISOString();
+    current.message = reason;
+    await putPhoto(current);
+  }
+
+  // Photos ready to go: waiting, their time come, and their item acknowledged (it has left
+  // the outbox) so that the server can attach them at once.
+  async function photosToSend(userId, force) {
+    const held = new Set((await entries(userId)).map((entry) => entry.client_uuid));
+    const now = new Date().toISOString();
+    return (await photos(userId)).filter(
+      (photo) => photo.state === "waiting" && !held.has(photo.item_uuid)
+        && (force || !photo.next_attempt_at || photo.next_attempt_at <= now),
+    );
+  }
+
+  async function postPhoto(photo, csrf) {
+    const body = new FormData();
+    body.append("client_uuid", photo.client_uuid);
+    body.append(photo.item_kind, photo.item_uuid);
+    body.append("file", photo.blob, `${photo.client_uuid}.jpg`);
+    const response = await fetch(PHOTOS_URL, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf || "" },
+      body,
+      signal: timeoutSignal(PHOTO_TIMEOUT_MS),
+    });
+    return { response, answer: await response.json().catch(() => ({})) };
+  }
+
+  // Upload the waiting photos one at a time (on one bar of signal one finishes sooner than
+  // three started together). Returns "done", or why the rest waits: "offline", "busy", "login".
+  async function sendPhotos(userId, csrf, force, summary) {
+    let token = csrf;
+    for (const photo of await photosToSend(userId, force)) {
+      let response;
+      let answer;
+      try {
+        ({ response, answer } = await postPhoto(photo, token));
+        if (response.status === 400 && answer.error === "csrf_failed") {
+          const me = await renewToken();
+          if (!me || me.id !== userId) return "login";
+          token = me.csrf_token;
+          ({ response, answer } = await postPhoto(photo, token));
+        }
+      } catch {
+        await postponePhoto(photo, "offline");
+        return "offline";
+      }
+      if (response.status === 401) {
+        await setMeta("login_needed", true);
+        return "login";
+      }
+      if (response.status === 200 || response.status === 201) {
+        await markPhotoSent(photo);
+        summary.photos_sent += 1;
+      } else if (PHOTO_REFUSALS.includes(response.status)) {
+        await putPhoto({ ...photo, state: "refused", message: answer.message || `http_${response.status}` });
+        summary.photos_refused += 1;
+      } else {
+        await postponePhoto(photo, `http_${response.status}`, retryAfter(response));
+        return "busy";
+      }
+    }
+    return "done";
+  }
+
+  // What the badge counts: items not yet safe on the server (an acknowledged item whose
+  // photos still wait is not), and those the volunteer must look at.
+  async function tally(userId) {
+    const mine = await entries(userId);
+    const held = new Set(mine.map((entry) => entry.client_uuid));
+    let waiting = mine.filter((entry) => entry.status === "waiting").length;
+    let rejected = mine.length - waiting;
+    const sentItems = new Map(); // item_uuid → does any of its photos still wait?
+    for (const photo of await photos(userId)) {
+      if (held.has(photo.item_uuid) || photo.state === "sent") continue;
+      sentItems.set(photo.item_uuid, sentItems.get(photo.item_uuid) || photo.state === "waiting");
+    }
+    for (const anyWaiting of sentItems.values()) {
+      if (anyWaiting) waiting += 1;
+      else rejected += 1;
+    }
+    return { waiting, rejected, total: waiting + rejected };
+  }
+
   let running = null; // the send under way
   let queued = null; // one more send, asked for while that one ran
   let queuedForce = false;
 
-  // Send the waiting visits of the session's user, in batches. Returns a summary:
-  // {state: "done" | "offline" | "login" | "busy", sent, rejected, results}
+  // Send the waiting visits of the session's user, in batches, then the photos of those
+  // acknowledged. Returns a summary:
+  // {state: "done" | "offline" | "login" | "busy", sent, rejected, results, photos_sent, photos_refused}
   // Asked while a send runs, it sends once more after it: the running one may have read the
   // outbox before this visit was added, or failed just before the signal came back.
   // Everyone who asks meanwhile shares that one extra send.
@@ -265,7 +487,7 @@
   }
 
   async function sendWaiting(force) {
-    const summary = { state: "done", sent: 0, rejected: 0, results: {} };
+    const summary = { state: "done", sent: 0, rejected: 0, results: {}, photos_sent: 0, photos_refused: 0 };
     let { user_id: userId, csrf } = await session();
     if (userId == null) return { ...summary, state: "login" };
     const now = new Date().toISOString();
@@ -309,6 +531,8 @@
       summary.rejected += counted.rejected;
       for (const result of body.results || []) summary.results[result.client_uuid] = result;
     }
+    const photoState = await sendPhotos(userId, csrf, force, summary);
+    if (photoState !== "done") return { ...summary, state: photoState };
     await setMeta("login_needed", false);
     return summary;
   }
@@ -502,7 +726,8 @@
   }
 
   global.PwaOutbox = {
-    add, get, put, remove, entries, sync, session, renewToken, getMeta, setMeta,
+    add, get, put, remove, discard, entries, sync, session, renewToken, getMeta, setMeta,
+    photos, photosOf, dismissPhoto, forgetPhotos, tally,
     saveHouseholds, findHousehold, forgetHouseholds, timeoutSignal,
     rememberSave, recentSave, casesAfterWaiting, kindOf,
     normalizeCode, searchHouseholds, countHouseholds,

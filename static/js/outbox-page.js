@@ -15,6 +15,7 @@ function when(iso) {
 // Where a refused entry is put right: its form, filled from the phone's copy.
 function fixHref(entry) {
   const { payload } = entry;
+  if (app.Outbox.kindOf(entry) === "encounter") return `/encounters/new?outbox=${entry.client_uuid}`;
   if (app.Outbox.kindOf(entry) !== "message") {
     return `/visits/new?household=${encodeURIComponent(payload.household)}&outbox=${entry.client_uuid}`;
   }
@@ -22,7 +23,56 @@ function fixHref(entry) {
   return `/messages/new?household=${encodeURIComponent(payload.household)}&outbox=${entry.client_uuid}`;
 }
 
-function item(entry) {
+// Thumbnails are drawn from the photos kept on the phone; each render lets the last go.
+let thumbnails = [];
+
+function photoLine(photo, index) {
+  const line = document.createElement("li");
+  line.className = `outbox-photo photo-${photo.state}`;
+  line.dataset.photoState = photo.state;
+  if (photo.blob) {
+    const image = document.createElement("img");
+    image.src = URL.createObjectURL(photo.blob);
+    thumbnails.push(image.src);
+    image.alt = app.t("photo_alt", { n: index + 1, kb: Math.max(1, Math.round(photo.size / 1024)) });
+    line.append(image);
+  }
+  const text = document.createElement("span");
+  if (photo.state === "sent") {
+    text.textContent = app.t("photo_sent");
+  } else if (photo.state === "refused" && photo.held_by_item) {
+    text.textContent = app.t("photo_held");
+  } else if (photo.state === "refused") {
+    text.className = "error";
+    text.textContent = app.t("photo_refused", { reason: photo.message || "" });
+  } else {
+    text.textContent = photo.tries
+      ? `${app.t("photo_waiting")} · ${app.t("waiting_retry", { n: photo.tries, when: when(photo.next_attempt_at) })}`
+      : app.t("photo_waiting");
+  }
+  line.append(text);
+  if (photo.state === "refused" && !photo.held_by_item) {
+    const dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "button small";
+    dismiss.textContent = app.t("photo_dismiss");
+    dismiss.addEventListener("click", async () => {
+      await app.Outbox.dismissPhoto(photo.client_uuid);
+      await app.refreshBadge();
+    });
+    line.append(dismiss);
+  }
+  return line;
+}
+
+function photoList(photos) {
+  const list = document.createElement("ul");
+  list.className = "outbox-photos";
+  list.append(...photos.map(photoLine));
+  return list;
+}
+
+function item(entry, photos) {
   const li = document.createElement("li");
   li.className = `outbox-entry status-${entry.status}`;
   li.dataset.clientUuid = entry.client_uuid;
@@ -56,7 +106,7 @@ function item(entry) {
     discard.textContent = app.t("discard");
     discard.addEventListener("click", async () => {
       if (!window.confirm(app.t("discard_confirm"))) return;
-      await app.Outbox.remove(entry.client_uuid);
+      await app.Outbox.discard(entry.client_uuid); // its photos too
       await app.refreshBadge(); // re-renders through "outbox:changed"
     });
     actions.append(fix, discard);
@@ -68,14 +118,43 @@ function item(entry) {
       : app.t("waiting");
     li.append(state);
   }
+  if (photos.length) li.append(photoList(photos));
   return li;
+}
+
+// An item the server has, whose photos are not all there yet: not safe until they are.
+function sentItem(photos) {
+  const li = document.createElement("li");
+  li.className = "outbox-entry status-sent";
+  li.dataset.clientUuid = photos[0].item_uuid;
+  const title = document.createElement("p");
+  title.innerHTML = "<strong></strong>";
+  title.querySelector("strong").textContent = photos[0].item_label;
+  const state = document.createElement("p");
+  state.className = "muted";
+  const waiting = photos.some((photo) => photo.state === "waiting");
+  state.textContent = app.t(waiting ? "item_sent_photos_waiting" : "item_sent_photos_refused");
+  li.append(title, state, photoList(photos));
+  return li;
+}
+
+// The photos of the user, by the item they belong to (in the order they were taken).
+function byItem(photos) {
+  const items = new Map();
+  for (const photo of photos) items.set(photo.item_uuid, [...(items.get(photo.item_uuid) || []), photo]);
+  return items;
 }
 
 async function render() {
   const mine = await app.Outbox.entries(app.userId);
   const everyone = await app.Outbox.entries(null);
-  list.replaceChildren(...mine.map(item));
-  if (!mine.length) {
+  const photos = byItem(await app.Outbox.photos(app.userId));
+  for (const url of thumbnails) URL.revokeObjectURL(url);
+  thumbnails = [];
+  const held = new Set(mine.map((entry) => entry.client_uuid));
+  const sent = [...photos.entries()].filter(([uuid]) => !held.has(uuid)).map(([, itemPhotos]) => sentItem(itemPhotos));
+  list.replaceChildren(...mine.map((entry) => item(entry, photos.get(entry.client_uuid) || [])), ...sent);
+  if (!mine.length && !sent.length) {
     const empty = document.createElement("li");
     empty.className = "muted";
     empty.textContent = app.t("outbox_empty");

@@ -206,10 +206,15 @@ function programName(code) {
   return option ? option.textContent : code;
 }
 
+// Keep the visit, and its photos, on the phone. Returns how many photos the phone had no
+// room for (the visit is kept all the same).
 async function keepOnPhone(app, payload) {
   const label = form.dataset.householdLabel || payload.household;
-  await app.Outbox.add({ userId: app.userId, payload, label });
+  await form.pwaPhotosReady; // a photo still being made smaller goes with the visit
+  const photos = form.pwaPhotos || [];
+  const saved = await app.Outbox.add({ userId: app.userId, payload, label, photos });
   await app.Outbox.rememberSave(app.userId, payload.household, payload.client_uuid);
+  return saved.photosDropped;
 }
 
 async function save(event) {
@@ -225,8 +230,9 @@ async function save(event) {
     setSaving(button, false, app);
     return;
   }
+  let photosDropped = 0;
   try {
-    await keepOnPhone(app, payload);
+    photosDropped = await keepOnPhone(app, payload);
   } catch (error) {
     setSaving(button, false, app);
     const message = error?.message === "blocked" ? "storage_blocked" : "storage_full";
@@ -246,15 +252,39 @@ async function save(event) {
     await app.refreshBadge();
     return;
   }
-  if (result) {
-    app.flashNext(app.t("saved_sent"));
+  // Photos are sent after their visit: the service worker goes on with them as this page leaves.
+  const photosWait = (form.pwaPhotos?.length || 0) > photosDropped;
+  const dropped = photosDropped ? ` ${app.t("photos_dropped", { n: photosDropped })}` : "";
+  if (result && !photosWait) {
+    app.flashNext(app.t("saved_sent") + dropped);
   } else {
     const saved = { login: "saved_login", busy: "saved_busy", offline: "saved_offline" }[summary?.state];
-    app.flashNext(app.t(saved || (navigator.onLine ? "saved_sending" : "saved_offline")));
+    app.flashNext(app.t(saved || (navigator.onLine ? "saved_sending" : "saved_offline")) + dropped);
     app.handOff();
   }
   // The household's page, where a visit still on the phone shows as waiting to be sent.
   window.location.assign(`/households/${encodeURIComponent(payload.household)}`);
+}
+
+// --- Photos ------------------------------------------------------------------------------
+
+// The picker shows only with this script, and its controls only for a household that agreed
+// to photographs; photos.js (the shrinking) is loaded then, never with the app's first load.
+async function offerPhotos(allowed) {
+  const picker = form.querySelector("[data-photo-picker]");
+  if (!picker) return;
+  picker.querySelector("[data-photo-controls]").hidden = !allowed;
+  picker.querySelector("[data-photo-refusal]").hidden = allowed;
+  picker.hidden = false;
+  if (!allowed) return;
+  try {
+    (await import(picker.dataset.photoScript)).enhancePicker(picker, form, window.PwaApp);
+  } catch {
+    // Never opened with signal: without its script the visit is saved without photos.
+    picker.querySelector("[data-photo-controls]").hidden = true;
+    picker.querySelector("[data-photo-refusal]").hidden = false;
+    picker.querySelector("[data-photo-refusal]").textContent = window.PwaApp.t("photos_unavailable");
+  }
 }
 
 // --- The offline shell: the household and its open cases come from the phone's list ------
@@ -364,6 +394,7 @@ async function fillShell() {
   if (!form.elements.client_uuid.value) form.elements.client_uuid.value = crypto.randomUUID();
   if (!form.elements.visited_at.value) form.elements.visited_at.value = dates().nowTyped();
   dates().tuckTime(form);
+  return household;
 }
 
 async function start() {
@@ -381,8 +412,12 @@ async function start() {
   // Saving goes to the outbox even if the app's start is still waiting on something.
   form.addEventListener("submit", save);
   await window.PwaApp?.ready.catch(() => null);
-  if (form.dataset.shell !== undefined) await fillShell();
+  // (A list fetched before households said whether they agreed to photographs: no.)
+  const household = form.dataset.shell !== undefined ? await fillShell() : null;
   const fix = new URLSearchParams(window.location.search).get("outbox");
+  // A visit being put right keeps the photos it was saved with: none are added here.
+  if (!fix && form.dataset.shell === undefined) offerPhotos(form.querySelector("[data-photo-refused]") === null);
+  else if (!fix && household) offerPhotos(household.consent_photos === true);
   if (fix) {
     const entry = await window.PwaApp.Outbox.get(fix);
     if (entry && entry.user_id === window.PwaApp.userId) {

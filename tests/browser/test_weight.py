@@ -1,6 +1,13 @@
 """A volunteer's first load fits the budget; a repeat load takes the shell from the phone."""
 
-from bench.weight import BUDGET_BYTES, Meter, measure_volunteer_load, total, without_worker_check
+from bench.weight import (
+    BUDGET_BYTES,
+    ON_FIRST_USE,
+    Meter,
+    measure_volunteer_load,
+    total,
+    without_worker_check,
+)
 from tests.conftest import PASSWORD
 
 
@@ -17,4 +24,6 @@ def test_first_load_is_under_100_kb_and_repeat_load_fetches_only_the_page(
     first, repeat = measure_volunteer_load(playwright, live.url, meter, volunteer.phone, PASSWORD)
 
     assert total(first) <= BUDGET_BYTES, sorted((r["bytes"], r["path"]) for r in first)
+    fetched = {r["path"] for r in first}  # the background prefetch included
+    assert not {f"/static/{name}" for name in ON_FIRST_USE} & fetched, fetched
     assert [r["path"] for r in without_worker_check(repeat)] == ["/"], repeat
