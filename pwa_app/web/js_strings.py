@@ -82,7 +82,7 @@ def js_strings():
         "photo_remove": _("Remove photo {n}"),
         "photo_removed": _("Photo removed."),
         "photo_shrinking": _("Making the photo smaller…"),
-        "photo_ready": _("{n} of {limit} photos ready. They are sent after the visit."),
+        "photo_ready": _("{n} of {limit} photos ready. They are sent once this form is saved."),
         "photo_limit": _("At most {n} photos: the others were left out."),
         "photo_unreadable": _(
             "This file could not be read as a photo. Take the photo again or choose another."

@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 
 from pwa_app.extensions import db
 from pwa_app.models import Photo, Visit
+from tests.browser.conftest import new_context
+from tests.browser.test_accessibility import PHONE, serious_violations, small_targets
 from tests.browser.test_offline import (
     expect_outbox_state,
     go_offline,
@@ -249,3 +251,31 @@ def test_a_photo_is_stored_once_when_the_server_dies_during_its_upload(
     finally:
         server.kill()
     assert counts() == (1, 1)
+
+
+def test_the_picker_and_the_outbox_photos_are_thumb_sized_and_axe_clean(
+    browser, live, create_user, create_household
+):
+    volunteer = create_user("volunteer", areas=["NI-01"])
+    household = create_household("NI-01", volunteer=volunteer)
+    household.consent_photos = True
+    db.session.commit()
+    # axe is injected as a script: only this test's browser lets it past the page's CSP.
+    context = new_context(
+        browser, viewport=PHONE, locale="th-TH", is_mobile=True, has_touch=True, bypass_csp=True
+    )
+    page = context.new_page()
+    log_in_and_prime(page, live.url, volunteer)
+    open_visit_form(page, live.url, household.code)
+    add_photo(page, camera_photo())
+
+    assert serious_violations(page) == []
+    assert small_targets(page, "[data-photo-picker]") == []
+
+    go_offline(page, live)
+    fill_and_save(page, live.url, household.code).wait_for()
+    open_outbox(page, live.url)
+    expect(page.locator("[data-photo-state=waiting] img")).to_be_visible()
+    assert serious_violations(page) == []
+    assert small_targets(page, "[data-outbox-list]") == []
+    context.close()
