@@ -344,7 +344,9 @@
   }
 
   async function markPhotoSent(photo) {
-    await putPhoto({ ...photo, blob: null, state: "sent", next_attempt_at: null, message: null });
+    const current = await getPhoto(photo.client_uuid);
+    if (!current) return; // let go of meanwhile (its item discarded)
+    await putPhoto({ ...current, blob: null, state: "sent", next_attempt_at: null, message: null });
     await settlePhotos(photo.item_uuid);
   }
 
@@ -423,7 +425,8 @@
         await markPhotoSent(photo);
         summary.photos_sent += 1;
       } else if (PHOTO_REFUSALS.includes(response.status)) {
-        await putPhoto({ ...photo, state: "refused", message: answer.message || `http_${response.status}` });
+        const current = await getPhoto(photo.client_uuid);
+        if (current) await putPhoto({ ...current, state: "refused", message: answer.message || `http_${response.status}` });
         summary.photos_refused += 1;
       } else {
         await postponePhoto(photo, `http_${response.status}`, retryAfter(response));
