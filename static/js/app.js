@@ -274,6 +274,28 @@ function offerPush() {
   box.hidden = false;
 }
 
+// A form's photo picker (templates/_photos.html) shows only with the app's scripts, and its
+// controls only where photos are allowed (a household that agreed); photos.js, which shrinks
+// them, is loaded then, never with the first load. The form's script decides `allowed`.
+async function offerPhotos(form, allowed) {
+  const picker = form.querySelector("[data-photo-picker]");
+  if (!picker) return;
+  const controls = picker.querySelector("[data-photo-controls]");
+  const refusal = picker.querySelector("[data-photo-refusal]");
+  controls.hidden = !allowed;
+  refusal.hidden = allowed;
+  picker.hidden = false;
+  if (!allowed) return;
+  try {
+    (await import(picker.dataset.photoScript)).enhancePicker(picker, form, window.PwaApp);
+  } catch {
+    // Never loaded with signal on this phone: the form is saved without photos.
+    controls.hidden = true;
+    refusal.hidden = false;
+    refusal.textContent = t("photos_unavailable");
+  }
+}
+
 // Logging out: this phone stops taking the user's notifications (the next user turns theirs on).
 async function stopPushes() {
   const registration = await navigator.serviceWorker?.getRegistration().catch(() => null);
@@ -367,4 +389,6 @@ async function start() {
 // URL would run it twice).
 const ready = start();
 ready.then(cacheLaterPages).catch(() => null);
-window.PwaApp = { t, flashNext, refreshBadge, syncNow, askBackgroundSync, handOff, userId, Outbox, ready };
+window.PwaApp = {
+  t, flashNext, refreshBadge, syncNow, askBackgroundSync, handOff, offerPhotos, userId, Outbox, ready,
+};

@@ -266,27 +266,6 @@ async function save(event) {
   window.location.assign(`/households/${encodeURIComponent(payload.household)}`);
 }
 
-// --- Photos ------------------------------------------------------------------------------
-
-// The picker shows only with this script, and its controls only for a household that agreed
-// to photographs; photos.js (the shrinking) is loaded then, never with the app's first load.
-async function offerPhotos(allowed) {
-  const picker = form.querySelector("[data-photo-picker]");
-  if (!picker) return;
-  picker.querySelector("[data-photo-controls]").hidden = !allowed;
-  picker.querySelector("[data-photo-refusal]").hidden = allowed;
-  picker.hidden = false;
-  if (!allowed) return;
-  try {
-    (await import(picker.dataset.photoScript)).enhancePicker(picker, form, window.PwaApp);
-  } catch {
-    // Never opened with signal: without its script the visit is saved without photos.
-    picker.querySelector("[data-photo-controls]").hidden = true;
-    picker.querySelector("[data-photo-refusal]").hidden = false;
-    picker.querySelector("[data-photo-refusal]").textContent = window.PwaApp.t("photos_unavailable");
-  }
-}
-
 // --- The offline shell: the household and its open cases come from the phone's list ------
 
 const CASE_RULES = JSON.parse(document.getElementById("case-rules")?.textContent || "{}");
@@ -416,8 +395,11 @@ async function start() {
   const household = form.dataset.shell !== undefined ? await fillShell() : null;
   const fix = new URLSearchParams(window.location.search).get("outbox");
   // A visit being put right keeps the photos it was saved with: none are added here.
-  if (!fix && form.dataset.shell === undefined) offerPhotos(form.querySelector("[data-photo-refused]") === null);
-  else if (!fix && household) offerPhotos(household.consent_photos === true);
+  if (!fix && form.dataset.shell === undefined) {
+    window.PwaApp?.offerPhotos(form, form.querySelector("[data-photo-refused]") === null);
+  } else if (!fix && household) {
+    window.PwaApp.offerPhotos(form, household.consent_photos === true);
+  }
   if (fix) {
     const entry = await window.PwaApp.Outbox.get(fix);
     if (entry && entry.user_id === window.PwaApp.userId) {

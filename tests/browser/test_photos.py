@@ -279,3 +279,23 @@ def test_the_picker_and_the_outbox_photos_are_thumb_sized_and_axe_clean(
     assert serious_violations(page) == []
     assert small_targets(page, "[data-outbox-list]") == []
     context.close()
+
+
+def test_a_file_that_is_not_a_photo_is_refused_on_the_phone_and_nothing_is_kept(
+    page, live, create_user, create_household
+):
+    volunteer = create_user("volunteer", areas=["NI-01"])
+    household = create_household("NI-01", volunteer=volunteer)
+    household.consent_photos = True
+    db.session.commit()
+    log_in_and_prime(page, live.url, volunteer)
+    open_visit_form(page, live.url, household.code)
+    picker = page.locator("[data-photo-picker][data-photo-ready]")
+    not_a_photo = {"name": "IMG_0002.jpg", "mimeType": "image/jpeg", "buffer": b"%PDF-1.4 no"}
+
+    page.locator(".photo-choose input[data-photo-input]").set_input_files(not_a_photo)
+
+    expect(picker.locator("[data-photo-status]")).to_have_text(js_string(page, "photo_unreadable"))
+    expect(picker).to_have_attribute("data-photo-count", "0")
+    fill_and_save(page, live.url, household.code).wait_for()
+    assert page.evaluate(STORED_PHOTOS) == []
