@@ -61,10 +61,13 @@ def counts():
     )
 
 
-def open_visit_form(page, url, code):
-    """Open a household's visit form (from the server, or the phone's copy) until it is ready."""
+def open_visit_form(page, url, code, photos=True):
+    """Open a household's visit form until it is ready, with its photo picker if allowed
+    (whose script then comes: the phone keeps it for use offline)."""
     page.goto(f"{url}/visits/new?household={code}")
     page.locator("[data-visit-form][data-ready]").wait_for()
+    if photos:
+        page.locator("[data-photo-picker][data-photo-ready]").wait_for()
 
 
 def add_photo(page, photo):
@@ -126,7 +129,7 @@ def test_a_household_without_consent_gets_no_picker(page, live, create_user, cre
     volunteer = create_user("volunteer", areas=["NI-01"])
     household = create_household("NI-01", volunteer=volunteer)
     log_in_and_prime(page, live.url, volunteer)
-    open_visit_form(page, live.url, household.code)
+    open_visit_form(page, live.url, household.code, photos=False)
     expect(page.locator("[data-photo-refusal]")).to_be_visible()
     expect(page.locator("[data-photo-input]")).to_have_count(2)
     for element in page.locator("[data-photo-input]").all():
@@ -207,7 +210,8 @@ class CrashingServer:
             return False
 
     def kill(self):
-        os.killpg(self.process.pid, signal.SIGKILL)
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
 
