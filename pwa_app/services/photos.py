@@ -592,11 +592,14 @@ def _follow_items(session, _context):
 
 @event.listens_for(Session, "before_commit")
 def _settle_files(session):
-    """Before the commit, find which noted files no photo names any more."""
-    if not session.info.get(FILES_TO_CHECK):
-        return
+    """Before the commit, find which noted files no photo names any more.
+
+    The commit's own flush comes after this event: flush first, so the photos it deletes count.
+    """
     session.flush()
-    shas = session.info.pop(FILES_TO_CHECK, set())
+    shas = session.info.pop(FILES_TO_CHECK, None)
+    if not shas:
+        return
     connection = session.connection()
     kept = set(connection.scalars(select(Photo.sha256).where(Photo.sha256.in_(shas))))
     session.info.setdefault(FILES_TO_DELETE, set()).update(shas - kept)
