@@ -527,9 +527,9 @@ test client, in-process), median of {photos.UPLOAD_RUNS} uploads.
 | bytes on disk per 1,000 photos | {stored / files * 1000 / 1e6:.0f} MB |
 | average per photo | {per_photo / 1000:.0f} KB |
 
-At one CPU core a server re-encodes about {1 / request_s:,.0f} photos a second; a centre whose
+One CPU core takes about {1 / request_s:,.0f} uploads a second. For example, a centre whose
 volunteers send 3 photos on each of 1,000 visits a day stores about
-{per_photo * 3000 / 1e6:.0f} MB a day ({per_photo * 3000 * 365 / 1e9:.0f} GB a year before the
+{per_photo * 3000 / 1e6:.0f} MB a day ({per_photo * 3000 * 365 / 1e9:.0f} GB a year, before the
 retention purge).
 """
 

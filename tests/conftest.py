@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, delete, func, select, text
 
+from bench.photos import encoded, photo_like
 from pwa_app import create_app
 from pwa_app.extensions import db
 from pwa_app.models import (
@@ -68,6 +69,8 @@ from pwa_app.services import (
     knowledge,
     memo,
     notifications,
+    photo_store,
+    photos,
     recognition,
     visit_days,
 )
@@ -428,6 +431,26 @@ def create_visit(app):
     return make
 
 
+def visit_photo(visit, uploader):
+    """Store a small photo of a visit, as an upload would (the caller commits)."""
+    picture = photos.reencode(encoded(photo_like(64, 48)))
+    photo_store.store().put(picture.sha256, picture.data)
+    photo = Photo(
+        client_uuid=str(uuid.uuid4()),
+        item_kind="visit",
+        item_uuid=visit.client_uuid,
+        visit_id=visit.id,
+        uploaded_by_id=uploader.id,
+        sha256=picture.sha256,
+        content_type=photos.CONTENT_TYPE,
+        size_bytes=len(picture.data),
+        width=picture.width,
+        height=picture.height,
+    )
+    db.session.add(photo)
+    return photo
+
+
 @pytest.fixture
 def route_objects(create_user, create_household, create_visit):
     """Return a factory of one of each object a route names by id, owned by `owner`.
@@ -461,6 +484,7 @@ def route_objects(create_user, create_household, create_visit):
         )  # fmt: skip
         db.session.add_all([spare, agency])
         visit = create_visit(household, owner)
+        photo = visit_photo(visit, owner)
         award = recognition.award(badge, target, None, "ยิ้มเก่ง")
         # (A sweep's hostile requests may have made the owner something else by now.)
         asker = owner if owner.role == "volunteer" and owner.active else None
@@ -504,6 +528,7 @@ def route_objects(create_user, create_household, create_visit):
             "slug": page.slug,
             "number": page.version,
             "notification_id": notification.id,
+            "photo_id": photo.id,
         }
 
     return make
