@@ -140,6 +140,8 @@ def test_a_transparent_png_is_put_on_white(client, volunteer, consenting_visit):
 # --- What is refused -------------------------------------------------------------------------
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+# The start of an iPhone's HEIC photo (an ISO media file): no decoder here reads it.
+HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 200
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -149,10 +151,11 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
         (PDF, "scan.jpg"),
         (SVG, "drawing.png"),
         (encoded(Image.new("RGB", (20, 20), "red"), "GIF"), "anim.jpg"),
+        (HEIC, "IMG_0001.HEIC"),
         ("ผู้สูงอายุ อยู่บ้านคนเดียว".encode(), "note.jpg"),
         (b"", "empty.jpg"),
     ],
-    ids=["pdf", "svg", "gif", "text", "empty"],
+    ids=["pdf", "svg", "gif", "heic", "text", "empty"],
 )
 def test_files_that_are_not_photos_are_refused(client, volunteer, consenting_visit, data, name):
     before = stored_files()
