@@ -507,6 +507,14 @@ def test_the_worker_cleans_every_night(app, client, volunteer):
     photo.received_at = datetime.now(UTC) - timedelta(hours=25)
     db.session.commit()
     assert "clean_photos" in worker.queue().tasks
+    # Once a night, at 03:30 in Thailand (huey's clock is UTC).
+    runs = [
+        (hour, minute)
+        for hour in range(24)
+        for minute in range(60)
+        if worker.PHOTOS_CLEANED_AT(datetime(2026, 12, 9, hour, minute))
+    ]
+    assert runs == [(20, 30)]
 
     worker.clean_photos()
 
