@@ -658,12 +658,17 @@ def test_the_household_page_shows_visit_photos_to_staff(
     assert 'loading="lazy"' in page and 'alt="' in page
 
 
-def test_the_household_card_never_links_a_photo(client, auth, volunteer, consenting_visit):
-    send(client, volunteer.token, camera_jpeg((400, 300)), consenting_visit.client_uuid)
-    auth.logout()
-    page = client.get(f"/h/{consenting_visit.household.qr_token}")
-    assert page.status_code == 200
-    assert "/photos/" not in page.get_data(as_text=True)
+def test_the_household_card_and_badge_pages_never_link_a_photo(client, create_user, route_objects):
+    values = route_objects(create_user("volunteer", areas=["NI-01"]))
+    assert db.session.get(Photo, values["photo_id"]) is not None
+    for path in (
+        f"/h/{values['token']}",
+        f"/badges/verify/{values['public_id']}",
+        f"/badges/verify/{values['public_id']}/certificate",
+    ):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert "/photos/" not in page.get_data(as_text=True), path
 
 
 # --- The household's consent -----------------------------------------------------------------
