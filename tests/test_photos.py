@@ -588,7 +588,9 @@ def test_the_retention_purge_removes_old_photos(client, runner, volunteer, conse
     assert sha not in stored_files()
 
 
-def test_the_privacy_record_lists_photos_without_their_bytes(client, volunteer, consenting_visit):
+def test_the_privacy_record_lists_photos_without_their_bytes(
+    client, auth, login_as, volunteer, consenting_visit
+):
     response = send(client, volunteer.token, camera_jpeg((400, 300)), consenting_visit.client_uuid)
     photo = db.session.get(Photo, response.json["id"])
     record = privacy.household_record(consenting_visit.household)
@@ -602,6 +604,10 @@ def test_the_privacy_record_lists_photos_without_their_bytes(client, volunteer, 
         }
     ]
     assert record["household"]["consent"]["photographs"] is True
+    auth.logout()
+    login_as("staff")
+    page = client.get(f"/households/{consenting_visit.household.code}/data")
+    assert f'href="{response.json["url"]}"' in page.get_data(as_text=True)
 
 
 # --- Who sees a photo ------------------------------------------------------------------------
