@@ -25,6 +25,10 @@ ENV_SETTINGS = (
     "REDIS_URL",
     "PUSH_ENDPOINTS",
     "PUSH_CONTACT",
+    "PHOTO_STORE",
+    "PHOTO_DIR",
+    "PHOTO_S3_BUCKET",
+    "PHOTO_S3_ENDPOINT_URL",
 )
 
 
@@ -162,6 +166,7 @@ def register_blueprints(app):
         knowledge,
         messages,
         notifications,
+        photos,
         programmes,
         public,
         pwa,
@@ -183,6 +188,7 @@ def register_blueprints(app):
         dashboard.bp,
         volunteers.bp,
         notifications.bp,
+        photos.bp,
         badges.bp,
         reports.bp,
         admin.bp,

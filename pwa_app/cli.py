@@ -35,6 +35,7 @@ demo_cli = AppGroup("demo", help="Load demo data for Nong Ian and Ban Lao.")
 badges_cli = AppGroup("badges", help="Recognition badges.")
 orgs_cli = AppGroup("orgs", help="Organisations (centres, provincial offices) and their areas.")
 notifications_cli = AppGroup("notifications", help="Notifications to volunteers and staff.")
+photos_cli = AppGroup("photos", help="Photos of visits and encounters.")
 
 
 @users_cli.command("create")
@@ -292,6 +293,23 @@ def remind_follow_ups(day):
     click.echo(f"{reminded} volunteers reminded")
 
 
+@photos_cli.command("clean")
+@writes_first
+def clean_photos():
+    """Remove photos whose visit or encounter never came (after a day), and unused files.
+
+    The worker does this every night; this is the same clean-up, at once.
+    """
+    from pwa_app.services import photos
+
+    cleaned = photos.clean()
+    db.session.commit()
+    click.echo(
+        f"linked {cleaned.linked} waiting photos, removed {cleaned.orphans} orphaned photos "
+        f"and {cleaned.files} unused files"
+    )
+
+
 @click.command("worker")
 @click.option("--workers", type=click.IntRange(1, 32), default=2, help="Threads taking tasks.")
 def worker_command(workers):
@@ -357,4 +375,5 @@ def register(app):
     app.cli.add_command(privacy_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(notifications_cli)
+    app.cli.add_command(photos_cli)
     app.cli.add_command(worker_command)

@@ -82,6 +82,28 @@ class Defaults:
 
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
+    # Photos of visits and encounters (services/photos.py). An upload may be up to
+    # PHOTO_MAX_BYTES (the phone shrinks it first; this is for a phone that could not) and
+    # PHOTO_MAX_PIXELS; it is stored as a JPEG of at most PHOTO_LONG_SIDE pixels, aiming at
+    # PHOTO_TARGET_BYTES, with no metadata.
+    PHOTO_MAX_BYTES = 10 * 1024 * 1024
+    PHOTO_MAX_PIXELS = 40_000_000
+    PHOTO_LONG_SIDE = 1280
+    PHOTO_TARGET_BYTES = 300_000
+    PHOTOS_PER_ITEM = 3
+    PHOTO_UPLOADS_PER_HOUR = 60
+    # A photo whose visit or encounter has not arrived after this long is removed.
+    PHOTO_ORPHAN_HOURS = 24
+    # How long a browser may keep a photo it was shown (privately, never a shared cache).
+    PHOTO_CACHE_SECONDS = 7 * 24 * 3600
+    # Where files go: "local" (PHOTO_DIR, default instance/photos/) or "s3", an S3-compatible
+    # bucket shared by several hosts (PHOTO_S3_BUCKET, PHOTO_S3_ENDPOINT_URL for MinIO and
+    # the like; credentials from the usual AWS environment variables or files).
+    PHOTO_STORE = "local"
+    PHOTO_DIR = None
+    PHOTO_S3_BUCKET = None
+    PHOTO_S3_ENDPOINT_URL = None
+
     # Phones on weak signal: compress every text answer (Flask-Compress picks br or gzip).
     COMPRESS_MIMETYPES = [
         "text/html",

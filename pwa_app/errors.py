@@ -20,6 +20,8 @@ from pwa_app.services.errors import (
     NotFound,
     StaleEdit,
     Throttled,
+    TooLarge,
+    Unsupported,
     ValidationError,
 )
 
@@ -34,6 +36,7 @@ MESSAGES = {
     409: _l("This was already recorded differently; the first version is kept."),
     410: _l("This is no longer valid: it was withdrawn."),
     413: _l("What you sent is too large."),
+    415: _l("This kind of file is not accepted."),
     429: _l("Too many requests. Please wait a little and try again."),
     500: _l("Something went wrong on our side. What you saved before is safe; try again."),
     503: _l("The service is busy. Please try again in a moment."),
@@ -46,6 +49,7 @@ TITLES = {
     409: _l("Already recorded"),
     410: _l("Withdrawn"),
     413: _l("Too large"),
+    415: _l("Not accepted"),
     429: _l("Too many requests"),
     500: _l("Server error"),
     503: _l("Busy"),
@@ -58,6 +62,7 @@ CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "too_large",
+    415: "unsupported_media_type",
     422: "validation_failed",
     429: "too_many_requests",
     500: "server_error",
@@ -69,6 +74,8 @@ DOMAIN_STATUS = {
     Conflict: 409,
     StaleEdit: 409,
     Throttled: 429,
+    TooLarge: 413,
+    Unsupported: 415,
 }
 
 

@@ -1,4 +1,5 @@
-"""Background work through huey: pushes to phones and the evening's follow-up reminders.
+"""Background work through huey: pushes to phones, the evening's follow-up reminders and the
+night's photo clean-up.
 
 The queue is a SQLite file in instance/ (huey.db), or Redis when REDIS_URL is set (several
 hosts then share one queue); `flask --app pwa_app worker` runs the consumer, and `make run`
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from pwa_app.extensions import db
 from pwa_app.models import Notification
-from pwa_app.services import notifications, push
+from pwa_app.services import notifications, photos, push
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ RETRY_DELAYS = (30, 120, 600, 1800)
 # Reminders of tomorrow's follow-ups go out at 17:00 Thai time (10:00 UTC); the runs of the
 # next three hours catch up after a worker that was down, and remind no one twice.
 FOLLOW_UPS_AT = crontab(minute="0", hour="10-13")
+# Photos whose item never came, and files no photo names, go at 03:30 Thai time (20:30 UTC).
+PHOTOS_CLEANED_AT = crontab(minute="30", hour="20")
 
 
 @dataclass
@@ -92,6 +95,9 @@ def register_tasks(huey, app):
         "remind_follow_ups": huey.periodic_task(FOLLOW_UPS_AT, name="remind_follow_ups")(
             in_app(remind_follow_ups)
         ),
+        "clean_photos": huey.periodic_task(PHOTOS_CLEANED_AT, name="clean_photos")(
+            in_app(clean_photos)
+        ),
     }
 
 
@@ -137,6 +143,17 @@ def remind_follow_ups():
     before, g.may_write = g.get("may_write", False), True  # SQLite: the write lock at once
     try:
         return notifications.remind_follow_ups()
+    finally:
+        g.may_write = before
+
+
+def clean_photos():
+    """Remove photos whose visit or encounter never came, and files no photo names."""
+    before, g.may_write = g.get("may_write", False), True  # SQLite: the write lock at once
+    try:
+        cleaned = photos.clean()
+        db.session.commit()
+        return cleaned.orphans + cleaned.files
     finally:
         g.may_write = before
 

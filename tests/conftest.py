@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, delete, func, select, text
 
+from bench.photos import encoded, photo_like
 from pwa_app import create_app
 from pwa_app.extensions import db
 from pwa_app.models import (
@@ -32,6 +33,8 @@ from pwa_app.models import (
     Award,
     Badge,
     DashboardCache,
+    Encounter,
+    EncounterEvent,
     HelpRequest,
     Household,
     HouseholdTag,
@@ -43,6 +46,7 @@ from pwa_app.models import (
     Message,
     Notification,
     Organisation,
+    Photo,
     PushSubscription,
     RateEvent,
     Thread,
@@ -65,6 +69,8 @@ from pwa_app.services import (
     knowledge,
     memo,
     notifications,
+    photo_store,
+    photos,
     recognition,
     visit_days,
 )
@@ -74,6 +80,9 @@ PASSWORD = "kwamsuk-2569"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 # Rows the tests make; reference data (areas, programmes, badges) stays from the migration.
 TEST_TABLES = (
+    Photo,
+    EncounterEvent,
+    Encounter,
     AnnouncementRead,
     Announcement,
     Message,
@@ -422,6 +431,26 @@ def create_visit(app):
     return make
 
 
+def visit_photo(visit, uploader):
+    """Store a small photo of a visit, as an upload would (the caller commits)."""
+    picture = photos.reencode(encoded(photo_like(64, 48)))
+    photo_store.store().put(picture.sha256, picture.data)
+    photo = Photo(
+        client_uuid=str(uuid.uuid4()),
+        item_kind="visit",
+        item_uuid=visit.client_uuid,
+        visit_id=visit.id,
+        uploaded_by_id=uploader.id,
+        sha256=picture.sha256,
+        content_type=photos.CONTENT_TYPE,
+        size_bytes=len(picture.data),
+        width=picture.width,
+        height=picture.height,
+    )
+    db.session.add(photo)
+    return photo
+
+
 @pytest.fixture
 def route_objects(create_user, create_household, create_visit):
     """Return a factory of one of each object a route names by id, owned by `owner`.
@@ -455,6 +484,7 @@ def route_objects(create_user, create_household, create_visit):
         )  # fmt: skip
         db.session.add_all([spare, agency])
         visit = create_visit(household, owner)
+        photo = visit_photo(visit, owner)
         award = recognition.award(badge, target, None, "ยิ้มเก่ง")
         # (A sweep's hostile requests may have made the owner something else by now.)
         asker = owner if owner.role == "volunteer" and owner.active else None
@@ -498,6 +528,7 @@ def route_objects(create_user, create_household, create_visit):
             "slug": page.slug,
             "number": page.version,
             "notification_id": notification.id,
+            "photo_id": photo.id,
         }
 
     return make

@@ -578,7 +578,7 @@ def test_with_redis_down_the_thanks_still_go_through_and_wait_in_the_list(
 
 def test_the_evening_reminder_is_a_periodic_task_of_the_worker(app, fresh_queue):
     periodic = {task.__name__ for task in fresh_queue.huey._registry._periodic_tasks}
-    assert periodic == {"remind_follow_ups"}
+    assert periodic == {"remind_follow_ups", "clean_photos"}
     # 17:00 to 20:00 in Thailand (huey's clock is UTC): the first run reminds, the others
     # catch up after a worker that was down.
     runs = [hour for hour in range(24) if worker.FOLLOW_UPS_AT(datetime(2026, 12, 9, hour, 0))]

@@ -126,6 +126,9 @@ MATRIX = {
     ("GET", "/api/v1/me"): (401, 200, 200, 200, 200),
     ("GET", "/api/v1/households"): (401, 200, 200, 200, 403),
     ("GET", "/api/v1/visits"): (401, 200, 200, 200, 403),
+    # A form without a file is no photo: 400 to each role that may upload.
+    ("POST", "/api/v1/photos"): (401, 400, 400, 400, 403),
+    ("GET", "/photos/<int:photo_id>"): (LOGIN, 200, 200, 200, 403),
     # Consultations: a volunteer asks about their households, staff of the centre answer.
     ("GET", "/messages"): (LOGIN, 200, 200, 200, 403),
     ("GET", "/messages/new"): (LOGIN, 200, 403, 403, 403),
@@ -219,6 +222,7 @@ OTHER_AREA_ROUTES = [
     ("GET", "/messages/<int:thread_id>"),
     ("POST", "/messages/<int:thread_id>"),
     ("GET", "/notifications/<int:notification_id>"),
+    ("GET", "/photos/<int:photo_id>"),
 ]
 
 
@@ -278,6 +282,7 @@ ORG_PLACEHOLDERS = (
     "<int:area_id>",
     "<int:thread_id>",
     "<int:announcement_id>",
+    "<int:photo_id>",
 )
 ORG_ROUTES = [
     (method, rule)

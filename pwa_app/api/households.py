@@ -35,6 +35,8 @@ def household_json(household, with_token, open_cases=()):
         "head_name": household.head_name,
         "village": household.village.code,
         "tags": household.tags,
+        # The phone offers its photo picker only to households that agreed.
+        "consent_photos": household.consent_photos,
         "last_visit_at": household.last_visit_at.isoformat() if household.last_visit_at else None,
         "open_cases": list(open_cases),
     }

@@ -29,6 +29,19 @@ ERROR_RESPONSES = {
 }
 
 SCHEMAS = {
+    "PhotoStored": {
+        "type": "object",
+        "required": ["status", "id", "url", "linked"],
+        "properties": {
+            "status": {"type": "string", "enum": ["created", "duplicate"]},
+            "id": {"type": "integer"},
+            "url": {"type": "string", "description": "Where the photo is shown: /photos/<id>."},
+            "linked": {
+                "type": "boolean",
+                "description": "False while the photo waits for its visit or encounter.",
+            },
+        },
+    },
     "Error": {
         "type": "object",
         "required": ["error", "message", "fields"],
@@ -260,6 +273,7 @@ SCHEMAS = {
             "head_name",
             "village",
             "tags",
+            "consent_photos",
             "last_visit_at",
             "open_cases",
         ],
@@ -274,6 +288,11 @@ SCHEMAS = {
             "head_name": {"type": "string"},
             "village": {"type": "string"},
             "tags": {"type": "array", "items": {"type": "string"}},
+            "consent_photos": {
+                "type": "boolean",
+                "description": "Whether the household agreed to be photographed: without it "
+                "an upload for its visits answers 409 photo_consent.",
+            },
             "last_visit_at": NULLABLE_TIME,
             "open_cases": {
                 "type": "array",
@@ -680,6 +699,64 @@ PATHS = {
                 **ERROR_RESPONSES,
             },
         },
+    },
+    "/api/v1/photos": {
+        "post": {
+            "summary": "Upload one photo of a visit or an encounter (from the outbox)",
+            "description": (
+                "Send the X-CSRFToken header and a multipart body: client_uuid (the photo's "
+                "idempotency key), file (JPEG, PNG or WebP, judged by its content; at most "
+                "10 MB and 40 megapixels), and exactly one of visit or encounter naming the "
+                "item's client_uuid. The photo is stored as a JPEG of at most 1280 pixels "
+                "with no metadata. It may arrive before its item: it then waits (linked "
+                "false), seen only by its uploader, and is linked when the item arrives, or "
+                "removed if the item's rules refuse it or it never comes (after 24 hours). "
+                "Sent again by its uploader it answers 200 duplicate. 409 errors: conflict "
+                "(client_uuid used for another photo), photo_consent (the household has not "
+                "agreed to be photographed), photo_limit (the item has 3 photos). 404: the "
+                "item is not one the caller may see. 413: too large (bytes or pixels); 415: "
+                "not a photo; 429: more than 60 uploads in an hour (see Retry-After)."
+            ),
+            "parameters": [CSRF_HEADER],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["client_uuid", "file"],
+                            "properties": {
+                                "client_uuid": {"type": "string", "format": "uuid"},
+                                "visit": {"type": "string", "format": "uuid"},
+                                "encounter": {"type": "string", "format": "uuid"},
+                                "file": {"type": "string", "format": "binary"},
+                            },
+                        },
+                        "encoding": {"file": {"contentType": "image/jpeg, image/png, image/webp"}},
+                    }
+                },
+            },
+            "responses": {
+                "201": json_response("Stored", ref("PhotoStored")),
+                "200": json_response(
+                    "Sent before by the caller: nothing stored again", ref("PhotoStored")
+                ),
+                "403": json_response("An observer: figures only", ref("Error")),
+                "404": json_response("No such item among those the caller may see", ref("Error")),
+                "409": json_response(
+                    "conflict, photo_consent or photo_limit: not stored", ref("Error")
+                ),
+                "413": json_response("Larger than 10 MB or 40 megapixels", ref("Error")),
+                "415": json_response("Not a JPEG, PNG or WebP picture", ref("Error")),
+                "429": json_response(
+                    "Too many uploads; retry after Retry-After seconds", ref("Error")
+                ),
+                "503": json_response(
+                    "Database busy; retry after Retry-After seconds", ref("Error")
+                ),
+                **ERROR_RESPONSES,
+            },
+        }
     },
     "/api/v1/openapi.json": {
         "get": {

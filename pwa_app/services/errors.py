@@ -43,9 +43,11 @@ class Conflict(DomainError):
 
     code = "conflict"
 
-    def __init__(self, message="", existing_id=None):
+    def __init__(self, message="", existing_id=None, code=None):
         super().__init__(message)
         self.existing_id = existing_id
+        if code:
+            self.code = code  # a more precise reason, for a client that acts on it
 
 
 class StaleEdit(DomainError):
@@ -56,3 +58,15 @@ class StaleEdit(DomainError):
     def __init__(self, message="", current=None):
         super().__init__(message)
         self.current = current
+
+
+class TooLarge(DomainError):
+    """What was sent is larger than the server takes (bytes or pixels)."""
+
+    code = "too_large"
+
+
+class Unsupported(DomainError):
+    """What was sent is not of a kind the server takes (a file that is no photo)."""
+
+    code = "unsupported_media_type"

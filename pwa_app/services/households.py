@@ -134,6 +134,7 @@ class HouseholdInput:
     assigned_volunteer_id: int | None = None
     consent_at: date | None = None
     consent_scope: str = ""
+    consent_photos: bool = False
     code: str = ""
 
 
@@ -261,6 +262,12 @@ def apply_fields(household, data, village, lat, lon, by):
         household.consent_at = data.consent_at
         household.consent_scope = (data.consent_scope or "").strip() or None
         household.consent_recorded_by_id = by.id if data.consent_at else None
+    if bool(data.consent_photos) != bool(household.consent_photos):
+        if household.id is not None:  # (a new household's consent is in its creation)
+            audit.record(
+                "household.consent_photos", by, household, household, given=data.consent_photos
+            )
+        household.consent_photos = bool(data.consent_photos)
     wanted = sorted(set(data.tags))
     if household.tags != wanted:
         household.tag_rows = [HouseholdTag(tag=tag) for tag in wanted]

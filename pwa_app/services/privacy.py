@@ -13,10 +13,11 @@ from pwa_app.models import (
     AuditEvent,
     HelpRequest,
     HouseholdTag,
+    Photo,
     Visit,
 )
 from pwa_app.models.base import utcnow
-from pwa_app.services import audit
+from pwa_app.services import audit, photos
 from pwa_app.services.errors import ValidationError
 
 # Health and disability are sensitive data (PDPA section 26): consent first.
@@ -59,6 +60,12 @@ def household_record(household):
         .where(HelpRequest.household_id == household.id)
         .order_by(HelpRequest.created_at)
     ).all()
+    visit_photos = db.session.execute(
+        select(Photo, Visit.client_uuid)
+        .join(Visit, Visit.id == Photo.visit_id)
+        .where(Visit.household_id == household.id)
+        .order_by(Photo.received_at, Photo.id)
+    ).all()
     reads = db.session.scalars(
         select(AuditEvent)
         .options(selectinload(AuditEvent.user))
@@ -79,6 +86,7 @@ def household_record(household):
                 "given_on": iso(household.consent_at),
                 "scope": household.consent_scope,
                 "recorded_by": getattr(household.consent_recorded_by, "display_name", None),
+                "photographs": household.consent_photos,
             },
             "assigned_volunteer": getattr(household.assigned_volunteer, "display_name", None),
             "archived": household.archived,
@@ -101,6 +109,18 @@ def household_record(household):
                 "deleted_at": iso(v.deleted_at),
             }
             for v in visits
+        ],
+        # What is held about each photo; the pictures themselves are shown to staff on the
+        # household's page (they are not copied into this record).
+        "photos": [
+            {
+                "id": photo.id,
+                "visit": visit_uuid,
+                "received_at": iso(photo.received_at),
+                "size_bytes": photo.size_bytes,
+                "sha256": photo.sha256,
+            }
+            for photo, visit_uuid in visit_photos
         ],
         "welfare_cases": [
             {
@@ -133,7 +153,8 @@ def household_record(household):
 
 
 def anonymise(household, by):
-    """Erase what identifies a household; keep its visits and cases for the counts."""
+    """Erase what identifies a household, its visits' photos too; keep its visits and cases
+    for the counts."""
     household.head_name = f"({household.code})"
     household.phone = None
     household.house_no = "-"
@@ -165,11 +186,14 @@ def anonymise(household, by):
         .where(HelpRequest.household_id == household.id)
         .values(message="", phone=None, resolution_note=None)
     )
-    audit.record("household.anonymise", by, household, household)
+    household.consent_photos = False
+    removed = photos.delete_for_household(household)
+    audit.record("household.anonymise", by, household, household, photos=removed)
 
 
 def purge(days, dry_run=False):
-    """Clear visit notes and locations, and help-request messages, older than `days`.
+    """Clear visit notes and locations, and help-request messages, older than `days`; delete
+    the photos of visits and encounters that old.
 
     Returns how many visits and help requests were (or would be) cleared.
     """
@@ -193,5 +217,13 @@ def purge(days, dry_run=False):
             update(Visit).where(*old_visits).values(notes="", lat=None, lon=None, accuracy_m=None)
         )
         db.session.execute(update(HelpRequest).where(*old_requests).values(message="", phone=None))
-        audit.record("privacy.purge", None, days=days, visits=counts[0], help_requests=counts[1])
+        removed = photos.delete_older_than(cutoff)
+        audit.record(
+            "privacy.purge",
+            None,
+            days=days,
+            visits=counts[0],
+            help_requests=counts[1],
+            photos=removed,
+        )
     return counts

@@ -37,6 +37,18 @@ def is_limited(bucket, keys, limit, window):
     return any(count_recent(bucket, key, window) >= limit for key in keys if key)
 
 
+def retry_after(bucket, key, window):
+    """Return the seconds until the oldest event of (bucket, key) leaves the window (at least 1)."""
+    oldest = db.session.scalar(
+        select(func.min(RateEvent.at)).where(
+            RateEvent.bucket == bucket, RateEvent.key == key, RateEvent.at >= utcnow() - window
+        )
+    )
+    if oldest is None:
+        return 1
+    return max(1, int((oldest + window - utcnow()).total_seconds()) + 1)
+
+
 def record(bucket, keys):
     """Count one event for each key."""
     now = utcnow()

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.file import FileField
 from sqlalchemy import select
-from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from pwa_app.extensions import db
@@ -28,6 +28,7 @@ from pwa_app.services import (
     consultations,
     households,
     imports,
+    photos,
     privacy,
     scope,
     thai_dates,
@@ -64,6 +65,7 @@ class HouseholdForm(AppForm):
         _l("Consent given on (day/month/year)"), render_kw={"autocomplete": "off"}
     )
     consent_scope = StringField(_l("Consent covers"))
+    consent_photos = BooleanField(_l("The household agrees to be photographed on visits"))
 
 
 class MemberForm(AppForm):
@@ -111,6 +113,7 @@ def household_input(form):
         assigned_volunteer_id=int_or_none(volunteer),
         consent_at=consent_at,
         consent_scope=form.consent_scope.data or "",
+        consent_photos=bool(form.consent_photos.data),
     )
 
 
@@ -202,12 +205,16 @@ def detail(code):
     """Show a household: details, members, open cases and the visit timeline."""
     household = get_household(code)
     audit.record("household.view", current_user, household, household)
+    timeline = visits.timeline(household)
     return render_template(
         "households/detail.html",
         household=household,
         open_cases=cases.open_cases(household),
         closed_cases=cases.closed_cases(household),
-        timeline=visits.timeline(household),
+        timeline=timeline,
+        visit_photos=photos.of_visits(
+            [visit.id for visit in timeline if photos.may_see_visit(current_user, visit)]
+        ),
         member_form=fill_member_choices(MemberForm(formdata=None)),
         may_change=visits.may_change,
         next_step=cases.next_step,

@@ -12,6 +12,7 @@ from pwa_app.services import announcements, consultations, recognition
 from pwa_app.services.cases import today
 from tests.browser.conftest import new_context
 from tests.browser.test_field_flow import log_in
+from tests.conftest import visit_photo
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 PHONE = {"width": 360, "height": 740}
@@ -113,6 +114,7 @@ def field(create_user, create_household, create_visit):
     household = create_household("NI-01", volunteer=volunteer, tags=["elderly"])
     create_household("NI-01", volunteer=volunteer, head_name="บุญมี ผาสุข")
     visit = create_visit(household, volunteer, days_ago=40, wellbeing="yellow")
+    visit_photo(visit, volunteer)  # the household page shows it; the card never does
     program = db.session.scalar(
         select(WelfareProgram).where(WelfareProgram.code == "state_welfare_card")
     )
