@@ -303,3 +303,29 @@ def test_a_file_that_is_not_a_photo_is_refused_on_the_phone_and_nothing_is_kept(
     expect(picker).to_have_attribute("data-photo-count", "0")
     fill_and_save(page, live.url, household.code).wait_for()
     assert page.evaluate(STORED_PHOTOS) == []
+
+
+def test_offline_the_form_from_the_phones_list_offers_photos_only_where_consented(
+    page, live, create_user, create_household
+):
+    volunteer = create_user("volunteer", areas=["NI-01"])
+    agreed = create_household("NI-01", volunteer=volunteer)
+    agreed.consent_photos = True
+    refused = create_household("NI-01", volunteer=volunteer)
+    db.session.commit()
+    log_in_and_prime(page, live.url, volunteer)
+    open_visit_form(page, live.url, agreed.code)  # once with signal: the picker's script is kept
+
+    go_offline(page, live)
+    open_visit_form(page, live.url, refused.code, photos=False)
+    expect(page.locator("[data-photo-refusal]")).to_be_visible()
+    expect(page.locator("[data-photo-controls]")).to_be_hidden()
+    open_visit_form(page, live.url, agreed.code)
+    assert page.locator("[data-visit-form][data-shell]").count() == 1  # drawn from the list
+    add_photo(page, camera_photo())
+    fill_and_save(page, live.url, agreed.code).wait_for()
+    assert [photo["state"] for photo in page.evaluate(STORED_PHOTOS)] == ["waiting"]
+
+    go_online(page, live)
+    send_until_empty(page, live.url)
+    assert counts() == (1, 1)
