@@ -329,3 +329,33 @@ def test_offline_the_form_from_the_phones_list_offers_photos_only_where_consente
     go_online(page, live)
     send_until_empty(page, live.url)
     assert counts() == (1, 1)
+
+
+def test_logging_out_deletes_the_users_unsent_photos_after_asking_and_keeps_the_visit(
+    page, live, create_user, create_household
+):
+    volunteer = create_user("volunteer", areas=["NI-01"])
+    household = create_household("NI-01", volunteer=volunteer)
+    household.consent_photos = True
+    db.session.commit()
+    log_in_and_prime(page, live.url, volunteer)
+    open_visit_form(page, live.url, household.code)
+    go_offline(page, live)
+    add_photo(page, camera_photo())
+    fill_and_save(page, live.url, household.code).wait_for()
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+
+    def no_sends(environ, start_response):
+        """Pages answer, sends do not: the visit and its photo are still on the phone."""
+        if environ["PATH_INFO"].startswith(("/api/v1/visits/sync", "/api/v1/photos")):
+            raise ConnectionAbortedError("no send before the logout")
+        return live.app(environ, start_response)
+
+    go_online(page, live, no_sends)
+    page.evaluate("document.querySelector('form[data-logout]').requestSubmit()")
+    page.wait_for_url(f"{live.url}/login")
+
+    assert asked[-1] == js_string(page, "logout_photos").replace("{n}", "1")
+    assert page.evaluate(STORED_PHOTOS) == []
+    assert page.evaluate("async () => (await window.PwaOutbox.entries(null)).length") == 1
