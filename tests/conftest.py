@@ -32,6 +32,8 @@ from pwa_app.models import (
     Award,
     Badge,
     DashboardCache,
+    Encounter,
+    EncounterEvent,
     HelpRequest,
     Household,
     HouseholdTag,
@@ -74,6 +76,8 @@ PASSWORD = "kwamsuk-2569"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 # Rows the tests make; reference data (areas, programmes, badges) stays from the migration.
 TEST_TABLES = (
+    EncounterEvent,
+    Encounter,
     AnnouncementRead,
     Announcement,
     Message,
