@@ -61,6 +61,7 @@ from pwa_app.models.base import utcnow
 from pwa_app.services import (
     accounts,
     announcements,
+    encounters,
     area_paths,
     consultations,
     issuer_keys,
@@ -466,6 +467,12 @@ def route_objects(create_user, create_household, create_visit):
         question, _created = consultations.post(
             asker, consultations.MessageInput(body="ถามเจ้าหน้าที่", household=household.code)
         )
+        encounter, _created = encounters.report(
+            asker,
+            encounters.EncounterInput(
+                seen_at=utcnow(), category="homeless", place="ศาลาหน้าตลาด", village=village
+            ),
+        )
         announcer = create_user("staff", org=owner.org.code)
         notice = announcements.create(
             announcer,
@@ -502,6 +509,7 @@ def route_objects(create_user, create_household, create_visit):
             "slug": page.slug,
             "number": page.version,
             "notification_id": notification.id,
+            "encounter_id": encounter.id,
         }
 
     return make
