@@ -61,9 +61,9 @@ from pwa_app.models.base import utcnow
 from pwa_app.services import (
     accounts,
     announcements,
-    encounters,
     area_paths,
     consultations,
+    encounters,
     issuer_keys,
     knowledge,
     memo,
