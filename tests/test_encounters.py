@@ -1,6 +1,7 @@
 """Encounters: a volunteer reports a person found in hardship; staff take it to an outcome."""
 
 import json
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +13,7 @@ from pwa_app.models import Agency, Area, AuditEvent, Encounter, EncounterEvent, 
 from pwa_app.models.base import utcnow
 from pwa_app.services import encounters, privacy
 from pwa_app.services.errors import NotFound, ValidationError
-from tests.conftest import csrf_from
+from tests.conftest import AuthActions, csrf_from
 
 # Near Nong Ian market, Khamcha-i, Mukdahan.
 NONG_IAN = (16.595, 104.378)
@@ -111,6 +112,35 @@ def test_a_synced_report_is_created_once_and_a_replay_is_a_duplicate(send):
     encounter = db.session.scalar(select(Encounter))
     assert encounter.status == "new" and encounter.person_age == 68
     assert [e.status_to for e in encounter.events] == ["new"]
+
+
+def test_eight_racing_senders_of_one_report_make_one_row(migrated_app, app, create_user):
+    user = create_user("volunteer", areas=["NI-01"])
+    payload = {"encounters": [item()]}
+    clients = []
+    for _ in range(8):
+        client = migrated_app.test_client()
+        AuthActions(client).login(user.phone)
+        clients.append((client, csrf_from(client.get("/"))))
+    statuses, barrier = [], threading.Barrier(len(clients))
+
+    def send(client, token):
+        with migrated_app.app_context():
+            barrier.wait()
+            response = client.post(
+                "/api/v1/encounters/sync", json=payload, headers={"X-CSRFToken": token}
+            )
+            statuses.append((response.status_code, response.json["results"][0]["status"]))
+            db.session.remove()
+
+    threads = [threading.Thread(target=send, args=pair) for pair in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [(200, "created")] + [(200, "duplicate")] * 7
+    assert count(Encounter) == 1
+    assert count(EncounterEvent) == 1
 
 
 def test_a_reused_uuid_with_other_content_is_rejected_and_the_first_kept(send):
