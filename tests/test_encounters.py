@@ -327,6 +327,20 @@ def test_the_form_keeps_what_was_typed_on_error(client, auth, login_as):
     assert count(Encounter) == 0
 
 
+def test_a_flood_through_the_form_is_refused_with_429_keeping_the_text(
+    client, auth, login_as, monkeypatch
+):
+    login_as("volunteer", areas=["NI-01"])
+    monkeypatch.setattr(encounters, "PER_REPORTER", 1)
+    client.get("/?lang=en")
+    assert auth.post("/encounters/new", form_data()).status_code == 302
+    refused = auth.post("/encounters/new", form_data(place="ตลาดนัดคลองถม"))
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "reports in the last hour" in page and "ตลาดนัดคลองถม" in page
+    assert count(Encounter) == 1
+
+
 def test_the_offline_copy_of_the_form_carries_no_id(client, login_as):
     login_as("volunteer", areas=["NI-01"])
     page = client.get("/encounters/new?shell=1").get_data(as_text=True)
@@ -401,6 +415,20 @@ def test_impossible_steps_are_refused_and_change_nothing(case, name, values, fie
     assert encounter.status == "new" and len(encounter.events) == 1
 
 
+def test_only_staff_and_the_villages_volunteers_can_be_assigned(case, create_user, second_org):
+    _volunteer, staff, encounter = case
+    elsewhere = create_user("volunteer", areas=["BL-01"])
+    other_centre = create_user("staff", org="ZZC")
+    offered = {user.id for user in encounters.assignees(staff, encounter)}
+    assert staff.id in offered and elsewhere.id not in offered and other_centre.id not in offered
+    for outsider in (elsewhere, other_centre):
+        with pytest.raises(ValidationError) as refused:
+            encounters.take_step(
+                staff, encounter, encounters.StepInput(step="assign", assignee=outsider.id)
+            )
+        assert "assignee" in refused.value.fields
+
+
 def test_a_referral_needs_an_agency(case):
     _volunteer, staff, encounter = case
     step(staff, encounter, "assign", assignee=staff.id)
@@ -427,7 +455,7 @@ def test_the_reporter_reads_but_does_not_act(case, client, auth):
 
 def test_the_assigned_volunteer_may_note_and_mark_contacted_only(case, create_user):
     _volunteer, staff, encounter = case
-    helper = create_user("volunteer", areas=["BL-01"])
+    helper = create_user("volunteer", areas=["NI"])  # the subdistrict: NI-01 is theirs
     step(staff, encounter, "assign", assignee=helper.id)
     assert encounters.steps_for(helper, encounter) == ["contact", "note"]
     with pytest.raises(ValidationError):

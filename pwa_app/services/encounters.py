@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from pwa_app.extensions import db
-from pwa_app.models import Agency, Encounter, EncounterEvent, User
+from pwa_app.models import Agency, Encounter, EncounterEvent, User, user_areas
+from pwa_app.models import area_paths as paths
 from pwa_app.models.base import utcnow
 from pwa_app.models.encounters import CATEGORIES, SEXES, STATUSES, URGENCIES
 from pwa_app.services import audit, notifications, scope, throttle
@@ -388,12 +389,20 @@ def report(user, data, now=None):
 # --- The staff's workflow ---------------------------------------------------------------------
 
 
-def assignees(user, encounter=None):
-    """Return whom staff may assign an encounter to: the active staff and volunteers of their
-    organisation."""
+def assignees(user, encounter):
+    """Return whom staff may assign an encounter to: the active staff and admins of their
+    organisation, and its volunteers who work in the encounter's village."""
+    at_or_above = select(paths.c.ancestor_id).where(paths.c.area_id == encounter.village_id)
+    in_village = select(user_areas.c.user_id).where(user_areas.c.area_id.in_(at_or_above))
     return db.session.scalars(
         scope.scope_users(select(User), user)
-        .where(User.active.is_(True), User.role.in_(("volunteer", "staff", "admin")))
+        .where(
+            User.active.is_(True),
+            or_(
+                User.role.in_(scope.ORG_WIDE_ROLES),
+                (User.role == "volunteer") & User.id.in_(in_village),
+            ),
+        )
         .order_by(User.role != "staff", User.display_name)
     ).all()
 

@@ -80,15 +80,20 @@ def _report_input(form):
     )
 
 
-def _step_form(encounter):
+def _step_form(encounter, steps):
+    """The steps' form, with the choices of the steps the reader may take."""
     form = StepForm()
-    form.assignee.choices = [SelectChoice("", _("Choose a person"))] + [
-        SelectChoice(str(user.id), f"{user.display_name} · {ROLES[user.role]}")
-        for user in encounters.assignees(current_user, encounter)
-    ]
-    form.agency.choices = [SelectChoice("", _("Choose an agency"))] + [
-        SelectChoice(str(agency.id), localized(agency)) for agency in encounters.agencies()
-    ]
+    form.assignee.choices = [SelectChoice("", _("Choose a person"))]
+    form.agency.choices = [SelectChoice("", _("Choose an agency"))]
+    if "assign" in steps:
+        form.assignee.choices += [
+            SelectChoice(str(user.id), f"{user.display_name} · {ROLES[user.role]}")
+            for user in encounters.assignees(current_user, encounter)
+        ]
+    if "refer" in steps:
+        form.agency.choices += [
+            SelectChoice(str(agency.id), localized(agency)) for agency in encounters.agencies()
+        ]
     return form
 
 
@@ -169,7 +174,7 @@ def detail(encounter_id):
     except NotFound:
         abort(404)
     steps = encounters.steps_for(current_user, encounter)
-    form = _step_form(encounter)
+    form = _step_form(encounter, steps)
     if request.method == "POST":
         if not steps:
             abort(403)
