@@ -24,7 +24,7 @@ from pwa_app.models import Agency, Encounter, EncounterEvent, User, user_areas
 from pwa_app.models import area_paths as paths
 from pwa_app.models.base import utcnow
 from pwa_app.models.encounters import CATEGORIES, SEXES, STATUSES, URGENCIES
-from pwa_app.services import audit, notifications, scope, throttle
+from pwa_app.services import audit, notifications, scope, throttle, visits
 from pwa_app.services.errors import Conflict, NotFound, Throttled, ValidationError
 from pwa_app.services.validation import NAME_MAX, finite_number, text_problem
 from pwa_app.vocab import ENCOUNTER_STATUSES
@@ -142,10 +142,8 @@ def steps_for(user, encounter):
 
 
 def _seen_at(value, now, errors):
-    from pwa_app.services.visits import parse_time  # (the same reading of a typed time)
-
     try:
-        moment = parse_time(value) if value not in (None, "") else None
+        moment = visits.parse_time(value) if value not in (None, "") else None
     except (TypeError, ValueError, OverflowError):
         errors["seen_at"] = _l(
             "Enter a date and time as day/month/year hour:minute, e.g. 25/11/2569 14:30."
@@ -283,9 +281,7 @@ def fingerprint(data):
             return None
 
     try:
-        from pwa_app.services.visits import parse_time
-
-        seen_at = parse_time(data.seen_at).astimezone(UTC).replace(microsecond=0).isoformat()
+        seen_at = visits.parse_time(data.seen_at).astimezone(UTC).replace(microsecond=0).isoformat()
     except (TypeError, ValueError, OverflowError):
         seen_at = str(data.seen_at)
     content = {
