@@ -21,7 +21,7 @@ function value(name) {
 }
 
 function say(text, isError = false) {
-  const status = form.querySelector("[data-encounter-status]");
+  const status = form.querySelector("[data-encounter-saving]");
   status.textContent = text;
   status.classList.toggle("error", isError);
 }
