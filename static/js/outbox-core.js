@@ -1,4 +1,4 @@
-// The outbox: visits (and consultation messages) saved on this phone (IndexedDB) until the
+// The outbox: visits (and consultation messages, encounter reports) saved on this phone (IndexedDB) until the
 // server acknowledges them.
 // A classic script shared by the pages and the service worker: it defines self.PwaOutbox.
 // An entry leaves the outbox only when the server answered "created" or "duplicate" for it.
@@ -13,6 +13,7 @@
   const KINDS = {
     visit: { url: "/api/v1/visits/sync", key: "visits" },
     message: { url: "/api/v1/messages/sync", key: "messages" },
+    encounter: { url: "/api/v1/encounters/sync", key: "encounters" },
   };
   const ME_URL = "/api/v1/me";
   const BATCH_SIZE = 20;

@@ -15,6 +15,7 @@ function when(iso) {
 // Where a refused entry is put right: its form, filled from the phone's copy.
 function fixHref(entry) {
   const { payload } = entry;
+  if (app.Outbox.kindOf(entry) === "encounter") return `/encounters/new?outbox=${entry.client_uuid}`;
   if (app.Outbox.kindOf(entry) !== "message") {
     return `/visits/new?household=${encodeURIComponent(payload.household)}&outbox=${entry.client_uuid}`;
   }
