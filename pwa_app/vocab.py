@@ -130,3 +130,25 @@ ANNOUNCEMENT_KINDS = {
     "training": _l("Training"),
     "meeting": _l("Meeting"),
 }
+
+# Encounters: a person in hardship found by a volunteer (models/encounters.py holds the codes).
+ENCOUNTER_CATEGORIES = {
+    "homeless": _l("Homeless or destitute"),
+    "begging": _l("Begging"),
+    "abandoned_elder": _l("Abandoned elder"),
+    "child_at_risk": _l("Child at risk"),
+    "violence": _l("Violence or abuse"),
+    "mental_health": _l("Mental health crisis"),
+    "other": _l("Other"),
+}
+ENCOUNTER_URGENCIES = {
+    "normal": _l("Normal"),
+    "urgent": _l("Urgent: needs help today"),
+}
+ENCOUNTER_STATUSES = {
+    "new": _l("New"),
+    "assigned": _l("Assigned"),
+    "contacted": _l("Contacted"),
+    "referred": _l("Referred"),
+    "closed": _l("Closed"),
+}

@@ -9,6 +9,7 @@ const OFFLINE_URL = "/offline";
 const VISIT_SHELL_URL = "/visits/new?shell=1";
 const HOUSEHOLD_SHELL_URL = "/households/shell";
 const MESSAGE_SHELL_URL = "/messages/new?shell=1";
+const ENCOUNTER_SHELL_URL = "/encounters/new?shell=1";
 const HOUSEHOLD_PAGE = /^\/households\/[^/]*\d[^/]*$/; // a code has digits; "new", "import" do not
 // The know-how: the list and each page a volunteer opens are kept; one never opened, or a
 // search, is drawn from the phone's copy of all pages by the shell.
@@ -25,10 +26,12 @@ const STATIC_TIMEOUT_MS = 20000;
 const SLOW_PAGE_TIMEOUT_MS = 60000;
 const CACHEABLE_PAGES = [
   /^\/$/, /^\/scan$/, /^\/outbox$/, /^\/visits\/new$/, /^\/households$/, /^\/households\/[A-Z0-9-]+$/,
-  /^\/messages$/, /^\/messages\/new$/, /^\/messages\/\d+$/, /^\/announcements$/, /^\/announcements\/\d+$/, KNOWLEDGE_PAGE,
+  /^\/encounters\/new$/, /^\/messages$/, /^\/messages\/new$/, /^\/messages\/\d+$/, /^\/announcements$/, /^\/announcements\/\d+$/, KNOWLEDGE_PAGE,
 ];
 // Forms drawn offline from one copy, whatever the household: the copy is their shell.
-const SHELLS = { "/visits/new": VISIT_SHELL_URL, "/messages/new": MESSAGE_SHELL_URL };
+const SHELLS = {
+  "/visits/new": VISIT_SHELL_URL, "/messages/new": MESSAGE_SHELL_URL, "/encounters/new": ENCOUNTER_SHELL_URL,
+};
 
 importScripts("__OUTBOX_CORE__");
 

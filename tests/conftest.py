@@ -65,6 +65,7 @@ from pwa_app.services import (
     announcements,
     area_paths,
     consultations,
+    encounters,
     issuer_keys,
     knowledge,
     memo,
@@ -492,6 +493,12 @@ def route_objects(create_user, create_household, create_visit):
         question, _created = consultations.post(
             asker, consultations.MessageInput(body="ถามเจ้าหน้าที่", household=household.code)
         )
+        encounter, _created = encounters.report(
+            asker,
+            encounters.EncounterInput(
+                seen_at=utcnow(), category="homeless", place="ศาลาหน้าตลาด", village=village
+            ),
+        )
         announcer = create_user("staff", org=owner.org.code)
         notice = announcements.create(
             announcer,
@@ -529,6 +536,7 @@ def route_objects(create_user, create_household, create_visit):
             "number": page.version,
             "notification_id": notification.id,
             "photo_id": photo.id,
+            "encounter_id": encounter.id,
         }
 
     return make

@@ -6,6 +6,7 @@ from pwa_app.extensions import db
 from pwa_app.models import (
     Area,
     Assistance,
+    Encounter,
     HelpRequest,
     Household,
     Member,
@@ -74,7 +75,7 @@ def test_users_create_requires_password_stdin(runner):
 def counts():
     return {
         model.__name__: db.session.scalar(select(func.count(model.id)))
-        for model in (User, Household, Member, Visit, Assistance, HelpRequest)
+        for model in (User, Household, Member, Visit, Assistance, HelpRequest, Encounter)
     }
 
 
@@ -97,6 +98,10 @@ def test_demo_seed_is_realistic_and_idempotent(runner):
     }
     roles = set(db.session.scalars(select(User.role).distinct()))
     assert roles == {"volunteer", "staff", "admin", "observer"}
+    # People in hardship in Nong Ian: one new, one assigned, one referred, one closed.
+    reports = db.session.scalars(select(Encounter).order_by(Encounter.id)).all()
+    assert [e.status for e in reports] == ["new", "assigned", "referred", "closed"]
+    assert reports[2].agency is not None and len(reports[3].events) == 4
     assert runner.invoke(args=["demo", "seed"]).exit_code == 0
     assert counts() == after_first
 

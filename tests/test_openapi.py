@@ -83,6 +83,25 @@ def test_real_answers_match_the_description(client, volunteer_with_data):
         "/api/v1/visits/sync", json={"visits": [{}] * 51}, headers={"X-CSRFToken": token}
     )
     check(too_many, "/api/v1/visits/sync", "post")
+    report = {
+        "client_uuid": str(uuid.uuid4()),
+        "seen_at": datetime.now(UTC).isoformat(),
+        "category": "begging",
+        "place": "หน้าตลาด",
+        "location": {"lat": 16.6, "lon": 104.4, "accuracy_m": 20},
+        "person": {"name": None, "age": 9, "sex": "female"},
+    }
+    body = {"encounters": [report, {"client_uuid": "x"}]}
+    response = client.post("/api/v1/encounters/sync", json=body, headers={"X-CSRFToken": token})
+    check(response, "/api/v1/encounters/sync", "post")
+    assert [r["status"] for r in response.json["results"]] == ["created", "rejected"]
+    check(client.get("/api/v1/encounters"), "/api/v1/encounters")
+    request_schema = SPEC["paths"]["/api/v1/encounters/sync"]["post"]["requestBody"]["content"]
+    jsonschema.validate(
+        {"encounters": [report]},
+        {**request_schema["application/json"]["schema"], "components": SPEC["components"]},
+        cls=jsonschema.Draft202012Validator,
+    )
 
 
 def test_error_answers_match_the_description(client):

@@ -664,6 +664,39 @@ def test_the_household_page_shows_visit_photos_to_staff(
     assert 'loading="lazy"' in page and 'alt="' in page
 
 
+def test_an_encounter_photo_is_shown_to_staff_and_the_assignee_only(
+    client, auth, create_user, login_as, volunteer, second_org
+):
+    encounter_uuid = str(uuid.uuid4())
+    response = send(client, volunteer.token, camera_jpeg((400, 300)), encounter_uuid, "encounter")
+    encounter = Encounter(
+        client_uuid=encounter_uuid,
+        reporter_id=volunteer.id,
+        village_id=volunteer.areas[0].id,
+        seen_at=datetime.now(UTC),
+        category="homeless",
+        place="ตลาดหนองเอี่ยน",
+    )
+    db.session.add(encounter)
+    db.session.commit()
+    url = response.json["url"]
+    auth.logout()
+    assignee = create_user("volunteer", areas=["NI-01"])
+    auth.login(assignee.phone)
+    assert client.get(url).status_code == 404
+    encounter.assigned_to_id = assignee.id
+    db.session.commit()
+    assert client.get(url).status_code == 200
+    auth.logout()
+    login_as("staff")
+    page = client.get(f"/encounters/{encounter.id}").get_data(as_text=True)
+    assert f'href="{url}"' in page
+    assert client.get(url).status_code == 200
+    auth.logout()
+    auth.login(create_user("staff", org="ZZC").phone)
+    assert client.get(url).status_code == 404
+
+
 def test_the_household_card_and_badge_pages_never_link_a_photo(client, create_user, route_objects):
     values = route_objects(create_user("volunteer", areas=["NI-01"]))
     assert db.session.get(Photo, values["photo_id"]) is not None

@@ -137,6 +137,15 @@ MATRIX = {
     ("POST", "/messages/<int:thread_id>"): (LOGIN, 400, 400, 400, 403),
     ("GET", "/api/v1/messages"): (401, 200, 200, 200, 403),
     ("POST", "/api/v1/messages/sync"): (401, 400, 400, 400, 403),
+    # Encounters: volunteers (and staff) report people in hardship; staff take them on. The
+    # placeholder's report is the volunteer's own: they read it, and only staff act on it.
+    ("GET", "/encounters"): (LOGIN, 200, 200, 200, 403),
+    ("GET", "/encounters/new"): (LOGIN, 200, 200, 200, 403),
+    ("POST", "/encounters/new"): (LOGIN, 400, 400, 400, 403),
+    ("GET", "/encounters/<int:encounter_id>"): (LOGIN, 200, 200, 200, 403),
+    ("POST", "/encounters/<int:encounter_id>"): (LOGIN, 403, 400, 400, 403),
+    ("GET", "/api/v1/encounters"): (401, 200, 200, 200, 403),
+    ("POST", "/api/v1/encounters/sync"): (401, 400, 400, 400, 403),
     # Announcements: staff write them for areas; the volunteers there read them.
     ("GET", "/announcements"): (LOGIN, 200, 200, 200, 403),
     ("GET", "/announcements/new"): (LOGIN, 403, 200, 200, 403),
@@ -223,6 +232,8 @@ OTHER_AREA_ROUTES = [
     ("POST", "/messages/<int:thread_id>"),
     ("GET", "/notifications/<int:notification_id>"),
     ("GET", "/photos/<int:photo_id>"),
+    ("GET", "/encounters/<int:encounter_id>"),
+    ("POST", "/encounters/<int:encounter_id>"),
 ]
 
 
@@ -283,6 +294,7 @@ ORG_PLACEHOLDERS = (
     "<int:thread_id>",
     "<int:announcement_id>",
     "<int:photo_id>",
+    "<int:encounter_id>",
 )
 ORG_ROUTES = [
     (method, rule)

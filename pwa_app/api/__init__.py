@@ -48,6 +48,7 @@ def login_then_csrf():
 
 
 from pwa_app.api import (  # noqa: E402,F401  (routes)
+    encounters,
     households,
     knowledge,
     me,

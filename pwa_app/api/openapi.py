@@ -114,6 +114,70 @@ SCHEMAS = {
             "fields": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     },
+    "EncounterItem": {
+        "description": (
+            "A person found in hardship (no household card): where, when, what was seen. "
+            "village is the code of one of the reporter's villages, the one nearest the "
+            "place; a volunteer with one village may leave it out. A location must lie in "
+            "Thailand and within 50 km of the village."
+        ),
+        "type": "object",
+        "required": ["client_uuid", "seen_at", "category", "place"],
+        "properties": {
+            "client_uuid": {"type": "string", "format": "uuid"},
+            "seen_at": {"type": "string", "format": "date-time"},
+            "category": {
+                "enum": [
+                    "homeless",
+                    "begging",
+                    "abandoned_elder",
+                    "child_at_risk",
+                    "violence",
+                    "mental_health",
+                    "other",
+                ]
+            },
+            "urgency": {"enum": ["normal", "urgent"]},
+            "place": {"type": "string", "minLength": 1, "maxLength": 300},
+            "description": {"type": "string", "maxLength": 4000},
+            "village": {"type": ["string", "null"], "examples": ["NI-01"]},
+            "location": {
+                "type": ["object", "null"],
+                "properties": {
+                    "lat": {"type": "number", "minimum": 5.5, "maximum": 20.5},
+                    "lon": {"type": "number", "minimum": 97.3, "maximum": 105.7},
+                    "accuracy_m": {"type": ["number", "null"], "minimum": 0},
+                },
+            },
+            "person": {
+                "type": ["object", "null"],
+                "properties": {
+                    "name": {"type": ["string", "null"], "maxLength": 120},
+                    "age": {"type": ["integer", "null"], "minimum": 0, "maximum": 120},
+                    "sex": {"enum": ["female", "male", "other", None]},
+                },
+            },
+        },
+    },
+    "Encounter": {
+        "description": "One of the caller's own reports and what became of it.",
+        "type": "object",
+        "required": ["id", "client_uuid", "seen_at", "category", "status", "village"],
+        "properties": {
+            "id": {"type": "integer"},
+            "client_uuid": {"type": "string"},
+            "seen_at": {"type": "string", "format": "date-time"},
+            "received_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "category": {"type": "string"},
+            "urgency": {"enum": ["normal", "urgent"]},
+            "place": {"type": "string"},
+            "village": {"type": "string"},
+            "status": {"enum": ["new", "assigned", "contacted", "referred", "closed"]},
+            "agency": {"type": ["string", "null"]},
+            "outcome": {"type": ["string", "null"]},
+        },
+    },
     "MessageItem": {
         "description": (
             "A consultation message: a volunteer's question about a household (and one of its "
@@ -635,6 +699,76 @@ PATHS = {
                         },
                     },
                 ),
+                **ERROR_RESPONSES,
+            },
+        }
+    },
+    "/api/v1/encounters/sync": {
+        "post": {
+            "summary": "Deliver queued reports of people in hardship; one result per item",
+            "description": (
+                "Send the X-CSRFToken header. client_uuid is the idempotency key, as for "
+                "visits. A reporter over the hourly limit gets 429 with Retry-After for the "
+                "whole request: nothing of it is kept, and the phone sends it later."
+            ),
+            "parameters": [CSRF_HEADER],
+            "requestBody": json_body(
+                {
+                    "type": "object",
+                    "required": ["encounters"],
+                    "properties": {
+                        "encounters": {
+                            "type": "array",
+                            "maxItems": 50,
+                            "items": ref("EncounterItem"),
+                        }
+                    },
+                }
+            ),
+            "responses": {
+                "200": json_response(
+                    "Results",
+                    {
+                        "type": "object",
+                        "required": ["results"],
+                        "properties": {"results": {"type": "array", "items": ref("SyncResult")}},
+                    },
+                ),
+                "403": json_response("An observer does not report", ref("Error")),
+                "413": json_response("Too many items or too large", ref("Error")),
+                "429": json_response("Too many reports this hour", ref("Error")),
+                "503": json_response(
+                    "Database busy; retry after Retry-After seconds", ref("Error")
+                ),
+                **ERROR_RESPONSES,
+            },
+        }
+    },
+    "/api/v1/encounters": {
+        "get": {
+            "summary": "The caller's own reports with their status, oldest change first",
+            "parameters": [
+                {
+                    "name": "since",
+                    "in": "query",
+                    "required": False,
+                    "description": "Only reports changed after this time (ISO 8601, offset).",
+                    "schema": {"type": "string", "format": "date-time"},
+                }
+            ],
+            "responses": {
+                "200": json_response(
+                    "Reports",
+                    {
+                        "type": "object",
+                        "required": ["encounters", "more"],
+                        "properties": {
+                            "encounters": {"type": "array", "items": ref("Encounter")},
+                            "more": {"type": "boolean"},
+                        },
+                    },
+                ),
+                "403": json_response("An observer has no reports", ref("Error")),
                 **ERROR_RESPONSES,
             },
         }

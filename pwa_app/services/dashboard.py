@@ -27,7 +27,7 @@ from pwa_app.models import (
     WelfareProgram,
     area_paths,
 )
-from pwa_app.services import consultations, memo, scope, thai_dates
+from pwa_app.services import consultations, encounters, memo, scope, thai_dates
 from pwa_app.services.areas import LEVELS as AREA_LEVELS
 from pwa_app.services.cases import today
 from pwa_app.services.errors import ValidationError
@@ -222,6 +222,7 @@ class Dashboard:
     thanked_visit_ids: set = field(default_factory=set)
     with_lists: bool = True
     waits: object = None  # consultations: how long volunteers waited for a first answer
+    encounters: object = None  # open reports of people in hardship, by age and category
 
 
 def in_villages(column, villages):
@@ -761,6 +762,7 @@ def build(period, area, viewer):
     board.funnel = case_funnel(period, villages)
     start, end = period.bounds()
     board.waits = consultations.wait_times(start, end, lambda column: in_villages(column, villages))
+    board.encounters = encounters.open_figures(lambda column: in_villages(column, villages))
     board.with_lists = viewer.role in scope.HOUSEHOLD_ROLES
     if board.with_lists:
         lists(board, villages, viewer)

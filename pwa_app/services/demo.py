@@ -5,6 +5,7 @@ import json
 import math
 import random
 import secrets
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -15,11 +16,14 @@ from sqlalchemy import func, select, text, update
 from pwa_app.extensions import db
 from pwa_app.models import (
     Acknowledgement,
+    Agency,
     Area,
     Assistance,
     AssistanceEvent,
     Award,
     Badge,
+    Encounter,
+    EncounterEvent,
     HelpRequest,
     Household,
     HouseholdTag,
@@ -34,7 +38,7 @@ from pwa_app.models import (
     user_areas,
 )
 from pwa_app.models.base import utcnow
-from pwa_app.services import accounts, demo_country, memo, passwords, visit_days
+from pwa_app.services import accounts, demo_country, encounters, memo, passwords, visit_days
 from pwa_app.services.bulk import insert_rows, next_id
 from pwa_app.vocab import HELP_CATEGORIES, NEEDS, OPEN_ASSISTANCE_STATUSES
 
@@ -144,6 +148,7 @@ def seed(households=DEFAULT_HOUSEHOLDS, visits=None, now=None, orgs=None, villag
     report.visits, report.cases = _top_up_visits(rng, words, visits, now)
     report.users = db.session.scalar(select(func.count(User.id))) - users_before
     _ensure_extras(rng, words, now)
+    _ensure_encounters(words, now)
     _reset_sequences()
     _analyze()
     return report
@@ -589,6 +594,70 @@ def _ensure_extras(rng, words, now):
     for person in words["volunteers"]:
         if (volunteer := accounts.find_by_phone(person["phone"])) is not None:
             recognition.evaluate(volunteer)
+
+
+def _ensure_encounters(words, now):
+    """Add the demo's people in hardship once, each as far along as its story goes (new,
+    assigned, referred, closed), with their history."""
+    if db.session.scalar(select(func.count(Encounter.id))):
+        return
+    staff = db.session.scalar(select(User).where(User.role == "staff").order_by(User.id))
+    agency = db.session.scalar(
+        select(Agency).order_by((Agency.kind != "protection_centre"), Agency.id).limit(1)
+    )
+    if staff is None:
+        return
+    for index, story in enumerate(words.get("encounters", [])):
+        village = db.session.scalar(select(Area).where(Area.code == story["village"]))
+        reporter = db.session.scalar(
+            select(User)
+            .join(user_areas, user_areas.c.user_id == User.id)
+            .where(User.role == "volunteer", user_areas.c.area_id == village.id)
+            .order_by(User.id)
+        ) if village else None  # fmt: skip
+        if reporter is None:
+            continue
+        at = now - timedelta(hours=story["hours_ago"])
+        person = story["person"]
+        encounter = Encounter(
+            client_uuid=str(uuid.UUID(int=index + 1)),
+            reporter_id=reporter.id,
+            village_id=village.id,
+            seen_at=at - timedelta(minutes=20),
+            received_at=at,
+            updated_at=at,
+            category=story["category"],
+            urgency=story["urgency"],
+            place=story["place"],
+            description=story["description"],
+            person_name=person["name"],
+            person_age=person["age"],
+            person_sex=person["sex"],
+            status="new",
+        )
+        encounter.events.append(
+            EncounterEvent(at=at, by_id=reporter.id, status_from=None, status_to="new")
+        )
+        for hours, (step, note) in enumerate(story["steps"], 1):
+            status = encounters.STEPS[step]
+            event = EncounterEvent(
+                at=at + timedelta(hours=hours),
+                by_id=staff.id,
+                status_from=encounter.status,
+                status_to=status,
+                note=note,
+                assigned_to_id=reporter.id if step == "assign" else None,
+                agency_id=agency.id if step == "refer" and agency else None,
+            )
+            encounter.events.append(event)
+            encounter.status = status
+            encounter.assigned_to_id = encounter.assigned_to_id or event.assigned_to_id
+            encounter.agency_id = encounter.agency_id or event.agency_id
+            encounter.updated_at = event.at
+            if status == "closed":
+                encounter.closed_at = event.at
+        db.session.add(encounter)
+    db.session.flush()
 
 
 def _demo_awards(words, staff, now):

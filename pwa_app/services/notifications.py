@@ -29,9 +29,23 @@ from pwa_app.models import area_paths as paths
 from pwa_app.models.base import utcnow
 from pwa_app.services.cases import today
 from pwa_app.services.errors import NotFound
-from pwa_app.vocab import ANNOUNCEMENT_KINDS, HELP_CATEGORIES, OPEN_ASSISTANCE_STATUSES
+from pwa_app.vocab import (
+    ANNOUNCEMENT_KINDS,
+    ENCOUNTER_CATEGORIES,
+    ENCOUNTER_STATUSES,
+    HELP_CATEGORIES,
+    OPEN_ASSISTANCE_STATUSES,
+)
 
-KINDS = ("thanks", "badge", "help_request", "follow_ups", "answer", "announcement")
+KINDS = (
+    "thanks",
+    "badge",
+    "help_request",
+    "follow_ups",
+    "answer",
+    "announcement",
+    "encounter",
+)
 LANGUAGES = ("th", "en")
 PAGE_SIZE = 30
 TITLE_MAX = 200
@@ -300,6 +314,59 @@ def help_requested(request):
             notify(staff, "help_request", title, N_("%(category)s"), params, "/help-requests")
         )
     return sent
+
+
+def _encounter_words(encounter):
+    """The words an encounter's notifications name: its kind and its village, never the
+    person (a phone's lock screen may be seen by others)."""
+    village = encounter.village
+    return {
+        "category": in_both_languages(ENCOUNTER_CATEGORIES[encounter.category]),
+        "village": {"th": village.name_th, "en": village.name_en},
+        "name": encounter.reporter.display_name,
+    }
+
+
+def encounter_reported(encounter):
+    """Tell the staff covering the village that someone reported an urgent encounter."""
+    return [
+        notify(
+            staff,
+            "encounter",
+            N_("Urgent report: %(category)s in %(village)s"),
+            N_("From %(name)s. Open it to assign someone."),
+            _encounter_words(encounter),
+            url=f"/encounters/{encounter.id}",
+        )
+        for staff in staff_covering(encounter.village_id)
+    ]
+
+
+def encounter_assigned(encounter, by):
+    """Tell the person an encounter was assigned to."""
+    return notify(
+        encounter.assigned_to,
+        "encounter",
+        N_("%(by)s assigned you a report: %(category)s in %(village)s"),
+        N_("Open it to see where and what was seen."),
+        {**_encounter_words(encounter), "by": by.display_name},
+        url=f"/encounters/{encounter.id}",
+    )
+
+
+def encounter_moved(encounter):
+    """Tell the reporter what became of their report."""
+    return notify(
+        encounter.reporter,
+        "encounter",
+        N_("Your report (%(category)s) is now: %(status)s"),
+        N_("Open it to see what became of it."),
+        {
+            **_encounter_words(encounter),
+            "status": in_both_languages(ENCOUNTER_STATUSES[encounter.status]),
+        },
+        url=f"/encounters/{encounter.id}",
+    )
 
 
 def follow_ups_due(day):

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from pwa_app.extensions import db
 from pwa_app.models import Encounter, Household, Photo, Visit
 from pwa_app.models.base import utcnow
-from pwa_app.services import audit, throttle
+from pwa_app.services import audit, encounters, throttle
 from pwa_app.services.errors import (
     Conflict,
     NotFound,
@@ -199,10 +199,9 @@ def may_see_visit(user, visit):
 
 
 def may_see_encounter(user, encounter):
-    """Tell whether the user may see an encounter: its reporter, or its centre's staff."""
-    if org_wide(user):
-        return encounter.village_id in village_ids(user)
-    return encounter.reporter_id == user.id
+    """Tell whether the user may see an encounter: its reporter or assignee, or its centre's
+    staff (the encounters service's rule)."""
+    return encounters.may_see(user, encounter)
 
 
 def item_of(photo):

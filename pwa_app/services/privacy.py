@@ -17,7 +17,7 @@ from pwa_app.models import (
     Visit,
 )
 from pwa_app.models.base import utcnow
-from pwa_app.services import audit, photos
+from pwa_app.services import audit, encounters, photos
 from pwa_app.services.errors import ValidationError
 
 # Health and disability are sensitive data (PDPA section 26): consent first.
@@ -145,6 +145,7 @@ def household_record(household):
             }
             for r in requests
         ],
+        "encounters": encounters.linked_records(household),
         "access_log": [
             {"at": iso(e.at), "who": getattr(e.user, "display_name", None), "action": e.action}
             for e in reads
@@ -188,14 +189,15 @@ def anonymise(household, by):
     )
     household.consent_photos = False
     removed = photos.delete_for_household(household)
+    encounters.anonymise_linked(household)
     audit.record("household.anonymise", by, household, household, photos=removed)
 
 
 def purge(days, dry_run=False):
     """Clear visit notes and locations, and help-request messages, older than `days`; delete
-    the photos of visits and encounters that old.
+    the photos of visits and encounters that old, and the encounters closed before then.
 
-    Returns how many visits and help requests were (or would be) cleared.
+    Returns how many visits, help requests and encounters were (or would be) cleared.
     """
     if days < 30:
         raise ValidationError(fields={"days": _l("Keep at least 30 days.")})
@@ -208,22 +210,25 @@ def purge(days, dry_run=False):
         HelpRequest.created_at < cutoff,
         or_(HelpRequest.message != "", HelpRequest.phone.is_not(None)),
     )
+    # Photos first: an encounter deleted below would leave its photos without an item.
+    removed = 0 if dry_run else photos.delete_older_than(cutoff)
     counts = (
         db.session.scalar(select(func.count(Visit.id)).where(*old_visits)),
         db.session.scalar(select(func.count(HelpRequest.id)).where(*old_requests)),
+        encounters.purge_closed(cutoff, dry_run=dry_run),
     )
     if not dry_run:
         db.session.execute(
             update(Visit).where(*old_visits).values(notes="", lat=None, lon=None, accuracy_m=None)
         )
         db.session.execute(update(HelpRequest).where(*old_requests).values(message="", phone=None))
-        removed = photos.delete_older_than(cutoff)
         audit.record(
             "privacy.purge",
             None,
             days=days,
             visits=counts[0],
             help_requests=counts[1],
+            encounters=counts[2],
             photos=removed,
         )
     return counts

@@ -7,6 +7,7 @@ from pwa_app.services import (
     announcements,
     cases,
     consultations,
+    encounters,
     help_requests,
     notifications,
     recognition,
@@ -51,4 +52,6 @@ def index():
         help_counts=help_requests.counts(current_user),
         help_requests=open_requests[:5],
         waiting_questions=consultations.waiting_count(current_user),
+        encounter_counts=encounters.open_count(current_user),
+        open_encounters=encounters.open_first(current_user),
     )

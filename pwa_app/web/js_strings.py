@@ -60,6 +60,17 @@ def js_strings():
         "message_saved_busy": _(
             "Saved on this phone. The server is busy; the app will send it shortly."
         ),
+        "encounter_label": _("Report of a person in hardship"),
+        "encounter_category_missing": _("Choose what kind of hardship this is."),
+        "encounter_place_missing": _("Say where you found the person."),
+        "encounter_sent": _("Sent to the centre. You will see here what becomes of it."),
+        "encounter_saved_offline": _(
+            "Report saved on this phone. It will be sent to the centre when there is signal."
+        ),
+        "encounter_saved_login": _("Report saved on this phone. Log in again to send it."),
+        "encounter_saved_busy": _(
+            "Report saved on this phone. The server is busy; the app will send it shortly."
+        ),
         "date_unreadable": _("Not a date yet: type day/month/year."),
         "rejected": _("The server could not accept this visit."),
         "fix": _("Fix"),

@@ -11,7 +11,9 @@ const SHELL_PAGES = ["/", "/scan", "/outbox", "/households"];
 // The rest of the offline kit (the forms and pages drawn from the phone's list): fetched once
 // the app is ready, in the background, with the scripts they load, so that a first load on
 // one bar of signal carries only what the first screen needs.
-const LATER_PAGES = ["/visits/new?shell=1", "/households/shell", "/messages/new?shell=1"];
+const LATER_PAGES = [
+  "/visits/new?shell=1", "/households/shell", "/messages/new?shell=1", "/encounters/new?shell=1",
+];
 const PREFETCH_HEADERS = { "X-Prefetch": "later" }; // tells the server's meters what this is
 const SHELL_REFRESH_MS = 60 * 60 * 1000;
 const HOUSEHOLDS_REFRESH_MS = 5 * 60 * 1000;

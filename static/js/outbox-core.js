@@ -1,5 +1,5 @@
-// The outbox: visits (and consultation messages, encounters, and the photos of visits and
-// encounters) saved on this phone (IndexedDB) until the server acknowledges them.
+// The outbox: visits (and consultation messages, encounter reports, and the photos of visits
+// and encounters) saved on this phone (IndexedDB) until the server acknowledges them.
 // A classic script shared by the pages and the service worker: it defines self.PwaOutbox.
 // An entry leaves the outbox only when the server answered "created" or "duplicate" for it.
 (function (global) {
@@ -14,6 +14,7 @@
   const KINDS = {
     visit: { url: "/api/v1/visits/sync", key: "visits" },
     message: { url: "/api/v1/messages/sync", key: "messages" },
+    encounter: { url: "/api/v1/encounters/sync", key: "encounters" },
   };
   const ME_URL = "/api/v1/me";
   const BATCH_SIZE = 20;

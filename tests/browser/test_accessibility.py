@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from pwa_app.extensions import db
 from pwa_app.models import Assistance, Badge, HelpRequest, Member, WelfareProgram
-from pwa_app.services import announcements, consultations, recognition
+from pwa_app.models.base import utcnow
+from pwa_app.services import announcements, consultations, encounters, recognition
 from pwa_app.services.cases import today
 from tests.browser.conftest import new_context
 from tests.browser.test_field_flow import log_in
@@ -39,12 +40,16 @@ VOLUNTEER_PAGES = {
     "guide": "/knowledge/old-age-allowance",
     "process": "/knowledge/model-work-process",
     "notifications": "/notifications",
+    "report_encounter": "/encounters/new",
+    "my_reports": "/encounters",
+    "my_report": "/encounters/{encounter}",
 }
 PUBLIC_PAGES = {"card": "/h/{token}", "privacy": "/privacy", "badge": "/badges/verify/{award}"}
 CHECKS = [("th", name) for name in [*VOLUNTEER_PAGES, *PUBLIC_PAGES]] + [
     ("en", "home"),
     ("en", "visit_form"),
     ("en", "guide"),
+    ("en", "report_encounter"),
 ]
 # Pages whose remaining small targets can only be fixed in a template owned by other work in
 # progress: their target check is skipped (axe still runs). Empty it as that work lands.
@@ -146,8 +151,19 @@ def field(create_user, create_household, create_visit):
             area_codes=["NI"], event_on="15/12/2569", event_time="09:30", place="ศาลาประชาคม",
         ),
     )  # fmt: skip
+    encounter, _ = encounters.report(
+        volunteer,
+        encounters.EncounterInput(
+            seen_at=utcnow(), category="homeless", urgency="urgent", place="ศาลาหน้าตลาด",
+            description="ชายสูงอายุนอนที่ศาลา", person_name="ลุงเสาร์", person_age=67,
+        ),
+    )  # fmt: skip
+    encounters.take_step(
+        staff, encounter, encounters.StepInput(step="assign", assignee=staff.id, note="ไปดูแล้ว")
+    )
     db.session.commit()
     return {
+        "encounter": encounter.id,
         "volunteer": volunteer,
         "code": household.code,
         "token": household.qr_token,
@@ -258,9 +274,9 @@ def test_staff_keep_their_whole_menu_behind_one_button_in_one_row(
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # a <summary> opens its menu from the keyboard
     links = page.locator(".menu-panel nav:not(.lang) a")
-    # home, scan, households, 3 staff, 6 admin pages (areas among them), outbox, know-how,
-    # consultations, announcements, agencies, password
-    assert links.count() == 18
+    # home, scan, households, 4 staff (people in hardship among them), 6 admin pages (areas
+    # among them), outbox, know-how, consultations, announcements, agencies, password
+    assert links.count() == 19
     assert page.locator(".menu-panel form[data-logout].inline button").is_visible()
     assert small_targets(page, ".topbar") == []  # staff pages themselves are for bigger screens
     context.close()
