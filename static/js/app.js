@@ -288,8 +288,12 @@ async function offerPhotos(form, allowed) {
   refusal.hidden = allowed;
   picker.hidden = false;
   if (!allowed) return;
+  const script = picker.dataset.photoScript;
+  // With no signal the script comes only from the phone's copy: never asked for in vain.
+  const kept = !navigator.onLine && "caches" in window ? await caches.match(script) : true;
   try {
-    (await import(picker.dataset.photoScript)).enhancePicker(picker, form, window.PwaApp);
+    if (!kept) throw new Error("offline");
+    (await import(script)).enhancePicker(picker, form, window.PwaApp);
   } catch {
     // Never loaded with signal on this phone: the form is saved without photos.
     controls.hidden = true;

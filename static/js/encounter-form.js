@@ -134,8 +134,11 @@ async function send(event) {
   button.disabled = true;
   say(app.t("saving"));
   const label = `${app.t("encounter_label")} · ${payload.place.slice(0, 60)}`;
+  let photosDropped = 0;
   try {
-    await app.Outbox.add({ userId: app.userId, payload, label, kind: "encounter", photos: form.pwaPhotos || [] });
+    await form.pwaPhotosReady; // a photo still being made smaller goes with the report
+    const photos = form.pwaPhotos || [];
+    ({ photosDropped } = await app.Outbox.add({ userId: app.userId, payload, label, kind: "encounter", photos }));
   } catch (error) {
     saving = false;
     button.disabled = false;
@@ -153,15 +156,18 @@ async function send(event) {
     showErrors(result);
     return;
   }
-  if (result) {
-    app.flashNext(app.t("encounter_sent"));
+  // Photos go after their report: the service worker goes on with them as this page leaves.
+  const photosWait = (form.pwaPhotos?.length || 0) > photosDropped;
+  const dropped = photosDropped ? ` ${app.t("photos_dropped", { n: photosDropped })}` : "";
+  if (result && !photosWait) {
+    app.flashNext(app.t("encounter_sent") + dropped);
     window.location.assign(`/encounters/${result.id}`);
     return;
   }
   const saved = { login: "encounter_saved_login", busy: "encounter_saved_busy" }[summary?.state];
   app.handOff();
-  app.flashNext(app.t(saved || "encounter_saved_offline"));
-  window.location.assign("/");
+  app.flashNext(app.t(saved || (result ? "encounter_sent" : "encounter_saved_offline")) + dropped);
+  window.location.assign(result ? `/encounters/${result.id}` : "/");
 }
 
 async function start() {
@@ -178,6 +184,8 @@ async function start() {
   const app = window.PwaApp;
   await app?.ready?.catch(() => null);
   const entry = params.get("outbox") && app?.Outbox ? await app.Outbox.get(params.get("outbox")) : null;
+  // A report being put right keeps the photos it was saved with: none are added then.
+  if (!params.get("outbox")) app?.offerPhotos(form, true);
   if (entry && entry.user_id === app.userId && app.Outbox.kindOf(entry) === "encounter") {
     fillFromPayload(entry.payload);
     if (entry.status === "rejected") showErrors(entry);

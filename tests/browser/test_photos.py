@@ -14,9 +14,10 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from pwa_app.extensions import db
-from pwa_app.models import Photo, Visit
+from pwa_app.models import Agency, Encounter, Photo, Visit
 from tests.browser.conftest import new_context
 from tests.browser.test_accessibility import PHONE, serious_violations, small_targets
+from tests.browser.test_encounters import staff_page, take_step
 from tests.browser.test_offline import (
     expect_outbox_state,
     go_offline,
@@ -359,3 +360,60 @@ def test_logging_out_deletes_the_users_unsent_photos_after_asking_and_keeps_the_
     assert asked[-1] == js_string(page, "logout_photos").replace("{n}", "1")
     assert page.evaluate(STORED_PHOTOS) == []
     assert page.evaluate("async () => (await window.PwaOutbox.entries(null)).length") == 1
+
+
+def test_an_encounter_reported_offline_with_a_photo_reaches_staff_who_refer_it(
+    page, live, browser, create_user
+):
+    url = live.url
+    volunteer = create_user("volunteer", areas=["NI-01"])
+    staff = create_user("staff")
+    agency = Agency(
+        name_th="ศูนย์คุ้มครองคนไร้ที่พึ่งจังหวัดมุกดาหาร (ทดสอบ)",
+        name_en="Protection Center (test)",
+        kind="protection_centre",
+        phone="042611364",
+    )
+    db.session.add(agency)
+    db.session.commit()
+    log_in_and_prime(page, url, volunteer)
+    page.goto(f"{url}/encounters/new")  # once with signal: the picker's script is kept
+    page.locator("[data-photo-picker][data-photo-ready]").wait_for()
+
+    go_offline(page, live)
+    page.goto(f"{url}/encounters/new")
+    page.locator("form[data-encounter-form][data-ready]").wait_for()
+    page.click("label.radio-homeless")
+    page.fill("input[name=place]", "ศาลาหน้าตลาดสดหนองเอี่ยน")
+    page.fill("textarea[name=description]", "ชายสูงอายุนอนที่ศาลามาสามคืน ขาบวม")
+    add_photo(page, camera_photo())
+    page.click("form[data-encounter-form] button[type=submit]")
+    page.wait_for_url(f"{url}/")
+    assert [photo["state"] for photo in page.evaluate(STORED_PHOTOS)] == ["waiting"]
+
+    go_online(page, live)
+    send_until_empty(page, url)
+    db.session.rollback()
+    encounter = db.session.scalar(select(Encounter))
+    photo = db.session.scalar(select(Photo))
+    assert db.session.scalar(select(func.count(Photo.id))) == 1
+    assert photo.encounter_id == encounter.id
+
+    desk = staff_page(browser, url, staff)
+    desk.goto(f"{url}/encounters")
+    desk.click("text=ศาลาหน้าตลาดสดหนองเอี่ยน")
+    shown = desk.locator(f"[data-encounter-description] img[src='/photos/{photo.id}']")
+    expect(shown).to_be_visible()
+    assert desk.evaluate("(img) => img.naturalWidth", shown.element_handle()) == photo.width
+    take_step(desk, "assign", ("assignee", str(staff.id)), "ลงพื้นที่บ่ายนี้")
+    take_step(desk, "refer", ("agency", str(agency.id)), "ศูนย์ฯ รับตัวไปดูแลแล้ว")
+    expect(desk.locator("[data-encounter-status]")).to_have_attribute(
+        "data-encounter-status", "referred"
+    )
+    desk.context.close()
+
+    page.goto(f"{url}/encounters")
+    page.click("text=ศาลาหน้าตลาดสดหนองเอี่ยน")
+    expect(page.locator("[data-encounter-outcome]")).to_contain_text("ศูนย์ฯ รับตัวไปดูแลแล้ว")
+    expect(page.locator("[data-encounter-facts]")).to_contain_text(agency.name_th)
+    expect(page.locator(f"img[src='/photos/{photo.id}']")).to_be_visible()
