@@ -89,6 +89,20 @@ def js_strings():
         "sync_offline": _("No signal. The visits stay on this phone and will be sent later."),
         "sync_login": _("Log in again to send."),
         "sync_busy": _("The server is busy. The app will try again shortly."),
+        "logout_photos": _(
+            "{n} photos on this phone are not sent yet. Logging out deletes them from this "
+            "phone. Log out anyway?"
+        ),
+    }
+
+
+def photo_js_strings():
+    """Return what the photo picker and the outbox say about photos.
+
+    Sent only with the pages that show photos (a form with a picker, the outbox), not with
+    every page as js_strings() is: a phone's first load stays small.
+    """
+    return {
         "photo_alt": _("Photo {n} ({kb} KB)"),
         "photo_remove": _("Remove photo {n}"),
         "photo_removed": _("Photo removed."),
@@ -103,10 +117,6 @@ def js_strings():
         ),
         "photos_dropped": _(
             "Saved without {n} photo(s): the phone is full. Free some space and take them again."
-        ),
-        "logout_photos": _(
-            "{n} photos on this phone are not sent yet. Logging out deletes them from this "
-            "phone. Log out anyway?"
         ),
         "photo_waiting": _("Photo waiting to be sent"),
         "photo_sent": _("Photo sent"),

@@ -16,7 +16,7 @@ from pwa_app.extensions import db
 from pwa_app.models.base import utcnow
 from pwa_app.services import consultations, credentials, notifications, organisations
 from pwa_app.services.cases import today
-from pwa_app.web.js_strings import js_strings
+from pwa_app.web.js_strings import js_strings, photo_js_strings
 from pwa_app.web.pwa import asset, stylesheet
 
 
@@ -126,6 +126,7 @@ def register(app):
         day_example=day_example,
         asset=asset,
         js_strings=js_strings,
+        photo_js_strings=photo_js_strings,
         lang_url=lang_url,
         tel_href=tel_href,
         rendered_at=rendered_at,

@@ -3,7 +3,11 @@
 // and use what this one offers through window.PwaApp.
 
 const Outbox = window.PwaOutbox;
-const STRINGS = JSON.parse(document.getElementById("js-strings")?.textContent || "{}");
+// Every page's sentences, and those a page carries for its own parts (photos: the picker, the outbox).
+const STRINGS = Object.assign(
+  {},
+  ...[...document.querySelectorAll("#js-strings, script[data-js-strings]")].map((node) => JSON.parse(node.textContent || "{}")),
+);
 const userId = Number(document.querySelector('meta[name="user-id"]')?.content) || null;
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
 const PAGES_CACHE = "pages-v1";

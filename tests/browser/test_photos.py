@@ -88,10 +88,14 @@ def fill_and_save(page, url, code):
     return page.locator(".alert-ok")
 
 
+# A sentence the page's scripts say, as the page carries it (every page's, and its own).
+PAGE_STRING = """(key) => Object.assign({}, ...[
+  ...document.querySelectorAll("#js-strings, script[data-js-strings]"),
+].map((node) => JSON.parse(node.textContent)))[key]"""
+
+
 def js_string(page, key):
-    return page.evaluate(
-        "(key) => JSON.parse(document.getElementById('js-strings').textContent)[key]", key
-    )
+    return page.evaluate(PAGE_STRING, key)
 
 
 def test_a_camera_photo_is_shrunk_kept_offline_and_uploaded_once_after_its_visit(
