@@ -17,7 +17,7 @@ from pwa_app.extensions import db
 from pwa_app.models import Agency, Encounter, Photo, Visit
 from tests.browser.conftest import new_context
 from tests.browser.test_accessibility import PHONE, serious_violations, small_targets
-from tests.browser.test_encounters import staff_page, take_step
+from tests.browser.test_encounters import SHELL_READY, staff_page, take_step
 from tests.browser.test_offline import (
     expect_outbox_state,
     go_offline,
@@ -383,6 +383,8 @@ def test_an_encounter_reported_offline_with_a_photo_reaches_staff_who_refer_it(
     log_in_and_prime(page, url, volunteer)
     page.goto(f"{url}/encounters/new")  # once with signal: the picker's script is kept
     page.locator("[data-photo-picker][data-photo-ready]").wait_for()
+    page.locator("html[data-later-pages-cached]").wait_for(state="attached")
+    assert page.evaluate(SHELL_READY), "the report form is not on the phone"
 
     go_offline(page, live)
     page.goto(f"{url}/encounters/new")
