@@ -410,7 +410,9 @@ def test_an_encounter_reported_offline_with_a_photo_reaches_staff_who_refer_it(
     desk.click("text=ศาลาหน้าตลาดสดหนองเอี่ยน")
     shown = desk.locator(f"[data-encounter-description] img[src='/photos/{photo.id}']")
     expect(shown).to_be_visible()
-    assert desk.evaluate("(img) => img.naturalWidth", shown.element_handle()) == photo.width
+    image = shown.element_handle()
+    desk.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=image)
+    assert desk.evaluate("(img) => img.naturalWidth", image) == photo.width  # the photo itself
     take_step(desk, "assign", ("assignee", str(staff.id)), "ลงพื้นที่บ่ายนี้")
     take_step(desk, "refer", ("agency", str(agency.id)), "ศูนย์ฯ รับตัวไปดูแลแล้ว")
     expect(desk.locator("[data-encounter-status]")).to_have_attribute(
