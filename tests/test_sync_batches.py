@@ -266,3 +266,51 @@ def test_a_uuid_spelled_otherwise_is_the_same_visit(api, create_household):
     spelled = {**visit, "client_uuid": uuid.UUID(visit["client_uuid"]).hex.upper()}
     results = api({"visits": [visit, spelled]}).json["results"]
     assert [r["status"] for r in results] == ["created", "duplicate"]
+
+
+def test_racing_batches_sharing_visits_in_other_orders_make_one_row_each(
+    migrated_app, app, create_user, create_household
+):
+    """Phones retrying the same visits in other orders, at once: no deadlock, no double."""
+    import random
+    import threading
+
+    from tests.conftest import AuthActions, csrf_from
+
+    user = create_user("volunteer", areas=["NI-01"])
+    households = [create_household("NI-01") for _ in range(4)]
+    visits = [item(households[n % 4], needs=["food"]) for n in range(12)]
+    senders = []
+    for seed in range(4):
+        client = migrated_app.test_client()
+        AuthActions(client).login(user.phone)
+        batch = list(visits)
+        random.Random(seed).shuffle(batch)
+        senders.append((client, csrf_from(client.get("/")), batch))
+    answers, barrier = [], threading.Barrier(len(senders))
+
+    def send(client, token, batch):
+        with migrated_app.app_context():
+            barrier.wait()
+            response = client.post(
+                "/api/v1/visits/sync", json={"visits": batch}, headers={"X-CSRFToken": token}
+            )
+            answers.append((response.status_code, response.json["results"]))
+            db.session.remove()
+
+    threads = [threading.Thread(target=send, args=sender) for sender in senders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [status for status, _ in answers] == [200] * len(senders)
+    created = [
+        r["client_uuid"] for _, results in answers for r in results if r["status"] == "created"
+    ]
+    assert sorted(created) == sorted(v["client_uuid"] for v in visits)
+    assert {r["status"] for _, results in answers for r in results} == {"created", "duplicate"}
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Visit.id))) == len(visits)
+    kept = day_counts()
+    visit_days.rebuild()
+    assert day_counts() == kept
