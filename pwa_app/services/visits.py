@@ -492,6 +492,7 @@ class Recording:
                 outcomes[index] = self._record_one(inputs[index])
 
     def _record_one(self, data):
+        """Record a visit with welfare cases on its own; return its Outcome."""
         try:
             visit, created = self.add(data)
         except OperationalError:
@@ -515,25 +516,19 @@ class Recording:
             except Exception as error:  # noqa: BLE001  (one visit's bug must not cost the others)
                 refused[index] = error
         inserted = self._insert(ready)
-        for prepared in ready:
+        new = [prepared for prepared in ready if prepared.row["client_uuid"] in inserted]
+        for prepared in new:
             row = prepared.row
-            if row["client_uuid"] in inserted:
-                row["id"] = inserted[row["client_uuid"]]
-                outcomes[prepared.index] = Outcome(row["client_uuid"], row["id"], True)
-                self.tally.count(
-                    row["visited_at"], row["village_id"], prepared.household, self.user
-                )
-                self.rules.update(
-                    recognition.rules_moved_by(
-                        self.user.id, prepared.household.assigned_volunteer_id
-                    )
-                )
-        new_rows = [p.row for p in ready if "id" in p.row]
-        if new_rows:
-            self._insert_needs(inputs, [p for p in ready if "id" in p.row])
-            after_visits_inserted(new_rows, self.user)
+            row["id"] = inserted[row["client_uuid"]]
+            outcomes[prepared.index] = Outcome(row["client_uuid"], row["id"], True)
+            self.tally.count(row["visited_at"], row["village_id"], prepared.household, self.user)
+            assigned = prepared.household.assigned_volunteer_id
+            self.rules.update(recognition.rules_moved_by(self.user.id, assigned))
+        if new:
+            self._insert_needs(inputs, new)
+            after_visits_inserted([prepared.row for prepared in new], self.user)
         # Ids the insert skipped, and refused visits, may have been recorded before.
-        skipped = [p.index for p in ready if "id" not in p.row]
+        skipped = [prepared.index for prepared in ready if "id" not in prepared.row]
         self._answer_replays(inputs, [*skipped, *refused], found, outcomes)
         for index, error in refused.items():
             if outcomes[index] is None:
@@ -572,7 +567,7 @@ class Recording:
         rows = sorted((prepared.row for prepared in ready), key=lambda row: row["client_uuid"])
         dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
         table = Visit.__table__
-        # Sent as one multi-row statement (SQLAlchemy's "insertmanyvalues"), compiled once.
+        # Sent as one multi-row statement (SQLAlchemy's "insertmanyvalues").
         statement = (
             dialect.insert(table)
             .on_conflict_do_nothing(index_elements=["client_uuid"])
@@ -581,6 +576,7 @@ class Recording:
         return dict(db.session.execute(statement, rows).all())
 
     def _insert_needs(self, inputs, prepared):
+        """Insert the needs found on new visits, in one statement."""
         needs = [
             {"visit_id": p.row["id"], "need": need}
             for p in prepared
