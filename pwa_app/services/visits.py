@@ -9,13 +9,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, inspect, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from pwa_app.extensions import db
-from pwa_app.models import Household, Visit, VisitNeed
+from pwa_app.models import Household, User, Visit, VisitNeed
 from pwa_app.models.base import utcnow
 from pwa_app.services import (
     audit,
@@ -83,23 +84,38 @@ def _household_key(reference):
     return None
 
 
-def resolve_households(user, references):
+# What recording a plain visit needs to know of its household.
+HOUSEHOLD_FACTS = (
+    Household.id,
+    Household.code,
+    Household.qr_token,
+    Household.village_id,
+    Household.assigned_volunteer_id,
+)
+
+
+def resolve_households(user, references, columns=None):
     """Find the households (by code or card token) the user may work with, in one query.
 
-    Returns {reference: household}; a reference that is unknown, archived or outside the
-    user's areas is left out.
+    Returns {reference: household}: Household objects, or rows of `columns` (which include
+    code and qr_token), much cheaper to load for a batch. A reference that is unknown,
+    archived or outside the user's areas is left out.
     """
     keys = {reference: _household_key(reference) for reference in set(references)}
     codes = {key[1] for key in keys.values() if key and key[0] == "code"}
     tokens = {key[1] for key in keys.values() if key and key[0] == "token"}
     if not codes and not tokens:
         return {}
-    stmt = select(Household).where(
-        or_(Household.code.in_(codes), Household.qr_token.in_(tokens)),
-        Household.archived.is_(False),
+    stmt = select(*columns) if columns else select(Household)
+    stmt = scope_households(
+        stmt.where(
+            or_(Household.code.in_(codes), Household.qr_token.in_(tokens)),
+            Household.archived.is_(False),
+        ),
+        user,
     )
     found = {}
-    for household in db.session.scalars(scope_households(stmt, user)):
+    for household in db.session.execute(stmt).all() if columns else db.session.scalars(stmt):
         found["code", household.code] = found["token", household.qr_token] = household
     return {reference: found[key] for reference, key in keys.items() if key in found}
 
@@ -283,28 +299,30 @@ class Tally:
     """
 
     days: Counter = field(default_factory=Counter)
-    households: dict = field(default_factory=dict)  # id -> (household, latest visit)
-    volunteers: dict = field(default_factory=dict)  # id -> (volunteer, latest visit)
+    households: dict = field(default_factory=dict)  # id -> latest visit
+    volunteers: dict = field(default_factory=dict)  # id -> latest visit
 
     def add(self, visit):
         """Count a new visit in."""
-        return self.count(visit.visited_at, visit.village_id, visit.household, visit.volunteer)
+        return self.count(
+            visit.visited_at, visit.village_id, visit.household_id, visit.volunteer_id
+        )
 
-    def count(self, visited_at, village_id, household, volunteer):
+    def count(self, visited_at, village_id, household_id, volunteer_id):
         """Count in a new visit given by its time, village, household and volunteer."""
         self.days[(visited_at.astimezone(LOCAL_TZ).date(), village_id)] += 1
-        for owners, owner in ((self.households, household), (self.volunteers, volunteer)):
-            if owner.id not in owners or visited_at > owners[owner.id][1]:
-                owners[owner.id] = (owner, visited_at)
+        for latest, owner_id in ((self.households, household_id), (self.volunteers, volunteer_id)):
+            if owner_id not in latest or visited_at > latest[owner_id]:
+                latest[owner_id] = visited_at
         return self
 
     def write(self):
         """Write what was counted (in the visits' transaction) and start again."""
-        advance_last_visits(list(self.households.values()))
+        advance_last_visits(Household, self.households)
         visit_days.add_many(self.days)
         if self.days:
             memo.forget_since(min(day for day, _village in self.days))
-        advance_last_visits(list(self.volunteers.values()))
+        advance_last_visits(User, self.volunteers)
         self.days.clear()
         self.households.clear()
         self.volunteers.clear()
@@ -418,7 +436,7 @@ class _Prepared:
     """A plain visit checked and ready to insert, with what its answer needs."""
 
     index: int
-    household: Household
+    household: object  # a row of HOUSEHOLD_FACTS
     row: dict
 
 
@@ -505,7 +523,8 @@ class Recording:
         """Record plain visits with set statements; fill in their outcomes."""
         if not indexes:
             return
-        found = resolve_households(self.user, [inputs[i].household for i in indexes])
+        references = [inputs[i].household for i in indexes]
+        found = resolve_households(self.user, references, HOUSEHOLD_FACTS)
         now = utcnow()
         ready, refused = [], {}
         for index in indexes:
@@ -521,7 +540,9 @@ class Recording:
             row = prepared.row
             row["id"] = inserted[row["client_uuid"]]
             outcomes[prepared.index] = Outcome(row["client_uuid"], row["id"], True)
-            self.tally.count(row["visited_at"], row["village_id"], prepared.household, self.user)
+            self.tally.count(
+                row["visited_at"], row["village_id"], row["household_id"], self.user.id
+            )
             assigned = prepared.household.assigned_volunteer_id
             self.rules.update(recognition.rules_moved_by(self.user.id, assigned))
         if new:
@@ -651,22 +672,24 @@ def _advance_statement(table):
     )
 
 
-def advance_last_visits(owners):
-    """Move households' or volunteers' last visits forward, never back: [(owner, visited_at)].
+def advance_last_visits(model, latest):
+    """Move households' or volunteers' last visits forward to {id: visited_at}, never back.
 
-    One conditional UPDATE, run for every owner in id order: two requests logging visits at
+    One conditional UPDATE, run for every row in id order: two requests logging visits at
     once cannot put an older time over a newer one, whatever each had read before, and two
-    batches sharing households lock them in the same order instead of deadlocking.
+    batches sharing households lock them in the same order instead of deadlocking. Objects
+    the session holds are given the new time too.
     """
-    if not owners:
+    if not latest:
         return
-    owners = sorted(owners, key=lambda pair: pair[0].id)
-    # (Not type(): the volunteer may be the current_user proxy.)
     db.session.execute(
-        _advance_statement(owners[0][0].__class__.__table__),
-        [{"owner_id": owner.id, "latest": visited_at} for owner, visited_at in owners],
+        _advance_statement(model.__table__),
+        [{"owner_id": owner_id, "latest": latest[owner_id]} for owner_id in sorted(latest)],
     )
-    for owner, visited_at in owners:
+    for owner_id, visited_at in latest.items():
+        owner = db.session.identity_map.get(identity_key(model, owner_id))
+        if owner is None or "last_visit_at" not in inspect(owner).dict:
+            continue  # not held, or read afresh when next used
         if owner.last_visit_at is None or visited_at > owner.last_visit_at:
             set_committed_value(owner, "last_visit_at", visited_at)
 
