@@ -350,11 +350,39 @@ visit:
 
 The authenticated request alone (the signed session cookie, looking up the user, the CSRF check,
 the JSON) costs several times hello before a visit is touched. On top of it a visit is about
-ten statements in one transaction and its commit, which on SQLite writes the new rows' pages of
-the visits' and audit trail's indexes to the write-ahead log: together more than the
-authenticated request itself, so one-visit syncs stay below the {ONE_VISIT_TARGET:.0%} target.
-The outbox sends up to 20 visits per request, and there a visit costs a small fraction of a
-request.
+ten statements in one transaction (the household, the insert, the audit event, two last visits,
+the day count and its roll-up, the badges still to earn) and a commit that writes the pages the
+new rows touch: the visit's and audit event's indexes, and the household's row and its two
+last-visit indexes. Each of those statements costs about as much in SQLAlchemy as in the
+database; the visits' `INSERT … ON CONFLICT` is compiled again on every request (SQLAlchemy 2.0
+keeps no compiled form of a dialect's upsert; the day counts' upserts are written out as SQL for
+that reason). In a batch the statements are shared, and what grows with the visits is the
+commit's pages (for each visit, several index and row pages at random places in tables of a
+million rows) and, on PostgreSQL, the server's time maintaining those indexes (`wait`
+below).
+
+Before and after recording batches as sets, measured side by side on 2026-11-30 with
+`bench/load.py`'s wrk runs against gunicorn with 2 workers (8 s each) on the same seeded
+databases, the old code (commit 71462f9) then the new, twice; the machine was shared with
+other work (load average 4 to 8), so compare within a run:
+
+| database | run | code | empty rps | one-visit rps | 20-visit rps | 20-visit visits/s | one visit ÷ empty | batch ÷ one-visit visits/s | CPU ms, one-visit sync |
+|---|---|---|---|---|---|---|---|---|---|
+| SQLite | 1 | before | 237 | 60 | 11.6 | 233 | 25% | 3.9× | 7.25 |
+| SQLite | 1 | after | 211 | 72 | 39.5 | 790 | 34% | 11.0× | 4.82 |
+| SQLite | 2 | before | 457 | 65 | 18.2 | 363 | 14% | 5.6× | 5.85 |
+| SQLite | 2 | after | 607 | 223 | 61.4 | 1,227 | 37% | 5.5× | 4.06 |
+| PostgreSQL | 1 | before | 213 | 38 | 3.7 | 75 | 18% | 2.0× | 11.15 |
+| PostgreSQL | 1 | after | 118 | 40 | 27.4 | 547 | 33% | 13.8× | 7.28 |
+| PostgreSQL | 2 | before | 521 | 87 | 13.6 | 272 | 17% | 3.1× | 8.51 |
+| PostgreSQL | 2 | after | 503 | 123 | 68.8 | 1,376 | 24% | 11.2× | 4.90 |
+
+Statements per request before: 16 for a sync of one visit, 149 for a sync of 20; after: 10
+for either (SQLite, BEGIN included; the bench's visits, without needs, by a volunteer holding
+every badge within reach). On SQLite,
+where one writer at a time holds the database, a batch's visits/s rose 3.4 times but one-visit
+syncs got faster too, so the batch's lead over them depends on how busy the disk is (the
+commit's pages): the 10× target was met in one run and missed in the other.
 
 Where a batch of 20 visits spends its time: cProfile over 100 batches in-process (the profiler
 slows Python code down, so compare the rows with each other, not with the figures above).
