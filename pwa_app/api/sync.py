@@ -219,6 +219,23 @@ def read_batch(key, shape_message, too_many_message):
     return body[key], None
 
 
+def read_since():
+    """Return (the `since` of a changes-since call, None), or (None, the answer refusing a
+    time that is not ISO 8601 with an offset). No `since` reads from the start: (None, None)."""
+    raw = request.args.get("since", "").strip()
+    if not raw:
+        return None, None
+    try:
+        since = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        since = None
+    if since is None or since.tzinfo is None:
+        return None, error_response(
+            400, "validation_failed", fields={"since": _l("Give an ISO 8601 time with its offset.")}
+        )
+    return since, None
+
+
 @bp.route("/visits/sync", methods=["POST"])
 @login_required
 def sync_visits():
