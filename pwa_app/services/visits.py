@@ -31,7 +31,7 @@ from pwa_app.services import (
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
 from pwa_app.services.scope import org_wide, scope_households, village_ids
 from pwa_app.services.summaries import LOCAL_TZ
-from pwa_app.services.validation import control_problem, finite_number, without_controls
+from pwa_app.services.validation import control_problem, location_fix, without_controls
 from pwa_app.vocab import CLOSED_ASSISTANCE_STATUSES, NEEDS, VISIT_KINDS, WELLBEING
 
 NOTES_MAX = 4000
@@ -147,13 +147,8 @@ def _check_time(value, errors, now):
 
 
 def _check_location(data, errors):
-    if data.lat in (None, "") and data.lon in (None, ""):
-        return None, None, None
-    try:
-        lat, lon = finite_number(data.lat), finite_number(data.lon)
-        accuracy = finite_number(data.accuracy) if data.accuracy not in (None, "") else None
-    except (TypeError, ValueError, OverflowError):
-        errors["location"] = _l("The location could not be read. Try the button again.")
+    lat, lon, accuracy = location_fix(data.lat, data.lon, data.accuracy, errors)
+    if lat is None:
         return None, None, None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (accuracy is not None and accuracy < 0):
         errors["location"] = _l("The location is out of range. Try the button again.")
