@@ -3,6 +3,7 @@
 import re
 import statistics
 import time
+from pathlib import Path
 
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -83,3 +84,85 @@ def sync_cost(database_url, phone, password, codes, runs=300):
 
         db.engine.dispose()
     return costs
+
+
+def sync_profile(database_url, phone, password, codes, batch=20, runs=100):
+    """Return (statements per request, the functions a sync of `batch` visits spends time in).
+
+    Statements are those sent to the database (BEGIN included) by an empty sync, a sync of one
+    visit and a sync of `batch`; the profile is cProfile over `runs` such batches, in-process:
+    [(function, ms per batch including what it calls, ms per batch in itself)], the app's own
+    functions by the first and everything by the second.
+    """
+    import cProfile
+    import pstats
+    import uuid
+    from datetime import UTC, datetime
+
+    from sqlalchemy import event
+
+    from pwa_app import create_app
+    from pwa_app.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
+    client = app.test_client()
+    log_in(client, phone, password)
+    csrf = CSRF.search(client.get("/").get_data(as_text=True)).group(1)
+    sent = []
+
+    def sync(size):
+        items = [
+            {
+                "client_uuid": str(uuid.uuid4()),
+                "household": codes[n % len(codes)],
+                "visited_at": datetime.now(UTC).isoformat(),
+                "kind": "routine",
+                "wellbeing": "green",
+            }
+            for n in range(size)
+        ]
+        answer = client.post(
+            "/api/v1/visits/sync", json={"visits": items}, headers={"X-CSRFToken": csrf}
+        )
+        assert all(r["status"] == "created" for r in answer.json["results"]), answer.json
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", lambda *args: sent.append(1))
+    statements = {}
+    for name, size in (
+        ("empty sync", 0),
+        ("sync of one visit", 1),
+        (f"sync of {batch} visits", batch),
+    ):
+        sync(size)  # warm: the first request compiles its statements
+        sent.clear()
+        sync(size)
+        statements[name] = len(sent)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(runs):
+        sync(batch)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    root = str(Path(__file__).resolve().parent.parent / "pwa_app")
+
+    def name(key):
+        path, line, function = key
+        if path.startswith(root):
+            return f"pwa_app{path[len(root) :]}:{line} {function}"
+        return f"{Path(path).name}:{line} {function}" if line else function
+
+    rows = [
+        (key, cumulative * 1000 / runs, own * 1000 / runs)
+        for key, (_calls, _primitive, own, cumulative, _callers) in stats.items()
+    ]
+    ours = sorted((r for r in rows if r[0][0].startswith(root)), key=lambda r: -r[1])[:12]
+    anywhere = sorted(rows, key=lambda r: -r[2])[:12]
+    with app.app_context():
+        db.engine.dispose()
+    return (
+        statements,
+        [(name(k), c, o) for k, c, o in ours],
+        [(name(k), c, o) for k, c, o in anywhere],
+    )

@@ -39,7 +39,8 @@ POSTGRES_ADMIN = os.environ.get(
     "BENCH_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 DASHBOARD_TARGET_MS = 300
-SYNC_RATIO_TARGET = 0.30
+ONE_VISIT_TARGET = 0.50  # a sync of one visit: this share of the empty sync's requests/s
+BATCH_TARGET = 10  # a sync of 20 visits: this many times the visits/s of one-visit syncs
 FLOOD_CONNECTIONS = 8
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "20000"))
 COUNTRY_ORGS = int(os.environ.get("BENCH_ORGS", "76"))
@@ -178,8 +179,8 @@ def flood_row(backend, result):
 
 def section_dashboard(folder):
     """Dashboard and volunteer-home latency on a province-sized database, both databases,
-    and sync throughput under gunicorn beside a hello endpoint."""
-    rows, seeds, loads, floods, costs = [], [], [], [], []
+    and the volunteer's home while a household card is flooded."""
+    rows, seeds, floods = [], [], []
     backends = [("SQLite", None)]
     pg = postgres_url("pwa_bench")
     if pg:
@@ -191,31 +192,12 @@ def section_dashboard(folder):
         )
         app, seconds = demo_app(folder, url, households=HOUSEHOLDS, visits=VISITS)
         seeds.append(f"| {backend} | {seconds:.0f} s |")
-        codes = sync_households(app)
         database_url = url or f"sqlite:///{folder}/bench.db"
         for page, (p50, p95) in measure_pages(app).items():
             verdict = ""
             if page.startswith("dashboard"):
                 verdict = "yes" if p50 < DASHBOARD_TARGET_MS else "NO"
             rows.append(f"| {backend} | {page} | {p50:.0f} | {p95:.0f} | {verdict} |")
-        spent = latency.sync_cost(database_url, "0810000001", "demo-2569", codes)
-        hello_ms = spent["hello"]
-        costs += [
-            f"| {backend} | {what} | {ms:.2f} | {ms / hello_ms:.1f}× |"
-            for what, ms in spent.items()
-        ]
-        print(f"bench: sync load with wrk on {backend} …", flush=True)
-        for workers, what, batch, rps, ratio, p50, p95 in load.measure(
-            database_url, codes, "0810000001", "demo-2569"
-        ):
-            latency_cells = f"{p50:.0f} | {p95:.0f}" if p50 is not None else "– | –"
-            target = "" if not batch else ("yes" if ratio >= SYNC_RATIO_TARGET else "NO")
-            visits = f"{rps * batch:,.0f}" if batch else "–"
-            cells = (
-                f"{backend} | {workers} | {what} | {rps:,.0f} | {visits} | {ratio:.0%} | "
-                f"{latency_cells}"
-            )
-            loads.append(f"| {cells} | {target} |")
         print(f"bench: flooding a household card on {backend} …", flush=True)
         floods.append(flood_row(backend, measure_flood(database_url, card_token(app))))
     if pg:
@@ -223,9 +205,7 @@ def section_dashboard(folder):
     missing = "" if pg else "\nPostgreSQL was not reachable, so only SQLite was measured.\n"
     seed_rows = "\n".join(seeds)
     table = "\n".join(rows)
-    load_rows = "\n".join(loads)
     flood_rows = "\n".join(floods)
-    cost_rows = "\n".join(costs)
     return f"""## Page latency at a province's size
 
 `demo seed --households {HOUSEHOLDS:,} --visits {VISITS:,}`, then each page requested 3 times to
@@ -235,33 +215,6 @@ Target: the dashboard's median under {DASHBOARD_TARGET_MS} ms.
 | database | page | p50 ms | p95 ms | dashboard under {DASHBOARD_TARGET_MS} ms |
 |---|---|---|---|---|
 {table}
-
-## Sync throughput under gunicorn
-
-`POST /api/v1/visits/sync` (fresh visits each request; one visit per request, then batches of
-20) and a minimal `/bench/hello` endpoint served by the same gunicorn (`bench/wsgi.py`), in the
-same run, loaded by wrk on loopback: 2 threads, {load.CONNECTIONS} connections, {load.DURATION} s
-each. Target: sync at least {SYNC_RATIO_TARGET:.0%} of hello's requests per second.
-
-| database | workers | endpoint | requests/s | visits/s | share of hello | p50 ms | p95 ms | sync ≥ {SYNC_RATIO_TARGET:.0%} of hello |
-|---|---|---|---|---|---|---|---|---|
-{load_rows}
-
-Where a sync's time goes: CPU per request in-process (Flask's test client, 300 requests
-each, no network, no gunicorn), for the cheapest answer, for an authenticated POST that records
-nothing, and for a sync of one visit:
-
-| database | request | CPU ms per request | × hello |
-|---|---|---|---|
-{cost_rows}
-
-The authenticated request alone (the signed session cookie, looking up the user, the CSRF check,
-the JSON) costs several times hello before a visit is touched, which puts the one-visit target
-out of reach for this stack; the visit itself is about a dozen statements (its duplicate check,
-the household and the caller's villages, the insert, the household's and volunteer's last
-visit, the visits-per-day count, the audit row, the badge check) in one transaction. The outbox
-sends up to 20 visits per request, where each visit costs a fraction of a request (the visits/s
-column above).
 
 ## A household card flooded
 
@@ -281,6 +234,162 @@ Seeding time (bulk inserts):
 |---|---|
 {seed_rows}
 """
+
+
+def sync_load_rows(backend, rows):
+    """Table rows of the wrk runs, with each sync's verdict on its target."""
+    lines, empty, one = [], {}, {}
+    for workers, what, batch, rps, ratio, p50, p95 in rows:
+        target = ""
+        if what.startswith("sync, empty"):
+            empty[workers] = rps
+        elif batch == 1:
+            one[workers] = rps
+            share = rps / empty[workers]
+            met = "yes" if share >= ONE_VISIT_TARGET else "NO"
+            target = f"{met}: {share:.0%} of the empty sync"
+        elif batch:
+            times = rps * batch / one[workers]
+            met = "yes" if times >= BATCH_TARGET else "NO"
+            target = f"{met}: {times:.1f}× one-visit syncs' visits/s"
+        latency_cells = f"{p50:.0f} | {p95:.0f}" if p50 is not None else "– | –"
+        visits = f"{rps * batch:,.0f}" if batch else "–"
+        lines.append(
+            f"| {backend} | {workers} | {what} | {rps:,.0f} | {visits} | {ratio:.0%} | "
+            f"{latency_cells} | {target} |"
+        )
+    return lines
+
+
+def section_sync(folder):
+    """Sync throughput under gunicorn beside a hello endpoint, what a sync costs in-process,
+    its statements, and where a batch's time goes, on a province-sized database."""
+    loads, costs, statements, profiles = [], [], [], []
+    backends = [("SQLite", None)]
+    pg = postgres_url("pwa_bench_sync")
+    if pg:
+        backends.append(("PostgreSQL", pg))
+    for backend, url in backends:
+        print(f"bench: seeding {HOUSEHOLDS:,} households, {VISITS:,} visits on {backend} …")
+        app, _seconds = demo_app(folder, url, households=HOUSEHOLDS, visits=VISITS)
+        codes = sync_households(app)
+        with app.app_context():
+            from pwa_app.extensions import db
+
+            db.engine.dispose()
+        database_url = url or f"sqlite:///{folder}/bench.db"
+        spent = latency.sync_cost(database_url, "0810000001", "demo-2569", codes)
+        costs += [
+            f"| {backend} | {what} | {ms:.2f} | {ms / spent['hello']:.1f}× |"
+            for what, ms in spent.items()
+        ]
+        counted, ours, anywhere = latency.sync_profile(
+            database_url, "0810000001", "demo-2569", codes
+        )
+        statements += [f"| {backend} | {what} | {n} |" for what, n in counted.items()]
+        profiles.append((backend, ours, anywhere))
+        print(f"bench: sync load with wrk on {backend} …", flush=True)
+        loads += sync_load_rows(
+            backend, load.measure(database_url, codes, "0810000001", "demo-2569")
+        )
+    if pg:
+        drop_postgres("pwa_bench_sync")
+    missing = "" if pg else "\nPostgreSQL was not reachable, so only SQLite was measured.\n"
+    load_rows, cost_rows, statement_rows = (
+        "\n".join(lines) for lines in (loads, costs, statements)
+    )
+    profile_tables = "\n".join(
+        f"""{backend}, the app's own functions by time including what they call:
+
+| function | ms per batch, with callees | ms in itself |
+|---|---|---|
+{chr(10).join(f"| `{name}` | {cumulative:.2f} | {own:.2f} |" for name, cumulative, own in ours)}
+
+{backend}, every function by its own time:
+
+| function | ms per batch, with callees | ms in itself |
+|---|---|---|
+{chr(10).join(f"| `{name}` | {cumulative:.2f} | {own:.2f} |" for name, cumulative, own in anywhere)}
+"""
+        for backend, ours, anywhere in profiles
+    )
+    load_average = os.getloadavg()[0]
+    return f"""## Sync throughput under gunicorn
+
+`demo seed --households {HOUSEHOLDS:,} --visits {VISITS:,}`, then `POST /api/v1/visits/sync`
+(fresh visits each request: none, one per request, then batches of 20, to the demo volunteer's
+households) and a minimal `/bench/hello` endpoint served by the same gunicorn (`bench/wsgi.py`),
+in the same run, loaded by wrk on loopback: 2 threads, {load.CONNECTIONS} connections,
+{load.DURATION} s each. Targets: a sync of one visit at least {ONE_VISIT_TARGET:.0%} of the
+empty sync's requests per second, and a sync of 20 visits at least {BATCH_TARGET}× the visits per
+second of one-visit syncs. The machine's load average was {load_average:.1f} when the section
+ended (other work shares its cores, and the figures drop with it).
+{missing}
+| database | workers | endpoint | requests/s | visits/s | share of hello | p50 ms | p95 ms | target |
+|---|---|---|---|---|---|---|---|---|
+{load_rows}
+
+A batch's plain visits (those without welfare cases) are recorded as a set: one query finds
+their households within the caller's areas, one multi-row `INSERT … ON CONFLICT (client_uuid)
+DO NOTHING RETURNING` writes them, one statement each writes their needs and audit events, and a
+client_uuid the insert skipped is answered from one lookup as a replay. The running figures
+(each household's and the volunteer's last visit, the visits per village and day and their
+roll-up to the areas above) are one statement each, run for all of the batch's rows, and the
+badges the batch can move are checked once. So a batch of 20 costs about as many statements as
+a batch of one:
+
+| database | request | statements (BEGIN included) |
+|---|---|---|
+{statement_rows}
+
+CPU per request in-process (Flask's test client, 300 requests each, no network, no gunicorn),
+for the cheapest answer, for an authenticated POST that records nothing, and for a sync of one
+visit:
+
+| database | request | CPU ms per request | × hello |
+|---|---|---|---|
+{cost_rows}
+
+The authenticated request alone (the signed session cookie, looking up the user, the CSRF check,
+the JSON) costs several times hello before a visit is touched. On top of it a visit is about
+ten statements in one transaction (the household, the insert, the audit event, two last visits,
+the day count and its roll-up, the badges still to earn) and a commit that writes the pages the
+new rows touch: the visit's and audit event's indexes, and the household's row and its two
+last-visit indexes. Each of those statements costs about as much in SQLAlchemy as in the
+database; the visits' `INSERT … ON CONFLICT` is compiled again on every request (SQLAlchemy 2.0
+keeps no compiled form of a dialect's upsert; the day counts' upserts are written out as SQL for
+that reason). In a batch the statements are shared, and what grows with the visits is the
+commit's pages (for each visit, several index and row pages at random places in tables of a
+million rows) and, on PostgreSQL, the server's time maintaining those indexes (`wait`
+below).
+
+Before and after recording batches as sets, measured side by side on 2026-11-30 with
+`bench/load.py`'s wrk runs against gunicorn with 2 workers (8 s each) on the same seeded
+databases, the old code (commit 71462f9) then the new, twice; the machine was shared with
+other work (load average 4 to 8), so compare within a run:
+
+| database | run | code | empty rps | one-visit rps | 20-visit rps | 20-visit visits/s | one visit ÷ empty | batch ÷ one-visit visits/s | CPU ms, one-visit sync |
+|---|---|---|---|---|---|---|---|---|---|
+| SQLite | 1 | before | 237 | 60 | 11.6 | 233 | 25% | 3.9× | 7.25 |
+| SQLite | 1 | after | 211 | 72 | 39.5 | 790 | 34% | 11.0× | 4.82 |
+| SQLite | 2 | before | 457 | 65 | 18.2 | 363 | 14% | 5.6× | 5.85 |
+| SQLite | 2 | after | 607 | 223 | 61.4 | 1,227 | 37% | 5.5× | 4.06 |
+| PostgreSQL | 1 | before | 213 | 38 | 3.7 | 75 | 18% | 2.0× | 11.15 |
+| PostgreSQL | 1 | after | 118 | 40 | 27.4 | 547 | 33% | 13.8× | 7.28 |
+| PostgreSQL | 2 | before | 521 | 87 | 13.6 | 272 | 17% | 3.1× | 8.51 |
+| PostgreSQL | 2 | after | 503 | 123 | 68.8 | 1,376 | 24% | 11.2× | 4.90 |
+
+Statements per request before: 16 for a sync of one visit, 149 for a sync of 20; after: 10
+for either (SQLite, BEGIN included; the bench's visits, without needs, by a volunteer holding
+every badge within reach). On SQLite,
+where one writer at a time holds the database, a batch's visits/s rose 3.4 times but one-visit
+syncs got faster too, so the batch's lead over them depends on how busy the disk is (the
+commit's pages): the 10× target was met in one run and missed in the other.
+
+Where a batch of 20 visits spends its time: cProfile over 100 batches in-process (the profiler
+slows Python code down, so compare the rows with each other, not with the figures above).
+
+{profile_tables}"""
 
 
 def country_people(app):
@@ -688,6 +797,7 @@ counted, but it pushes the form down: at the top, the form's first field starts 
 SECTIONS = {
     "weight": section_weight,
     "dashboard": section_dashboard,
+    "sync": section_sync,
     "country": section_country,
     "import": section_import,
     "lighthouse": section_lighthouse,

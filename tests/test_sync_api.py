@@ -291,7 +291,7 @@ def test_a_busy_database_answers_503_with_retry_after(api, create_household, mon
     def locked(*args, **kwargs):
         raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
 
-    monkeypatch.setattr(visits_service, "log_visit", locked)
+    monkeypatch.setattr(visits_service, "check_fields", locked)
     response = api({"visits": [item(household)]})
     assert response.status_code == 503
     assert response.headers["Retry-After"]
@@ -308,7 +308,7 @@ def test_a_database_error_that_is_not_busy_is_a_500_not_a_retry(api, create_hous
     def broken(*args, **kwargs):
         raise OperationalError("INSERT", {}, sqlite3.OperationalError("no such table: visits"))
 
-    monkeypatch.setattr(visits_service, "log_visit", broken)
+    monkeypatch.setattr(visits_service, "check_fields", broken)
     response = api({"visits": [item(household)]})
     assert response.status_code == 500
     assert response.json["error"] == "server_error"
@@ -318,14 +318,14 @@ def test_one_items_unexpected_failure_rejects_it_alone(api, create_household, mo
     from pwa_app.services import visits as visits_service
 
     household = create_household("NI-01")
-    real = visits_service.log_visit
+    real = visits_service.check_fields
 
     def fragile(data, *args, **kwargs):
         if data.notes == "boom":
             raise KeyError("a bug")
         return real(data, *args, **kwargs)
 
-    monkeypatch.setattr(visits_service, "log_visit", fragile)
+    monkeypatch.setattr(visits_service, "check_fields", fragile)
     response = api({"visits": [item(household, notes="boom"), item(household)]})
     assert response.status_code == 200
     first, second = response.json["results"]

@@ -5,15 +5,13 @@ rejected; GET /api/v1/encounters?since=ISO lists the caller's own reports with w
 them, for the phone's list.
 """
 
-from datetime import datetime
-
-from flask import current_app, request
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import OperationalError
 
 from pwa_app.api import bp
-from pwa_app.api.sync import MAX_ITEMS, read_batch, rejected
+from pwa_app.api.sync import MAX_ITEMS, read_batch, read_since, rejected
 from pwa_app.errors import error_response
 from pwa_app.services import encounters
 from pwa_app.services.errors import Conflict, NotFound, Throttled, ValidationError
@@ -149,18 +147,9 @@ def list_encounters():
     """List the caller's own reports changed after `since` (ISO 8601 with offset)."""
     if not encounters.may_report(current_user):
         return error_response(403, "forbidden")
-    since = None
-    if raw := request.args.get("since", "").strip():
-        try:
-            since = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            since = None
-        if since is None or since.tzinfo is None:
-            return error_response(
-                400,
-                "validation_failed",
-                fields={"since": _l("Give an ISO 8601 time with its offset.")},
-            )
+    since, refused = read_since()
+    if refused:
+        return refused
     found = encounters.since(current_user, since)
     return {
         "encounters": [encounter_json(encounter) for encounter in found],

@@ -4,16 +4,13 @@ POST /api/v1/messages/sync records a batch, each item answered created, duplicat
 and naming its thread; GET /api/v1/messages?since=ISO lists the caller's messages, newest last.
 """
 
-from datetime import datetime
-
-from flask import current_app, request
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pwa_app.api import bp
-from pwa_app.api.sync import MAX_ITEMS, read_batch, rejected
-from pwa_app.errors import error_response
+from pwa_app.api.sync import MAX_ITEMS, read_batch, read_since, rejected
 from pwa_app.extensions import db
 from pwa_app.services import consultations
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
@@ -134,18 +131,9 @@ def message_json(message, reader):
 @login_required
 def list_messages():
     """List the caller's messages received after `since` (ISO 8601 with offset), newest last."""
-    since = None
-    if raw := request.args.get("since", "").strip():
-        try:
-            since = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            since = None
-        if since is None or since.tzinfo is None:
-            return error_response(
-                400,
-                "validation_failed",
-                fields={"since": _l("Give an ISO 8601 time with its offset.")},
-            )
+    since, refused = read_since()
+    if refused:
+        return refused
     found = consultations.messages_since(current_user, since)
     return {
         "messages": [message_json(message, current_user) for message in found],

@@ -12,7 +12,6 @@ from datetime import datetime
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.exc import OperationalError
 
 from pwa_app.api import bp
 from pwa_app.errors import error_response
@@ -154,36 +153,52 @@ def rejected(client_uuid, code, message, fields=None):
     }
 
 
-def sync_one(item, recording):
-    """Record one item; return its result. A bad item is rejected alone and writes nothing.
+def client_uuid_of(item):
+    """Return the client_uuid an item sent, if it is text that can be echoed back."""
+    raw = item.get("client_uuid") if isinstance(item, dict) else None
+    return raw if isinstance(raw, str) and not control_problem(raw) else None
 
-    The visit service checks everything before it writes, so the batch's transaction carries
-    on without a rejected item. An unexpected failure of one item is logged and rejects that
-    item only (it stays on the phone), rather than sinking the visits beside it.
+
+def result_of(client_uuid, outcome, positions):
+    """Turn what became of one visit into its result.
+
+    An unexpected failure of one item is logged and rejects that item only (it stays on the
+    phone), rather than sinking the visits beside it.
     """
-    raw_uuid = item.get("client_uuid") if isinstance(item, dict) else None
-    client_uuid = raw_uuid if isinstance(raw_uuid, str) and not control_problem(raw_uuid) else None
-    positions = {}
-    try:
-        data, positions = parse_item(item)
-        visit, created = recording.add(data)
-    except ValidationError as error:
+    error = outcome.error
+    if error is None:
+        status = "created" if outcome.created else "duplicate"
+        return {"client_uuid": outcome.client_uuid, "status": status, "id": outcome.visit_id}
+    if isinstance(error, ValidationError):
         fields = api_field_names(error.fields, positions)
         return rejected(client_uuid, error.code, error.message, fields)
-    except NotFound as error:
+    if isinstance(error, NotFound):
         return rejected(client_uuid, "not_found", error.message, {"household": error.message})
-    except Conflict as error:
+    if isinstance(error, Conflict):
         return rejected(client_uuid, "conflict", error.message, {"client_uuid": error.message})
-    except OperationalError:
-        raise  # busy or lost: the whole batch answers 503 and the phone sends it again
-    except Exception:  # noqa: BLE001  (one item's bug must not cost the others)
-        current_app.logger.exception("sync item %s failed", client_uuid)
-        return rejected(client_uuid, "server_error", SERVER_ERROR_ITEM)
-    return {
-        "client_uuid": visit.client_uuid,
-        "status": "created" if created else "duplicate",
-        "id": visit.id,
-    }
+    current_app.logger.error("sync item %s failed", client_uuid, exc_info=error)
+    return rejected(client_uuid, "server_error", SERVER_ERROR_ITEM)
+
+
+def sync_batch(items, recording):
+    """Record a batch's items; return one result per item, in order.
+
+    Every item is read first; the good ones are recorded together (the visit service checks
+    each before it writes, so a rejected item writes nothing and the others carry on).
+    """
+    results, parsed = [None] * len(items), []
+    for index, item in enumerate(items):
+        try:
+            data, positions = parse_item(item)
+        except Exception as error:  # noqa: BLE001  (one item's bug must not cost the others)
+            refused = visits.Outcome(client_uuid_of(item), error=error)
+            results[index] = result_of(client_uuid_of(item), refused, {})
+        else:
+            parsed.append((index, data, positions))
+    outcomes = recording.add_many([data for _index, data, _positions in parsed])
+    for (index, _data, positions), outcome in zip(parsed, outcomes, strict=True):
+        results[index] = result_of(client_uuid_of(items[index]), outcome, positions)
+    return results
 
 
 def read_batch(key, shape_message, too_many_message):
@@ -204,6 +219,23 @@ def read_batch(key, shape_message, too_many_message):
     return body[key], None
 
 
+def read_since():
+    """Return (the `since` of a changes-since call, None), or (None, the answer refusing a
+    time that is not ISO 8601 with an offset). No `since` reads from the start: (None, None)."""
+    raw = request.args.get("since", "").strip()
+    if not raw:
+        return None, None
+    try:
+        since = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        since = None
+    if since is None or since.tzinfo is None:
+        return None, error_response(
+            400, "validation_failed", fields={"since": _l("Give an ISO 8601 time with its offset.")}
+        )
+    return since, None
+
+
 @bp.route("/visits/sync", methods=["POST"])
 @login_required
 def sync_visits():
@@ -218,7 +250,7 @@ def sync_visits():
     )
     if refused:
         return refused
-    recording = visits.Recording(current_user)
-    results = [sync_one(item, recording) for item in items]
+    recording = visits.Recording(current_user._get_current_object())
+    results = sync_batch(items, recording)
     recording.finish()
     return {"results": results}

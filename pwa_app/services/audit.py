@@ -5,11 +5,12 @@ from datetime import date, datetime, time, timedelta
 
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from pwa_app.extensions import db
 from pwa_app.models import AuditEvent
+from pwa_app.models.base import utcnow
 from pwa_app.services import thai_dates
 from pwa_app.services.errors import ValidationError
 
@@ -27,6 +28,29 @@ def record(action, user=None, obj=None, household=None, **detail):
     )
     db.session.add(event)
     return event
+
+
+def record_each(action, user, objects):
+    """Add one audit event per (object type, object id, household id), in one statement."""
+    if not objects:
+        return
+    at, ip = utcnow(), request.remote_addr if has_request_context() else None
+    db.session.execute(
+        insert(AuditEvent.__table__),
+        [
+            {
+                "at": at,
+                "action": action,
+                "user_id": getattr(user, "id", None),
+                "object_type": object_type,
+                "object_id": str(object_id),
+                "household_id": household_id,
+                "ip": ip,
+                "detail": None,
+            }
+            for object_type, object_id, household_id in objects
+        ],
+    )
 
 
 PAGE_SIZE = 100

@@ -336,6 +336,9 @@ def _household_row(rng, words, household_id, village_id, code, volunteers):
         "phone": f"08{rng.randint(10000000, 99999999)}" if rng.random() < 0.7 else None,
         "consent_at": date(2026, 1, 1) + timedelta(days=rng.randint(0, 200)),
         "consent_scope": "visits+welfare",
+        # Two homes in three also agreed to photographs (without drawing on rng: the rest of
+        # the demo stays as it was).
+        "consent_photos": household_id % 3 != 0,
         "assigned_volunteer_id": rng.choice(volunteers),
         "archived": False,
         "created_at": datetime(2026, 1, 1, tzinfo=UTC),

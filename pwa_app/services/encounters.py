@@ -26,7 +26,7 @@ from pwa_app.models.base import utcnow
 from pwa_app.models.encounters import CATEGORIES, SEXES, STATUSES, URGENCIES
 from pwa_app.services import audit, notifications, scope, throttle, visits
 from pwa_app.services.errors import Conflict, NotFound, Throttled, ValidationError
-from pwa_app.services.validation import NAME_MAX, finite_number, text_problem
+from pwa_app.services.validation import NAME_MAX, location_fix, text_problem
 from pwa_app.vocab import ENCOUNTER_STATUSES
 
 PLACE_MAX = 300
@@ -183,13 +183,8 @@ def distance_km(lat1, lon1, lat2, lon2):
 
 
 def _location(data, village, errors):
-    if data.lat in (None, "") and data.lon in (None, ""):
-        return None, None, None
-    try:
-        lat, lon = finite_number(data.lat), finite_number(data.lon)
-        accuracy = finite_number(data.accuracy) if data.accuracy not in (None, "") else None
-    except (TypeError, ValueError, OverflowError):
-        errors["location"] = _l("The location could not be read. Try the button again.")
+    lat, lon, accuracy = location_fix(data.lat, data.lon, data.accuracy, errors)
+    if lat is None:
         return None, None, None
     south, north, west, east = THAILAND
     if not (south <= lat <= north and west <= lon <= east) or (accuracy or 0) < 0:

@@ -477,16 +477,17 @@ def clean(now=None):
 
 
 def link_arrived_items(session, items=None):
-    """Link the waiting photos of these new items (or of every item now here), keeping each
-    item's rules: a visit needs its household's consent, and at most PHOTOS_PER_ITEM are kept.
-    Photos the rules refuse are deleted. Returns how many photos were linked."""
+    """Link the waiting photos of these new items, given as (kind, client_uuid) pairs (or of
+    every item now here), keeping each item's rules: a visit needs its household's consent,
+    and at most PHOTOS_PER_ITEM are kept. Photos the rules refuse are deleted. Returns how
+    many photos were linked."""
     connection = session.connection()
     waiting = select(Photo.id, Photo.sha256, Photo.item_kind, Photo.item_uuid, Photo.uploaded_by_id)
     waiting = waiting.where(Photo.visit_id.is_(None), Photo.encounter_id.is_(None))
     if items is not None:
         by_kind = {"visit": [], "encounter": []}
-        for item in items:
-            by_kind["visit" if isinstance(item, Visit) else "encounter"].append(item.client_uuid)
+        for kind, client_uuid in items:
+            by_kind[kind].append(client_uuid)
         waiting = waiting.where(
             or_(
                 *(
@@ -573,11 +574,18 @@ def _deleted_visits(session):
 def _follow_items(session, _context):
     """Link waiting photos to items just inserted; remove the photos of items just deleted.
 
+    Visits written many at once bypass this event: the visits service links theirs
+    (visits.after_visits_inserted calls link_arrived_items).
+
     A visit deleted in the app (deleted_at) loses its photos at once; a visit or encounter
     deleted as a row through the session takes its photos with it. Rows deleted behind the
     session's back leave photos without an item, which `clean` removes as orphans.
     """
-    arrived = [item for item in session.new if isinstance(item, Visit | Encounter)]
+    arrived = [
+        ("visit" if isinstance(item, Visit) else "encounter", item.client_uuid)
+        for item in session.new
+        if isinstance(item, Visit | Encounter)
+    ]
     if arrived:
         link_arrived_items(session, arrived)
     if deleted := _deleted_visits(session):

@@ -171,14 +171,14 @@ def auto_badges():
 KNOWN_RULES = (*RULES, "full_coverage")
 
 
-def rules_moved_by(visit, with_cases=False):
+def rules_moved_by(volunteer_id, assigned_volunteer_id, with_cases=False):
     """Name the automatic rules a newly logged visit can have moved.
 
-    Only a visit to one of the volunteer's own households can complete their coverage, and
-    only welfare entries can move the case counts.
+    Only a visit to one of the volunteer's own households (its assigned volunteer) can
+    complete their coverage, and only welfare entries can move the case counts.
     """
     rules = ("visits", "weekly_streak")
-    if visit.household.assigned_volunteer_id == visit.volunteer_id:
+    if assigned_volunteer_id == volunteer_id:
         rules += ("full_coverage",)
     if with_cases:
         rules += ("cases_received", "referrals_closed")
@@ -209,15 +209,18 @@ def streak_window(badge):
     return datetime.combine(today() - timedelta(days=30, weeks=weeks), time(), LOCAL_TZ)
 
 
-def evaluate(volunteer, rules=None):
+def evaluate(volunteer, rules=None, badges=None):
     """Award every automatic badge the volunteer has newly earned; never one twice.
 
     After an event, rules names what it can have moved (a new visit cannot close a referral)
     and a streak is looked for around recent visits only; without rules every badge is
-    checked against the whole history (the scheduled `badges evaluate`).
+    checked against the whole history (the scheduled `badges evaluate`). `badges` are the
+    unheld badges when the caller has looked them up already.
     """
     earned, measured = [], {}
-    for badge in unheld_auto_badges(volunteer, rules):
+    if badges is None:
+        badges = unheld_auto_badges(volunteer, rules)
+    for badge in badges:
         # Coverage and a streak looked for around recent visits depend on the threshold.
         by_threshold = badge.rule in ("full_coverage", "weekly_streak")
         key = (badge.rule, badge.threshold if by_threshold else None)
@@ -252,8 +255,12 @@ def award_earned(volunteer, rules):
     if not rules:
         return []
     try:
+        # Most events complete no badge (a volunteer soon holds those within reach): the
+        # savepoint is taken only when a badge is still to be earned.
+        if not (badges := unheld_auto_badges(volunteer, rules)):
+            return []
         with db.session.begin_nested():
-            return evaluate(volunteer, rules)
+            return evaluate(volunteer, rules, badges)
     except SQLAlchemyError:
         log.exception("badge check failed; the event is kept, `badges evaluate` catches up")
         return []

@@ -51,6 +51,20 @@ def without_controls(value):
     return FORBIDDEN_CHARACTERS.sub("", value)
 
 
+def location_fix(lat, lon, accuracy, errors):
+    """Return a phone's location fix as (lat, lon, accuracy) floats, or three Nones when none
+    was given or it cannot be read (then errors["location"] says so). Where it may lie is the
+    caller's rule."""
+    if lat in (None, "") and lon in (None, ""):
+        return None, None, None
+    try:
+        accuracy = finite_number(accuracy) if accuracy not in (None, "") else None
+        return finite_number(lat), finite_number(lon), accuracy
+    except (TypeError, ValueError, OverflowError):
+        errors["location"] = _l("The location could not be read. Try the button again.")
+        return None, None, None
+
+
 def finite_number(value):
     """Return a value as a finite float; raise ValueError for anything else.
 

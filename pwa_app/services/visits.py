@@ -1,5 +1,6 @@
 """Home visits: logging one (with welfare help), editing it for a day, and who sees what."""
 
+import functools
 import hashlib
 import json
 import uuid
@@ -8,26 +9,29 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, insert, inspect, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from pwa_app.extensions import db
-from pwa_app.models import Household, Visit, VisitNeed
+from pwa_app.models import Household, User, Visit, VisitNeed
 from pwa_app.models.base import utcnow
 from pwa_app.services import (
     audit,
     cases,
     households,
     memo,
+    photos,
     recognition,
     thai_dates,
     visit_days,
 )
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
-from pwa_app.services.scope import may_see_household, org_wide, village_ids
+from pwa_app.services.scope import org_wide, scope_households, village_ids
 from pwa_app.services.summaries import LOCAL_TZ
-from pwa_app.services.validation import control_problem, finite_number, without_controls
+from pwa_app.services.validation import control_problem, location_fix, without_controls
 from pwa_app.vocab import CLOSED_ASSISTANCE_STATUSES, NEEDS, VISIT_KINDS, WELLBEING
 
 NOTES_MAX = 4000
@@ -71,15 +75,56 @@ def parse_time(value):
     return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
 
 
+def _household_key(reference):
+    """Return ("code", code) or ("token", token) for a typed household reference, or None."""
+    reference = reference.strip() if isinstance(reference, str) else ""
+    if code := households.normalize_code(reference):
+        return "code", code
+    if households.TOKEN_RE.match(reference):
+        return "token", reference
+    return None
+
+
+# What recording a plain visit needs to know of its household.
+HOUSEHOLD_FACTS = (
+    Household.id,
+    Household.code,
+    Household.qr_token,
+    Household.village_id,
+    Household.assigned_volunteer_id,
+)
+
+
+def resolve_households(user, references, columns=None):
+    """Find the households (by code or card token) the user may work with, in one query.
+
+    Returns {reference: household}: Household objects, or rows of `columns` (which include
+    code and qr_token), much cheaper to load for a batch. A reference that is unknown,
+    archived or outside the user's areas is left out.
+    """
+    keys = {reference: _household_key(reference) for reference in set(references)}
+    codes = {key[1] for key in keys.values() if key and key[0] == "code"}
+    tokens = {key[1] for key in keys.values() if key and key[0] == "token"}
+    if not codes and not tokens:
+        return {}
+    stmt = select(*columns) if columns else select(Household)
+    stmt = scope_households(
+        stmt.where(
+            or_(Household.code.in_(codes), Household.qr_token.in_(tokens)),
+            Household.archived.is_(False),
+        ),
+        user,
+    )
+    found = {}
+    for household in db.session.execute(stmt).all() if columns else db.session.scalars(stmt):
+        found["code", household.code] = found["token", household.qr_token] = household
+    return {reference: found[key] for reference, key in keys.items() if key in found}
+
+
 def resolve_household(user, reference):
     """Find a household by code or card token that the user may work with."""
-    reference = (reference or "").strip()
-    household = None
-    if code := households.normalize_code(reference):
-        household = db.session.scalar(select(Household).where(Household.code == code))
-    elif households.TOKEN_RE.match(reference):
-        household = db.session.scalar(select(Household).where(Household.qr_token == reference))
-    if household is None or household.archived or not may_see_household(user, household):
+    household = resolve_households(user, [reference]).get(reference)
+    if household is None:
         raise NotFound(_l("No household with this code in your areas."))
     return household
 
@@ -102,13 +147,8 @@ def _check_time(value, errors, now):
 
 
 def _check_location(data, errors):
-    if data.lat in (None, "") and data.lon in (None, ""):
-        return None, None, None
-    try:
-        lat, lon = finite_number(data.lat), finite_number(data.lon)
-        accuracy = finite_number(data.accuracy) if data.accuracy not in (None, "") else None
-    except (TypeError, ValueError, OverflowError):
-        errors["location"] = _l("The location could not be read. Try the button again.")
+    lat, lon, accuracy = location_fix(data.lat, data.lon, data.accuracy, errors)
+    if lat is None:
         return None, None, None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (accuracy is not None and accuracy < 0):
         errors["location"] = _l("The location is out of range. Try the button again.")
@@ -198,8 +238,12 @@ def _household_code(reference):
     return reference.upper()
 
 
-def fingerprint(data):
-    """Return a hash of what a visit says, the same however the client spelled it."""
+def fingerprint(data, code=None):
+    """Return a hash of what a visit says, the same however the client spelled it.
+
+    `code` is the household's code when the caller has found it already (saving a query
+    when the visit names its household by card token).
+    """
 
     def number(value):
         try:
@@ -208,7 +252,7 @@ def fingerprint(data):
             return None
 
     content = {
-        "household": _household_code(data.household),
+        "household": code or _household_code(data.household),
         "visited_at": _normal_time(data.visited_at),
         "kind": data.kind,
         "wellbeing": data.wellbeing,
@@ -223,9 +267,9 @@ def fingerprint(data):
     return hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _replay(existing, data):
+def _replay(existing, data, code=None):
     """Answer a client_uuid seen before: the same visit again, or a conflict."""
-    if existing.payload_hash and existing.payload_hash != fingerprint(data):
+    if existing.payload_hash and existing.payload_hash != fingerprint(data, code):
         raise Conflict(
             _l("This id was already used for a different visit; the first one is kept."),
             existing_id=existing.id,
@@ -246,38 +290,48 @@ class Tally:
 
     The visits per village and day, the kept figures of past periods and the households' and
     volunteer's last visits move with every visit; a sync of twenty visits writes each of them
-    once. Rows are updated in a fixed order (households by id, then days, then the volunteer),
-    so two batches sharing households queue instead of deadlocking.
+    with one statement. Rows are updated in a fixed order (households by id, then days, then
+    the volunteer), so two batches sharing households queue instead of deadlocking.
     """
 
     days: Counter = field(default_factory=Counter)
-    households: dict = field(default_factory=dict)  # id -> (household, latest visit)
-    volunteers: dict = field(default_factory=dict)  # id -> (volunteer, latest visit)
+    households: dict = field(default_factory=dict)  # id -> latest visit
+    volunteers: dict = field(default_factory=dict)  # id -> latest visit
 
     def add(self, visit):
         """Count a new visit in."""
-        self.days[(visit.visited_at.astimezone(LOCAL_TZ).date(), visit.village_id)] += 1
-        for owners, owner in (
-            (self.households, visit.household),
-            (self.volunteers, visit.volunteer),
-        ):
-            if owner.id not in owners or visit.visited_at > owners[owner.id][1]:
-                owners[owner.id] = (owner, visit.visited_at)
+        return self.count(
+            visit.visited_at, visit.village_id, visit.household_id, visit.volunteer_id
+        )
+
+    def count(self, visited_at, village_id, household_id, volunteer_id):
+        """Count in a new visit given by its time, village, household and volunteer."""
+        self.days[(visited_at.astimezone(LOCAL_TZ).date(), village_id)] += 1
+        for latest, owner_id in ((self.households, household_id), (self.volunteers, volunteer_id)):
+            if owner_id not in latest or visited_at > latest[owner_id]:
+                latest[owner_id] = visited_at
         return self
 
     def write(self):
         """Write what was counted (in the visits' transaction) and start again."""
-        for _id, (household, latest) in sorted(self.households.items()):
-            advance_last_visit(household, latest)
-        for (day, village_id), count in sorted(self.days.items()):
-            visit_days.add_on(day, village_id, count)
+        advance_last_visits(Household, self.households)
+        visit_days.add_many(self.days)
         if self.days:
             memo.forget_since(min(day for day, _village in self.days))
-        for _id, (volunteer, latest) in sorted(self.volunteers.items()):
-            advance_last_visit(volunteer, latest)
+        advance_last_visits(User, self.volunteers)
         self.days.clear()
         self.households.clear()
         self.volunteers.clear()
+
+
+def normal_uuid(value):
+    """Return a client_uuid in its one spelling; raise ValidationError if it is none."""
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise ValidationError(
+            _l("Please correct the highlighted fields."), {"client_uuid": _l("Not a valid id.")}
+        ) from None
 
 
 def log_visit(data, user, tally=None):
@@ -289,12 +343,7 @@ def log_visit(data, user, tally=None):
     is written before the visit is known to be good, so a rejected one needs no rollback.
     """
     if data.client_uuid:
-        try:
-            data.client_uuid = str(uuid.UUID(str(data.client_uuid)))
-        except ValueError:
-            raise ValidationError(
-                _l("Please correct the highlighted fields."), {"client_uuid": _l("Not a valid id.")}
-            ) from None
+        data.client_uuid = normal_uuid(data.client_uuid)
     if (existing := find_by_uuid(data.client_uuid)) is not None:
         return _replay(existing, data)
     household = resolve_household(user, data.household)
@@ -316,7 +365,7 @@ def log_visit(data, user, tally=None):
         lat=lat,
         lon=lon,
         accuracy_m=accuracy,
-        payload_hash=fingerprint(data),
+        payload_hash=fingerprint(data, household.code),
     )
     visit.need_rows = [VisitNeed(need=need) for need in sorted(set(data.needs))]
     try:
@@ -344,16 +393,64 @@ def log_visit(data, user, tally=None):
         Tally().add(visit).write()
     else:
         tally.add(visit)
-    audit.record("visit.create", user, visit, household)
+    after_visits_inserted([_row_of(visit)], user)
     return visit, True
+
+
+def _row_of(visit):
+    """Return a visit's columns as a mapping, as the set path has its new rows."""
+    return {column.key: getattr(visit, column.key) for column in Visit.__table__.columns}
+
+
+def after_visits_inserted(visit_rows, user):
+    """Do what every newly inserted visit needs besides its own row: its audit event, and
+    the photos the phone sent before the visit, linked to it.
+
+    Both ways of saving visits call this: one at a time through the ORM (visits carrying
+    welfare cases) and many at once with multi-row statements, which no ORM event sees. So
+    work hooked on inserted visits belongs here, not in mapper events on Visit. Each row is a
+    mapping of the visit's columns, id included.
+    """
+    audit.record_each(
+        "visit.create",
+        user,
+        [("visit", row["id"], row["household_id"]) for row in visit_rows],
+    )
+    photos.link_arrived_items(db.session, [("visit", row["client_uuid"]) for row in visit_rows])
+
+
+@dataclass
+class Outcome:
+    """What became of one visit sent: saved (now or the first time it came) or refused."""
+
+    client_uuid: str
+    visit_id: int | None = None
+    created: bool = False
+    error: Exception | None = None  # a domain error, or a bug that refused this visit alone
+
+
+@dataclass
+class _Prepared:
+    """A plain visit checked and ready to insert, with what its answer needs."""
+
+    index: int
+    household: object  # a row of HOUSEHOLD_FACTS
+    row: dict
 
 
 class Recording:
     """Visits recorded together (one form, one sync batch), then the badges they earned.
 
-    The one way visits are saved: `add()` each visit, then `finish()`, which writes the
+    The one way visits are saved: `add_many()` the visits, then `finish()`, which writes the
     running figures once and checks the badges last, in a savepoint, so that a badge check
     that fails never takes a visit with it. The request commits.
+
+    Plain visits (no welfare cases) are written as sets: one query finds their households,
+    one multi-row INSERT ... ON CONFLICT (client_uuid) DO NOTHING writes them (in client_uuid
+    order, so two batches sharing ids queue instead of deadlocking), one statement each their
+    needs and audit events, and a client_uuid the insert skipped is looked up with the others
+    in one query and answered as a replay. Visits with welfare cases go one at a time
+    (`log_visit`), since each case is checked against the cases the ones before changed.
     """
 
     def __init__(self, user):
@@ -362,14 +459,185 @@ class Recording:
         self.rules = set()
 
     def add(self, data):
-        """Record one visit; return (visit, created). Raises the visit's domain errors."""
+        """Record one visit (with its welfare cases); return (visit, created).
+
+        Raises the visit's domain errors.
+        """
         visit, created = log_visit(data, self.user, self.tally)
         # A duplicate of the caller's own visit counts too: its first send may have been cut
         # off before its badges were checked.
         if created or visit.volunteer_id == self.user.id:
             with_cases = bool(data.new_cases or data.case_changes)
-            self.rules.update(recognition.rules_moved_by(visit, with_cases))
+            self.rules.update(
+                recognition.rules_moved_by(
+                    visit.volunteer_id, visit.household.assigned_volunteer_id, with_cases
+                )
+            )
         return visit, created
+
+    def add_many(self, inputs):
+        """Record visits sent together; return one Outcome per input, in order.
+
+        A refused visit writes nothing and costs the others nothing. A client_uuid sent twice
+        in one batch is answered the second time as a replay of the first (the same visit, or
+        a conflict); if the first was refused, the second is recorded as if sent alone.
+        """
+        outcomes, waiting = [None] * len(inputs), []
+        for index, data in enumerate(inputs):
+            try:
+                data.client_uuid = normal_uuid(data.client_uuid or uuid.uuid4())
+            except ValidationError as error:
+                outcomes[index] = Outcome(str(data.client_uuid), error=error)
+            else:
+                waiting.append(index)
+        while waiting:
+            now, seen, later = [], set(), []
+            for index in waiting:
+                (later if inputs[index].client_uuid in seen else now).append(index)
+                seen.add(inputs[index].client_uuid)
+            self._record_round(inputs, now, outcomes)
+            waiting = later
+        return outcomes
+
+    def _record_round(self, inputs, indexes, outcomes):
+        """Record visits whose client_uuids differ: plain ones as a set, then the others."""
+        plain = [i for i in indexes if not (inputs[i].new_cases or inputs[i].case_changes)]
+        self._record_plain(inputs, plain, outcomes)
+        for index in indexes:
+            if outcomes[index] is None:
+                outcomes[index] = self._record_one(inputs[index])
+
+    def _record_one(self, data):
+        """Record a visit with welfare cases on its own; return its Outcome."""
+        try:
+            visit, created = self.add(data)
+        except OperationalError:
+            raise  # busy or lost: the whole batch is sent again
+        except Exception as error:  # noqa: BLE001  (one visit's bug must not cost the others)
+            return Outcome(data.client_uuid, error=error)
+        return Outcome(visit.client_uuid, visit.id, created)
+
+    def _record_plain(self, inputs, indexes, outcomes):
+        """Record plain visits with set statements; fill in their outcomes."""
+        if not indexes:
+            return
+        references = [inputs[i].household for i in indexes]
+        found = resolve_households(self.user, references, HOUSEHOLD_FACTS)
+        now = utcnow()
+        ready, refused = [], {}
+        for index in indexes:
+            try:
+                ready.append(self._prepare(index, inputs[index], found, now))
+            except OperationalError:
+                raise
+            except Exception as error:  # noqa: BLE001  (one visit's bug must not cost the others)
+                refused[index] = error
+        inserted = self._insert(ready)
+        new = [prepared for prepared in ready if prepared.row["client_uuid"] in inserted]
+        for prepared in new:
+            row = prepared.row
+            row["id"] = inserted[row["client_uuid"]]
+            outcomes[prepared.index] = Outcome(row["client_uuid"], row["id"], True)
+            self.tally.count(
+                row["visited_at"], row["village_id"], row["household_id"], self.user.id
+            )
+            assigned = prepared.household.assigned_volunteer_id
+            self.rules.update(recognition.rules_moved_by(self.user.id, assigned))
+        if new:
+            self._insert_needs(inputs, new)
+            after_visits_inserted([prepared.row for prepared in new], self.user)
+        # Ids the insert skipped, and refused visits, may have been recorded before.
+        skipped = [prepared.index for prepared in ready if "id" not in prepared.row]
+        self._answer_replays(inputs, [*skipped, *refused], found, outcomes)
+        for index, error in refused.items():
+            if outcomes[index] is None:
+                outcomes[index] = Outcome(inputs[index].client_uuid, error=error)
+
+    def _prepare(self, index, data, found, now):
+        """Check a plain visit; return it ready to insert, or raise its domain error."""
+        household = found.get(data.household)
+        if household is None:
+            raise NotFound(_l("No household with this code in your areas."))
+        visited_at, (lat, lon, accuracy), errors = check_fields(data, now)
+        if errors:
+            raise ValidationError(_l("Please correct the highlighted fields."), errors)
+        row = {
+            "client_uuid": data.client_uuid,
+            "household_id": household.id,
+            "village_id": household.village_id,
+            "volunteer_id": self.user.id,
+            "visited_at": visited_at,
+            "received_at": now,
+            "updated_at": now,
+            "kind": data.kind,
+            "wellbeing": data.wellbeing,
+            "notes": (data.notes or "").strip(),
+            "lat": lat,
+            "lon": lon,
+            "accuracy_m": accuracy,
+            "payload_hash": fingerprint(data, household.code),
+        }
+        return _Prepared(index, household, row)
+
+    def _insert(self, ready):
+        """Insert the visits whose client_uuid is new; return {client_uuid: id} of those."""
+        if not ready:
+            return {}
+        rows = sorted((prepared.row for prepared in ready), key=lambda row: row["client_uuid"])
+        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+        table = Visit.__table__
+        # Sent as one multi-row statement (SQLAlchemy's "insertmanyvalues").
+        statement = (
+            dialect.insert(table)
+            .on_conflict_do_nothing(index_elements=["client_uuid"])
+            .returning(table.c.client_uuid, table.c.id)
+        )
+        return dict(db.session.execute(statement, rows).all())
+
+    def _insert_needs(self, inputs, prepared):
+        """Insert the needs found on new visits, in one statement."""
+        needs = [
+            {"visit_id": p.row["id"], "need": need}
+            for p in prepared
+            for need in sorted(set(inputs[p.index].needs))
+        ]
+        if needs:
+            db.session.execute(insert(VisitNeed.__table__), needs)
+
+    def _answer_replays(self, inputs, indexes, found, outcomes):
+        """Answer visits whose client_uuid was recorded before, in one query."""
+        if not indexes:
+            return
+        first_times = {
+            row.client_uuid: row
+            for row in db.session.execute(
+                select(
+                    Visit.id,
+                    Visit.client_uuid,
+                    Visit.payload_hash,
+                    Visit.volunteer_id,
+                    Household.assigned_volunteer_id,
+                )
+                .join(Household, Household.id == Visit.household_id)
+                .where(Visit.client_uuid.in_({inputs[i].client_uuid for i in indexes}))
+            )
+        }
+        for index in indexes:
+            data = inputs[index]
+            if (first := first_times.get(data.client_uuid)) is None:
+                continue
+            household = found.get(data.household)
+            try:
+                _replay(first, data, household.code if household else None)
+            except Conflict as error:
+                outcomes[index] = Outcome(data.client_uuid, error=error)
+                continue
+            outcomes[index] = Outcome(data.client_uuid, first.id, False)
+            # The first send may have been cut off before its badges were checked.
+            if first.volunteer_id == self.user.id:
+                self.rules.update(
+                    recognition.rules_moved_by(first.volunteer_id, first.assigned_volunteer_id)
+                )
 
     def finish(self):
         """Write the running figures and award the badges earned; return the new awards."""
@@ -378,30 +646,50 @@ class Recording:
 
 
 def record_visit(data, user):
-    """Record one visit and award what it earned; return (visit, created, new awards)."""
-    recording = Recording(user)
-    visit, created = recording.add(data)
-    return visit, created, recording.finish()
+    """Record one visit and award what it earned; return (visit, created, new awards).
 
-
-def advance_last_visit(owner, visited_at):
-    """Move a household's or a volunteer's last visit forward to visited_at, never back.
-
-    One conditional UPDATE, so two requests logging visits at once cannot put an older time
-    over a newer one, whatever each had read before.
+    Raises the visit's domain error if it is refused.
     """
-    model = owner.__class__  # (not type(): the volunteer may be the current_user proxy)
-    db.session.execute(
-        update(model)
+    recording = Recording(user)
+    (outcome,) = recording.add_many([data])
+    if outcome.error is not None:
+        raise outcome.error
+    return db.session.get(Visit, outcome.visit_id), outcome.created, recording.finish()
+
+
+@functools.cache
+def _advance_statement(table):
+    """Build once the UPDATE that moves a row's last visit forward (households, users)."""
+    return (
+        update(table)
         .where(
-            model.id == owner.id,
-            or_(model.last_visit_at.is_(None), model.last_visit_at < visited_at),
+            table.c.id == bindparam("owner_id"),
+            or_(table.c.last_visit_at.is_(None), table.c.last_visit_at < bindparam("latest")),
         )
-        .values(last_visit_at=visited_at)
-        .execution_options(synchronize_session=False)
+        .values(last_visit_at=bindparam("latest"))
     )
-    if owner.last_visit_at is None or visited_at > owner.last_visit_at:
-        set_committed_value(owner, "last_visit_at", visited_at)
+
+
+def advance_last_visits(model, latest):
+    """Move households' or volunteers' last visits forward to {id: visited_at}, never back.
+
+    One conditional UPDATE, run for every row in id order: two requests logging visits at
+    once cannot put an older time over a newer one, whatever each had read before, and two
+    batches sharing households lock them in the same order instead of deadlocking. Objects
+    the session holds are given the new time too.
+    """
+    if not latest:
+        return
+    db.session.execute(
+        _advance_statement(model.__table__),
+        [{"owner_id": owner_id, "latest": latest[owner_id]} for owner_id in sorted(latest)],
+    )
+    for owner_id, visited_at in latest.items():
+        owner = db.session.identity_map.get(identity_key(model, owner_id))
+        if owner is None or "last_visit_at" not in inspect(owner).dict:
+            continue  # not held, or read afresh when next used
+        if owner.last_visit_at is None or visited_at > owner.last_visit_at:
+            set_committed_value(owner, "last_visit_at", visited_at)
 
 
 def recent_visit_by(user, household, now=None):
