@@ -565,7 +565,8 @@ First load, by request:
 {rows}
 
 Loaded when first used, never with the first load (the photo picker's script comes when a
-form shows the picker):
+form shows the picker; the phone keeps a copy fetched in the background after ready, with the
+offline forms, so that a photo can be taken with no signal):
 
 | script | bytes |
 |---|---|

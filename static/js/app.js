@@ -192,9 +192,12 @@ async function cacheShellPages(paths = SHELL_PAGES, later = false) {
   await Outbox.setMeta(key, kept);
 }
 
-// Fetch the app's own scripts a page loads: the service worker keeps each as it passes.
+// Fetch the app's own scripts a page loads, and the photo picker's (loaded when the picker
+// shows, so that a photo can be taken with no signal): the service worker keeps each as it
+// passes.
 async function fetchScripts(html) {
-  const sources = [...html.matchAll(/<script[^>]+src="(\/static\/[^"]+)"/g)].map((match) => match[1]);
+  const sources = [...html.matchAll(/(?:<script[^>]+src|data-photo-script)="(\/static\/[^"]+)"/g)]
+    .map((match) => match[1]);
   await Promise.all(sources.map((src) => fetch(src, {
     headers: PREFETCH_HEADERS, signal: Outbox.timeoutSignal(PAGE_TIMEOUT_MS),
   }).catch(() => null)));
@@ -282,7 +285,8 @@ function offerPush() {
 
 // A form's photo picker (templates/_photos.html) shows only with the app's scripts, and its
 // controls only where photos are allowed (a household that agreed); photos.js, which shrinks
-// them, is loaded then, never with the first load. The form's script decides `allowed`.
+// them, is loaded then, never with the first load (it comes with the offline kit in the
+// background, after ready). The form's script decides `allowed`.
 async function offerPhotos(form, allowed) {
   const picker = form.querySelector("[data-photo-picker]");
   if (!picker) return;

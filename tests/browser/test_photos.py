@@ -319,7 +319,8 @@ def test_offline_the_form_from_the_phones_list_offers_photos_only_where_consente
     refused = create_household("NI-01", volunteer=volunteer)
     db.session.commit()
     log_in_and_prime(page, live.url, volunteer)
-    open_visit_form(page, live.url, agreed.code)  # once with signal: the picker's script is kept
+    # The picker's script came with the offline kit: no photo was ever taken with signal.
+    page.locator("html[data-later-pages-cached]").wait_for(state="attached")
 
     go_offline(page, live)
     open_visit_form(page, live.url, refused.code, photos=False)
