@@ -310,6 +310,16 @@ def test_a_file_that_is_not_a_photo_is_refused_on_the_phone_and_nothing_is_kept(
     assert page.evaluate(STORED_PHOTOS) == []
 
 
+# The phone keeps the photo picker's script (in any of the service worker's caches).
+PICKER_SCRIPT_KEPT = """async () => {
+  for (const name of await caches.keys()) {
+    const requests = await (await caches.open(name)).keys();
+    if (requests.some((request) => request.url.includes('/static/js/photos.js'))) return true;
+  }
+  return false;
+}"""
+
+
 def test_offline_the_form_from_the_phones_list_offers_photos_only_where_consented(
     page, live, create_user, create_household
 ):
@@ -320,7 +330,7 @@ def test_offline_the_form_from_the_phones_list_offers_photos_only_where_consente
     db.session.commit()
     log_in_and_prime(page, live.url, volunteer)
     # The picker's script came with the offline kit: no photo was ever taken with signal.
-    page.locator("html[data-later-pages-cached]").wait_for(state="attached")
+    page.wait_for_function(PICKER_SCRIPT_KEPT)
 
     go_offline(page, live)
     open_visit_form(page, live.url, refused.code, photos=False)
