@@ -232,12 +232,19 @@ def seed_demo(households, visits, quiet, if_empty, orgs, villages):
             print_logins()
         return
     started = time.perf_counter()
-    report = demo.seed(households=households, visits=visits, orgs=orgs, villages=villages)
+    report = demo.seed(
+        households=households, visits=visits, orgs=orgs, villages=villages, progress=progress_bar
+    )
     db.session.commit()
     demo.tidy()
     click.echo(f"demo seed: {report} in {time.perf_counter() - started:.1f} s")
     if not quiet:
         print_logins()
+
+
+def progress_bar(label, total):
+    """Show how far a long stage is, on standard error (a bar on a terminal, else its label)."""
+    return click.progressbar(length=total, label=label, file=sys.stderr)
 
 
 def print_logins():

@@ -1,5 +1,8 @@
 """The command line: creating users and seeding the demo."""
 
+from contextlib import contextmanager
+from types import SimpleNamespace
+
 from sqlalchemy import func, select
 
 from pwa_app.extensions import db
@@ -158,6 +161,28 @@ def test_demo_seed_tops_up_to_larger_counts(runner):
     assert counts()["Visit"] == 3000
     codes = db.session.scalars(select(Household.code)).all()
     assert len(codes) == len(set(codes))
+
+
+def test_demo_seed_shows_how_far_the_visits_are(runner):
+    result = runner.invoke(
+        args=["demo", "seed", "--households", "60", "--visits", "300", "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "visits" in result.stderr  # the stage is named (a bar on a terminal)
+
+
+def test_demo_seed_reports_each_chunk_of_visits_to_its_progress(app, monkeypatch):
+    monkeypatch.setattr(demo, "CHUNK", 100)
+    stages = []
+
+    @contextmanager
+    def progress(label, total):
+        done = []
+        stages.append((label, total, done))
+        yield SimpleNamespace(update=done.append)
+
+    demo.seed(households=60, visits=350, progress=progress)
+    assert stages == [("visits", 350, [100, 100, 100, 50])]
 
 
 def test_demo_seed_if_empty_leaves_a_used_database_alone(runner, create_user):

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
+from types import SimpleNamespace
 
 from sqlalchemy import func, select, text, update
 
@@ -122,11 +123,15 @@ def demo_logins():
     return rows
 
 
-def seed(households=DEFAULT_HOUSEHOLDS, visits=None, now=None, orgs=None, villages=None):
+def seed(
+    households=DEFAULT_HOUSEHOLDS, visits=None, now=None, orgs=None, villages=None, progress=None
+):
     """Top the database up to the given counts; running it again adds nothing.
 
     `orgs` and `villages` grow the demo to a country's size first: more organisations, each
-    over a demo province, and villages spread over them (see demo_country).
+    over a demo province, and villages spread over them (see demo_country). `progress(label,
+    total)`, if given, returns a context manager with `update(n)` (click.progressbar's shape):
+    the command line shows how far the long stages are.
     """
     now = now or utcnow()
     visits = households * VISITS_PER_HOUSEHOLD if visits is None else visits
@@ -145,7 +150,7 @@ def seed(households=DEFAULT_HOUSEHOLDS, visits=None, now=None, orgs=None, villag
         db.session.flush()
     _locate_villages(words)
     report.households += _top_up_households(rng, words, households, phones)
-    report.visits, report.cases = _top_up_visits(rng, words, visits, now)
+    report.visits, report.cases = _top_up_visits(rng, words, visits, now, progress or _no_progress)
     report.users = db.session.scalar(select(func.count(User.id))) - users_before
     _ensure_extras(rng, words, now)
     _ensure_encounters(words, now)
@@ -380,7 +385,13 @@ def _last_sequences():
     return highest
 
 
-def _top_up_visits(rng, words, target, now):
+@contextmanager
+def _no_progress(_label, _total):
+    """A progress display that shows nothing."""
+    yield SimpleNamespace(update=lambda _n: None)
+
+
+def _top_up_visits(rng, words, target, now, progress):
     """Add visits (with needs and some welfare cases) until there are `target`."""
     existing = db.session.scalar(select(func.count(Visit.id)))
     missing = target - existing
@@ -402,9 +413,12 @@ def _top_up_visits(rng, words, target, now):
     visit_id, case_id = next_id(Visit), next_id(Assistance)
     added_cases = 0
     bulk = missing >= BULK and missing >= existing
-    with _indexes_built_after(Visit, VisitNeed, Assistance, AssistanceEvent, when=bulk):
+    with (
+        _indexes_built_after(Visit, VisitNeed, Assistance, AssistanceEvent, when=bulk),
+        progress("visits", missing) as bar,
+    ):
         added_cases = _add_visits(
-            rng, words, missing, now, households, tags, programs, visit_id, case_id
+            rng, words, missing, now, households, tags, programs, visit_id, case_id, bar
         )
     refresh_last_visits()
     visit_days.rebuild()
@@ -412,7 +426,7 @@ def _top_up_visits(rng, words, target, now):
     return missing, added_cases
 
 
-def _add_visits(rng, words, missing, now, households, tags, programs, visit_id, case_id):
+def _add_visits(rng, words, missing, now, households, tags, programs, visit_id, case_id, bar):
     """Generate and insert the visits, their needs and cases; return the cases added.
 
     A household has one open case per programme (as the app keeps it): a case that would
@@ -451,6 +465,7 @@ def _add_visits(rng, words, missing, now, households, tags, programs, visit_id, 
         insert_rows(Assistance, cases)
         insert_rows(AssistanceEvent, events)
         added_cases += len(cases)
+        bar.update(len(visits))
     return added_cases
 
 
