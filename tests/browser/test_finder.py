@@ -16,6 +16,12 @@ from tests.conftest import PASSWORD
 READY = """async () => {
   await navigator.serviceWorker.ready;
   await window.PwaApp.ready;
+  // The background kit is fetched (or given up for this start): nothing is still under way.
+  const root = document.documentElement;
+  await new Promise((done) => {
+    const look = () => ('laterPagesCached' in root.dataset ? done() : setTimeout(look, 50));
+    look();
+  });
   const pages = await caches.open('pages-v1');
   const paths = ['/', '/scan', '/households', '/households/shell', '/visits/new?shell=1',
     '/messages/new?shell=1'];  // (the last comes in the background, after the app is ready)

@@ -105,11 +105,13 @@ def test_the_service_worker_shows_a_push_without_the_network(
     ]
     evil = {"title": "x", "url": "https://evil.example/steal", "tag": "evil"}
     deliver(cdp, live_server, registration, json.dumps(evil))
-    # (Wait for that very notification: the count alone can be reached before it is listed.)
+    # Read it in the same look that finds it: headless Chromium may let a shown notification
+    # go again before a second look.
     page.wait_for_function(
-        f"async () => ({SHOWN})().then((shown) => shown.some((n) => n.title === 'x'))"
+        f"async () => ({SHOWN})().then((shown) => Boolean("
+        "window.evilShown = shown.find((n) => n.title === 'x')))"
     )
-    evil = next(n for n in page.evaluate(SHOWN) if n["title"] == "x")
+    evil = page.evaluate("window.evilShown")
     assert evil["url"] == "/notifications"  # a tap never leaves the app
     context.close()
 
