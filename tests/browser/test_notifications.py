@@ -44,6 +44,20 @@ SHOWN = """async () => (await (await navigator.serviceWorker.ready).getNotificat
   .map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: n.data && n.data.url }))"""
 
 
+def shown_once(page, condition, looks=200):
+    """Return the notifications shown once they meet the condition, looking again every 50 ms.
+
+    (wait_for_function takes an async predicate's promise for a true answer: it cannot wait
+    for what getNotifications() resolves to.)
+    """
+    for _ in range(looks):
+        shown = page.evaluate(SHOWN)
+        if condition(shown):
+            return shown
+        page.wait_for_timeout(50)
+    raise AssertionError(f"the notifications never met the condition: {shown}")
+
+
 def phone(browser, **options):
     """A Thai phone that allows the app's notifications."""
     context = new_context(
@@ -94,8 +108,7 @@ def test_the_service_worker_shows_a_push_without_the_network(
     registration = registration_id(page, cdp, f"{live_server}/")
     live.stop()  # no network: what shows comes from the message alone
     deliver(cdp, live_server, registration, message)
-    page.wait_for_function(f"async () => ({SHOWN})().then((shown) => shown.length === 1)")
-    assert page.evaluate(SHOWN) == [
+    assert shown_once(page, lambda shown: len(shown) == 1) == [
         {
             "title": "มาลี ขอบคุณคุณ",
             "body": "",
@@ -107,11 +120,8 @@ def test_the_service_worker_shows_a_push_without_the_network(
     deliver(cdp, live_server, registration, json.dumps(evil))
     # Read it in the same look that finds it: headless Chromium may let a shown notification
     # go again before a second look.
-    page.wait_for_function(
-        f"async () => ({SHOWN})().then((shown) => Boolean("
-        "window.evilShown = shown.find((n) => n.title === 'x')))"
-    )
-    evil = page.evaluate("window.evilShown")
+    shown = shown_once(page, lambda shown: any(n["title"] == "x" for n in shown))
+    evil = next(n for n in shown if n["title"] == "x")
     assert evil["url"] == "/notifications"  # a tap never leaves the app
     context.close()
 
