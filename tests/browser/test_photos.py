@@ -330,7 +330,11 @@ def test_offline_the_form_from_the_phones_list_offers_photos_only_where_consente
     db.session.commit()
     log_in_and_prime(page, live.url, volunteer)
     # The picker's script came with the offline kit: no photo was ever taken with signal.
-    page.wait_for_function(PICKER_SCRIPT_KEPT)
+    for _ in range(200):  # (looked at, not wait_for_function: its answer is a promise)
+        if page.evaluate(PICKER_SCRIPT_KEPT):
+            break
+        page.wait_for_timeout(50)
+    assert page.evaluate(PICKER_SCRIPT_KEPT), "the picker's script is not on the phone"
 
     go_offline(page, live)
     open_visit_form(page, live.url, refused.code, photos=False)
