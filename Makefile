@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 LINTED := pwa_app tests bench tools migrations
 
-.PHONY: install run test test-fast lint browser-deps messages bench bench-phone lighthouse clean
+.PHONY: install run test test-fast lint browser-deps messages bench bench-national bench-phone lighthouse clean
 
 install: $(STAMP)
 
@@ -67,6 +67,13 @@ browser-deps:
 bench: install browser-deps lighthouse
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench.run
+
+# A whole country on one PostgreSQL (not part of `make bench`): the first run seeds the database
+# NATIONAL_DATABASE_URL (default pwa_national on 127.0.0.1; 1,000,000 households, 10,000,000
+# visits, a quarter of an hour or so) and keeps it; later runs measure on it again.
+bench-national: install
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -m bench.run national
 
 # Only the phone figures (Lighthouse mobile, taps to a saved visit, screen left for content).
 bench-phone: install browser-deps lighthouse

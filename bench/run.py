@@ -1,6 +1,7 @@
 """Run the benchmarks and write docs/benchmarks.md.
 
-    make bench                      # everything
+    make bench                      # everything but the national database
+    make bench-national             # python -m bench.run national (seeds it once, then keeps it)
     python -m bench.run weight      # one section
     python -m bench.run phone       # the phone sections: lighthouse and loop
 
@@ -18,7 +19,17 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench import field_loop, flood, household_import, latency, lighthouse, load, photos
+from bench import (
+    country,
+    field_loop,
+    flood,
+    household_import,
+    latency,
+    lighthouse,
+    load,
+    national,
+    photos,
+)
 from bench.weight import (
     BUDGET_BYTES,
     ON_FIRST_USE,
@@ -392,84 +403,6 @@ slows Python code down, so compare the rows with each other, not with the figure
 {profile_tables}"""
 
 
-def country_people(app):
-    """Return who the country benchmark logs in as: phones, and codes to open pages with."""
-    from sqlalchemy import select
-
-    from pwa_app.extensions import db
-    from pwa_app.models import Area, Household, Organisation, User
-    from pwa_app.services import demo
-
-    with app.app_context():
-        staff = db.session.scalar(
-            select(User.phone)
-            .join(Organisation, Organisation.id == User.org_id)
-            .where(Organisation.code == "C01", User.role == "staff")
-        )
-        district = db.session.scalar(
-            select(Area.code).where(Area.code.like("DP01-%")).order_by(Area.code)
-        )
-        volunteer, household = db.session.execute(
-            select(User.phone, Household.code)
-            .join(Household, Household.assigned_volunteer_id == User.id)
-            .join(Organisation, Organisation.id == User.org_id)
-            .where(Organisation.code == "C01")
-            .order_by(Household.id)
-            .limit(1)
-        ).one()
-        db.engine.dispose()
-    return {
-        "staff": staff,
-        "district": district,
-        "volunteer": volunteer,
-        "household": household,
-        "observer": demo.OBSERVER_PHONE,
-    }
-
-
-def measure_country(app, people):
-    """Return [(who, page, p50, p95, KB, is a dashboard)] on the country-sized database."""
-    from pwa_app.extensions import db
-
-    household = people["household"]
-    plan = (
-        ("observer, every province", people["observer"], (
-            ("dashboard (this month)", "/dashboard"),
-            ("dashboard (this quarter)", "/dashboard?period=quarter"),
-            ("dashboard (one province)", "/dashboard?area=DP01"),
-        )),
-        ("staff of one organisation (C01)", people["staff"], (
-            ("dashboard (this month)", "/dashboard"),
-            ("dashboard (this quarter)", "/dashboard?period=quarter"),
-            ("dashboard (one district)", f"/dashboard?area={people['district']}"),
-            ("households", "/households"),
-            ("households, searched by name", "/households?q=%E0%B8%AA%E0%B8%A1"),
-            ("volunteers", "/volunteers"),
-        )),
-        ("staff of the demo centre (MDH)", "0800000002", (
-            ("dashboard (this month)", "/dashboard"),
-        )),
-        ("volunteer of C01", people["volunteer"], (
-            ("home", "/"),
-            ("households", "/households"),
-            ("household page", f"/households/{household}"),
-            ("visit form", f"/visits/new?household={household}"),
-            ("GET /api/v1/households", "/api/v1/households"),
-        )),
-    )  # fmt: skip
-    rows = []
-    for who, phone, pages in plan:
-        client = app.test_client()
-        latency.log_in(client, phone, "demo-2569")
-        for page, path in pages:
-            p50, p95 = latency.timed(client, path)
-            size = len(client.get(path).data) / 1024
-            rows.append((who, page, p50, p95, size, page.startswith("dashboard")))
-    with app.app_context():
-        db.engine.dispose()
-    return rows
-
-
 def section_country(folder):
     """Many organisations and an observer over all of them, at a country's number of villages."""
     rows, seeds = [], []
@@ -488,7 +421,7 @@ def section_country(folder):
             villages=COUNTRY_VILLAGES,
         )  # fmt: skip
         seeds.append(f"| {backend} | {seconds:.0f} s |")
-        for who, page, p50, p95, size, dashboard in measure_country(app, country_people(app)):
+        for who, page, p50, p95, size, dashboard in country.measure(app, country.people(app)):
             verdict = ("yes" if p50 < DASHBOARD_TARGET_MS else "NO") if dashboard else ""
             rows.append(
                 f"| {backend} | {who} | {page} | {p50:.0f} | {p95:.0f} | {size:,.0f} | {verdict} |"
@@ -804,9 +737,13 @@ SECTIONS = {
     "lighthouse": section_lighthouse,
     "loop": section_loop,
     "photos": section_photos,
+    "national": national.section,
 }
 # Names that stand for several sections.
 GROUPS = {"phone": ["lighthouse", "loop"]}
+# Run only when named: the national database takes a quarter of an hour to seed
+# (`make bench-national`).
+ON_REQUEST = {"national"}
 
 
 def merge(report, parts):
@@ -822,12 +759,27 @@ def merge(report, parts):
     return report
 
 
-def main(names):
-    """Run the named sections (default: all) and write the report.
+def kept_sections(report):
+    """Return the sections run only on request, as an earlier report has them."""
+    kept = []
+    for name in ON_REQUEST:
+        mark = SECTION_MARK.format(name)
+        start = report.find(mark)
+        if start >= 0:
+            end = report.find(SECTION_START, start + len(mark))
+            kept.append(report[start:end] if end >= 0 else report[start:])
+    return kept
 
-    Running only some sections replaces just those in the existing report.
+
+def main(names):
+    """Run the named sections (default: all but those run on request) and write the report.
+
+    Running only some sections replaces just those in the existing report; a full run keeps
+    the report's sections run on request.
     """
-    names = [part for name in names for part in GROUPS.get(name, [name])] or list(SECTIONS)
+    names = [part for name in names for part in GROUPS.get(name, [name])] or [
+        name for name in SECTIONS if name not in ON_REQUEST
+    ]
     started = time.perf_counter()
     parts = {}
     for name in names:
@@ -837,7 +789,7 @@ def main(names):
     command = " ".join(["python -m bench.run", *names])
     when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     REPORT.parent.mkdir(exist_ok=True)
-    if set(names) != set(SECTIONS) and REPORT.exists():
+    if set(names) != set(SECTIONS) - ON_REQUEST and REPORT.exists():
         report = merge(REPORT.read_text("utf-8"), parts)
         first_mark = report.find(SECTION_START)
         header = re.sub(
@@ -856,7 +808,8 @@ Written by `make bench` ({command}) on
 
 Machine: {machine()}.
 """
-        REPORT.write_text(header + "\n" + "\n".join(parts.values()), "utf-8")
+        kept = kept_sections(REPORT.read_text("utf-8")) if REPORT.exists() else []
+        REPORT.write_text(header + "\n" + "\n".join([*parts.values(), *kept]), "utf-8")
     print(f"bench: wrote {REPORT.relative_to(ROOT)}")
 
 

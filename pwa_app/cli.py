@@ -134,7 +134,9 @@ def import_users(path):
     with open(path, "rb") as handle:
         raw = handle.read()
     try:
-        report = user_imports.import_users(raw, by=None, after_chunk=db.session.commit)
+        report = user_imports.import_users(
+            raw, by=None, after_chunk=db.session.commit, progress=progress_bar
+        )
     except ValidationError as error:
         click.echo(f"error: {error.message}", err=True)
         sys.exit(1)
@@ -167,7 +169,9 @@ def import_households(path):
     with open(path, "rb") as handle:
         raw = handle.read()
     try:
-        report = imports.import_households(raw, by=None, after_chunk=db.session.commit)
+        report = imports.import_households(
+            raw, by=None, after_chunk=db.session.commit, progress=progress_bar
+        )
     except ValidationError as error:
         click.echo(f"error: {error.message}", err=True)
         sys.exit(1)
@@ -193,7 +197,9 @@ def import_areas(path):
     with open(path, "rb") as handle:
         raw = handle.read()
     try:
-        report = area_imports.import_areas(raw, by=None, after_chunk=db.session.commit)
+        report = area_imports.import_areas(
+            raw, by=None, after_chunk=db.session.commit, progress=progress_bar
+        )
     except ValidationError as error:
         db.session.rollback()
         click.echo(f"error: {error.message}", err=True)
@@ -224,8 +230,32 @@ def import_areas(path):
     type=click.IntRange(1, 500_000),
     help="Grow to this many villages, spread over the demo provinces.",
 )
-def seed_demo(households, visits, quiet, if_empty, orgs, villages):
+@click.option(
+    "--volunteers",
+    default=None,
+    type=click.IntRange(1, 2_000_000),
+    help="Spread at least this many volunteers over the villages.",
+)
+@click.option(
+    "--national",
+    is_flag=True,
+    help=(
+        "A whole country's size: "
+        + ", ".join(f"--{name} {value:,}" for name, value in demo.NATIONAL.items())
+        + " (options given beside it win)."
+    ),
+)
+def seed_demo(households, visits, quiet, if_empty, orgs, villages, volunteers, national):
     """Top up the database with demo data to the given counts (safe to run again)."""
+    if national:
+        given = click.get_current_context().get_parameter_source
+        sizes = {"households": households, "visits": visits, "orgs": orgs}
+        sizes |= {"villages": villages, "volunteers": volunteers}
+        for name, value in demo.NATIONAL.items():
+            if given(name) is click.core.ParameterSource.DEFAULT:
+                sizes[name] = value
+        households, visits, orgs = sizes["households"], sizes["visits"], sizes["orgs"]
+        villages, volunteers = sizes["villages"], sizes["volunteers"]
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("demo seed: the database already has users; nothing added")
         if not quiet:
@@ -233,7 +263,12 @@ def seed_demo(households, visits, quiet, if_empty, orgs, villages):
         return
     started = time.perf_counter()
     report = demo.seed(
-        households=households, visits=visits, orgs=orgs, villages=villages, progress=progress_bar
+        households=households,
+        visits=visits,
+        orgs=orgs,
+        villages=villages,
+        volunteers=volunteers,
+        progress=progress_bar,
     )
     db.session.commit()
     demo.tidy()

@@ -181,8 +181,40 @@ def test_demo_seed_reports_each_chunk_of_visits_to_its_progress(app, monkeypatch
         stages.append((label, total, done))
         yield SimpleNamespace(update=done.append)
 
-    demo.seed(households=60, visits=350, progress=progress)
-    assert stages == [("visits", 350, [100, 100, 100, 50])]
+    demo.seed(households=250, visits=350, progress=progress)
+    assert stages == [("households", 250, [100, 100, 50]), ("visits", 350, [100, 100, 100, 50])]
+    assert db.session.scalar(select(func.count(Household.id))) == 250
+    codes = db.session.scalars(select(Household.code)).all()
+    assert len(codes) == len(set(codes))
+
+
+def test_demo_seed_spreads_the_volunteers_asked_for_over_the_villages(runner):
+    result = runner.invoke(
+        args=["demo", "seed", "--households", "60", "--visits", "0", "--volunteers", "45"]
+        + ["--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    volunteers = db.session.scalar(select(func.count(User.id)).where(User.role == "volunteer"))
+    assert volunteers >= 45
+    # Every household is looked after by a volunteer of its own village or subdistrict.
+    strays = db.session.scalar(
+        select(func.count(Household.id)).where(Household.assigned_volunteer_id.is_(None))
+    )
+    assert strays == 0
+
+
+def test_demo_seed_national_takes_the_country_sizes_and_options_beside_it_win(runner, monkeypatch):
+    small = {"orgs": 3, "villages": 40, "households": 90, "visits": 200, "volunteers": 70}
+    monkeypatch.setattr(demo, "NATIONAL", small)
+    result = runner.invoke(args=["demo", "seed", "--national", "--visits", "150", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count(Organisation.id))) == 3
+    villages = select(func.count(Area.id)).where(Area.level == "village")
+    assert db.session.scalar(villages) >= 40
+    assert db.session.scalar(select(func.count(Household.id))) == 90
+    assert db.session.scalar(select(func.count(Visit.id))) == 150
+    volunteers = db.session.scalar(select(func.count(User.id)).where(User.role == "volunteer"))
+    assert volunteers >= 70
 
 
 def test_demo_seed_if_empty_leaves_a_used_database_alone(runner, create_user):

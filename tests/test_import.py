@@ -1,7 +1,9 @@
 """CSV import of households: chunk by chunk, a report for the rest, nothing imported twice."""
 
 import sqlite3
+from contextlib import contextmanager
 from io import BytesIO
+from types import SimpleNamespace
 
 import psycopg
 import pytest
@@ -187,6 +189,29 @@ def test_an_import_commits_chunk_by_chunk_and_others_write_in_between(
     assert writer.errors == []
     assert writer.households_seen == [3, 6, 9, 10]  # four transactions, each visible when done
     assert count() == 10
+
+
+def test_the_command_line_import_shows_how_far_it_is(runner, tmp_path, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 3)
+    result = import_file(runner, write(tmp_path, HEADER + rows(7)))
+    assert result.exit_code == 0, result.output
+    assert "households" in result.stderr  # the stage is named (a bar on a terminal)
+
+
+def test_an_import_reports_each_chunk_to_its_progress(app, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 3)
+    stages = []
+
+    @contextmanager
+    def progress(label, total):
+        done = []
+        stages.append((label, total, done))
+        yield SimpleNamespace(update=done.append)
+
+    raw = (HEADER + rows(7)).encode()
+    imports.import_households(raw, by=None, after_chunk=db.session.commit, progress=progress)
+    assert stages == [("households", 7, [3, 3, 1])]
+    assert count() == 7
 
 
 def test_an_import_from_the_page_lets_others_write_between_chunks(auth, login_as, monkeypatch):

@@ -17,6 +17,7 @@ from pwa_app.extensions import db
 from pwa_app.models import Area, AreaChange
 from pwa_app.models.base import utcnow
 from pwa_app.services import area_paths, audit, memo, scope
+from pwa_app.services import progress as progress_display
 from pwa_app.services.areas import (
     LEVELS,
     PARENT_LEVEL,
@@ -271,8 +272,11 @@ def _in_cycles(by_code):
     return found
 
 
-def import_areas(raw, by, after_chunk=None):
-    """Import the areas of a CSV file; return an ImportReport (rows by line)."""
+def import_areas(raw, by, after_chunk=None, progress=progress_display.silent):
+    """Import the areas of a CSV file; return an ImportReport (rows by line).
+
+    `progress` shows the new areas written (see services/progress.py).
+    """
     rows = read_rows(raw)
     existing = existing_areas()
     parents = None if by is None else set(db.session.scalars(managed(by, select(Area.code))))
@@ -282,12 +286,14 @@ def import_areas(raw, by, after_chunk=None):
     report.already = [row.code for row in already]
     for row in rejected:
         report.reject(row.line, row.code, row.problems)
-    for start in range(0, len(accepted), CHUNK_ROWS):
-        chunk = accepted[start : start + CHUNK_ROWS]
-        _insert(chunk, ids, by)
-        report.imported.extend(row.code for row in chunk)
-        if after_chunk is not None:
-            after_chunk()
+    with progress("areas", len(accepted)) as bar:
+        for start in range(0, len(accepted), CHUNK_ROWS):
+            chunk = accepted[start : start + CHUNK_ROWS]
+            _insert(chunk, ids, by)
+            report.imported.extend(row.code for row in chunk)
+            if after_chunk is not None:
+                after_chunk()
+            bar.update(len(chunk))
     if accepted:
         memo.forget_all()
         scope.forget_village_ids()

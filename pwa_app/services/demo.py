@@ -7,10 +7,9 @@ import random
 import secrets
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
-from types import SimpleNamespace
 
 from sqlalchemy import func, select, text, update
 
@@ -39,7 +38,17 @@ from pwa_app.models import (
     user_areas,
 )
 from pwa_app.models.base import utcnow
-from pwa_app.services import accounts, demo_country, encounters, memo, passwords, visit_days
+from pwa_app.services import (
+    accounts,
+    demo_country,
+    encounters,
+    memo,
+    passwords,
+    visit_days,
+)
+from pwa_app.services import (
+    progress as progress_display,
+)
 from pwa_app.services.bulk import insert_rows, next_id
 from pwa_app.vocab import HELP_CATEGORIES, NEEDS, OPEN_ASSISTANCE_STATUSES
 
@@ -52,6 +61,14 @@ HOUSEHOLDS_PER_VOLUNTEER = 40
 CHUNK = 5000
 BULK = 50_000  # from this many new rows on, indexes are built once after the load
 HISTORY_DAYS = 180
+# Thailand's size, for `demo seed --national`: about one volunteer per village and a half.
+NATIONAL = {
+    "orgs": 76,
+    "villages": 75_000,
+    "households": 1_000_000,
+    "visits": 10_000_000,
+    "volunteers": 180_000,
+}
 
 TAG_ODDS = {
     "elderly": 0.45,
@@ -124,14 +141,20 @@ def demo_logins():
 
 
 def seed(
-    households=DEFAULT_HOUSEHOLDS, visits=None, now=None, orgs=None, villages=None, progress=None
+    households=DEFAULT_HOUSEHOLDS,
+    visits=None,
+    now=None,
+    orgs=None,
+    villages=None,
+    volunteers=None,
+    progress=progress_display.silent,
 ):
     """Top the database up to the given counts; running it again adds nothing.
 
     `orgs` and `villages` grow the demo to a country's size first: more organisations, each
-    over a demo province, and villages spread over them (see demo_country). `progress(label,
-    total)`, if given, returns a context manager with `update(n)` (click.progressbar's shape):
-    the command line shows how far the long stages are.
+    over a demo province, and villages spread over them (see demo_country); `volunteers` spreads
+    at least that many volunteers over the villages (else one per HOUSEHOLDS_PER_VOLUNTEER
+    households). `progress` shows how far the long stages are (see services/progress.py).
     """
     now = now or utcnow()
     visits = households * VISITS_PER_HOUSEHOLD if visits is None else visits
@@ -149,8 +172,8 @@ def seed(
             demo_country.cover_everything(observer)
         db.session.flush()
     _locate_villages(words)
-    report.households += _top_up_households(rng, words, households, phones)
-    report.visits, report.cases = _top_up_visits(rng, words, visits, now, progress or _no_progress)
+    report.households += _top_up_households(rng, words, households, phones, volunteers, progress)
+    report.visits, report.cases = _top_up_visits(rng, words, visits, now, progress)
     report.users = db.session.scalar(select(func.count(User.id))) - users_before
     _ensure_extras(rng, words, now)
     _ensure_encounters(words, now)
@@ -206,8 +229,9 @@ def _village_rows():
     ).all()
 
 
-def _volunteers_by_village(rng, words, villages, need_per_village, phones):
-    """Return {village_id: [volunteer ids]}, adding volunteers where a village needs more.
+def _volunteers_by_village(rng, words, villages, need_per_village, phones, total=0):
+    """Return {village_id: [volunteer ids]}, adding volunteers where a village needs more,
+    then more spread evenly until there are at least `total` volunteers.
 
     One query reads who works where; the volunteers added are written in bulk.
     """
@@ -224,9 +248,16 @@ def _volunteers_by_village(rng, words, villages, need_per_village, phones):
         for village_id, _code, parent_id in villages
     }
     orgs = _organisation_by_village(villages)
+    missing = {
+        village_id: max(0, need_per_village.get(village_id, 0) - len(by_village[village_id]))
+        for village_id, _code, _parent_id in villages
+    }
+    have = db.session.scalar(select(func.count(User.id)).where(User.role == "volunteer"))
+    for village_id, extra in _spread(total - have - sum(missing.values()), villages).items():
+        missing[village_id] += extra
     user_id, rows, areas = next_id(User), [], []
     for village_id, _code, _parent_id in villages:
-        for _ in range(need_per_village.get(village_id, 0) - len(by_village[village_id])):
+        for _ in range(missing[village_id]):
             rows.append(
                 demo_country.volunteer_row(
                     user_id,
@@ -273,16 +304,20 @@ def _person_name(rng, words):
     return f"{first} {rng.choice(words['surnames'])}"
 
 
-def _top_up_households(rng, words, target, phones):
-    """Add households (with members and tags) until there are `target`."""
+def _top_up_households(rng, words, target, phones, volunteers, progress):
+    """Add households (with members and tags) until there are `target`; return how many.
+
+    Villages get volunteers first: one per HOUSEHOLDS_PER_VOLUNTEER households, and at least
+    their share of `volunteers` (the country's total) when it is given. The rows are written a
+    chunk at a time, so a country's million households never sit in memory at once.
+    """
     existing = db.session.scalar(select(func.count(Household.id)))
     missing = target - existing
-    if missing <= 0:
-        return 0
     villages = _village_rows()
-    shares = {village_id: missing // len(villages) for village_id, _c, _p in villages}
-    for village_id, _code, _parent_id in villages[: missing % len(villages)]:
-        shares[village_id] += 1
+    if missing <= 0 and not volunteers:
+        return 0
+    missing = max(missing, 0)
+    shares = _spread(missing, villages)
     have = dict(
         db.session.execute(
             select(Household.village_id, func.count(Household.id)).group_by(Household.village_id)
@@ -292,17 +327,39 @@ def _top_up_households(rng, words, target, phones):
         village_id: math.ceil((share + have.get(village_id, 0)) / HOUSEHOLDS_PER_VOLUNTEER)
         for village_id, share in shares.items()
     }
-    volunteers = _volunteers_by_village(rng, words, villages, need, phones)
+    by_village = _volunteers_by_village(rng, words, villages, need, phones, volunteers or 0)
+    if not missing:
+        return 0
+    bulk = missing >= BULK and missing >= existing
+    with (
+        _indexes_built_after(Household, HouseholdTag, Member, MemberTag, when=bulk),
+        progress("households", missing) as bar,
+    ):
+        _add_households(rng, words, villages, shares, by_village, bar)
+    return missing
+
+
+def _spread(count, villages):
+    """Return {village_id: its share of `count`}, as even as whole numbers allow."""
+    count = max(count, 0)
+    shares = {village_id: count // len(villages) for village_id, _c, _p in villages}
+    for village_id, _code, _parent_id in villages[: count % len(villages)]:
+        shares[village_id] += 1
+    return shares
+
+
+def _add_households(rng, words, villages, shares, volunteers, bar):
+    """Generate and insert the households, their tags, members and members' tags."""
     sequences = _last_sequences()
     household_id = next_id(Household)
     member_id = next_id(Member)
-    households, tags, members, member_tags = [], [], [], []
+    chunk = HouseholdChunk()
     for village_id, village_code, _parent_id in villages:
         sequence = sequences.get(village_id, 0)
         for _ in range(shares[village_id]):
             sequence += 1
             household_tags = [tag for tag, odds in TAG_ODDS.items() if rng.random() < odds]
-            households.append(
+            chunk.households.append(
                 _household_row(
                     rng,
                     words,
@@ -312,18 +369,39 @@ def _top_up_households(rng, words, target, phones):
                     volunteers[village_id],
                 )  # fmt: skip
             )
-            tags += [{"household_id": household_id, "tag": tag} for tag in household_tags]
+            chunk.tags += [{"household_id": household_id, "tag": tag} for tag in household_tags]
             for member in _member_rows(rng, words, household_id, household_tags):
                 member["id"] = member_id
-                member_tags += [{"member_id": member_id, "tag": t} for t in member.pop("tags")]
-                members.append(member)
+                chunk.member_tags += [
+                    {"member_id": member_id, "tag": tag} for tag in member.pop("tags")
+                ]
+                chunk.members.append(member)
                 member_id += 1
             household_id += 1
-    insert_rows(Household, households)
-    insert_rows(HouseholdTag, tags)
-    insert_rows(Member, members)
-    insert_rows(MemberTag, member_tags)
-    return missing
+            if len(chunk.households) >= CHUNK:
+                bar.update(chunk.write())
+    bar.update(chunk.write())
+
+
+@dataclass
+class HouseholdChunk:
+    """Households (and what hangs on them) waiting to be written together."""
+
+    households: list = field(default_factory=list)
+    tags: list = field(default_factory=list)
+    members: list = field(default_factory=list)
+    member_tags: list = field(default_factory=list)
+
+    def write(self):
+        """Insert the rows, empty the chunk and return how many households it held."""
+        insert_rows(Household, self.households)
+        insert_rows(HouseholdTag, self.tags)
+        insert_rows(Member, self.members)
+        insert_rows(MemberTag, self.member_tags)
+        written = len(self.households)
+        for rows in (self.households, self.tags, self.members, self.member_tags):
+            rows.clear()
+        return written
 
 
 def _household_row(rng, words, household_id, village_id, code, volunteers):
@@ -383,12 +461,6 @@ def _last_sequences():
         if number > highest.get(village_id, 0):
             highest[village_id] = number
     return highest
-
-
-@contextmanager
-def _no_progress(_label, _total):
-    """A progress display that shows nothing."""
-    yield SimpleNamespace(update=lambda _n: None)
 
 
 def _top_up_visits(rng, words, target, now, progress):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from pwa_app.extensions import db
 from pwa_app.models import Household
 from pwa_app.services import audit, households
+from pwa_app.services import progress as progress_display
 from pwa_app.services.errors import ValidationError
 from pwa_app.services.validation import FORBIDDEN_CHARACTERS, control_problem, normalize_phone
 
@@ -138,18 +139,21 @@ def chunks(rows):
         yield rows[start : start + CHUNK_ROWS]
 
 
-def import_households(raw, by, after_chunk):
+def import_households(raw, by, after_chunk, progress=progress_display.silent):
     """Import a whole CSV upload chunk by chunk; return the report.
 
     The file is read and checked first (a ValidationError before anything is written). The
     caller owns the transactions: `after_chunk()` (a commit) runs after each chunk, so other
-    writers wait for one chunk at most, never for the whole file.
+    writers wait for one chunk at most, never for the whole file. `progress` shows the rows
+    done (see services/progress.py).
     """
     rows = read_rows(raw)
     report = ImportReport()
-    for chunk in chunks(rows):
-        import_chunk(chunk, report, by)
-        after_chunk()
+    with progress("households", len(rows)) as bar:
+        for chunk in chunks(rows):
+            import_chunk(chunk, report, by)
+            after_chunk()
+            bar.update(len(chunk))
     return report
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pwa_app.extensions import db
 from pwa_app.services import accounts, imports, organisations, passwords
+from pwa_app.services import progress as progress_display
 from pwa_app.services.errors import ValidationError
 from pwa_app.services.imports import RejectedRow
 from pwa_app.services.validation import normalize_phone
@@ -49,14 +50,19 @@ class UserImportReport:
         )
 
 
-def import_users(raw, by, after_chunk):
-    """Import a CSV of users chunk by chunk; return the report. Raise for a refused file."""
+def import_users(raw, by, after_chunk, progress=progress_display.silent):
+    """Import a CSV of users chunk by chunk; return the report. Raise for a refused file.
+
+    `progress` shows the rows done (see services/progress.py).
+    """
     rows = imports.read_rows(raw, HEADER, MAX_ROWS)
     report = UserImportReport()
-    for chunk in imports.chunks(rows):
-        for line, row in chunk:
-            _import_row(line, row, report, by)
-        after_chunk()
+    with progress("users", len(rows)) as bar:
+        for chunk in imports.chunks(rows):
+            for line, row in chunk:
+                _import_row(line, row, report, by)
+            after_chunk()
+            bar.update(len(chunk))
     return report
 
 
