@@ -2,11 +2,13 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import DateTime, func, insert, select
 
 from pwa_app.extensions import db
+from pwa_app.models.base import UTCDateTime
 
 CHUNK = 5000
+TIME_TYPES = (DateTime, UTCDateTime)
 
 
 def next_id(model):
@@ -30,13 +32,17 @@ def insert_rows(model, rows):
     if db.session.get_bind().dialect.name == "postgresql":
         columns = list(rows[0])
         names = ", ".join(table.c[name].name for name in columns)
+        # Only the time columns need converting: a million rows make tens of millions of values.
+        times = [name for name in columns if isinstance(table.c[name].type, TIME_TYPES)]
         raw = db.session.connection().connection.driver_connection
         with (
             raw.cursor() as cursor,
             cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
         ):
             for row in rows:
-                copy.write_row([naive_utc(row[name]) for name in columns])
+                if times:
+                    row = row | {name: naive_utc(row[name]) for name in times}
+                copy.write_row([row[name] for name in columns])
         return
     for start in range(0, len(rows), CHUNK):
         db.session.execute(insert(table), rows[start : start + CHUNK])
