@@ -8,7 +8,9 @@ import json
 import os
 import re
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from flask import current_app, g
@@ -578,3 +580,19 @@ def second_org(second_centre_areas):
     db.session.add(organisation)
     db.session.commit()
     return organisation
+
+
+@pytest.fixture
+def recorded_progress():
+    """A progress display of services/progress.py's shape that keeps what it was shown:
+    `recorded_progress.stages` lists (label, total, [each update])."""
+    stages = []
+
+    @contextmanager
+    def progress(label, total):
+        done = []
+        stages.append((label, total, done))
+        yield SimpleNamespace(update=done.append)
+
+    progress.stages = stages
+    return progress

@@ -361,6 +361,7 @@ def test_the_import_page_and_command_report_by_line(client, auth, login_as, runn
     result = runner.invoke(args=["areas", "import", str(path)])
     assert result.exit_code == 3
     assert "1 already there" in result.output and "line 3 (NI-28)" in result.output
+    assert "areas" in result.stderr  # the command shows how far it is (a bar on a terminal)
     path.write_bytes(b"nonsense\n")
     assert runner.invoke(args=["areas", "import", str(path)]).exit_code == 1
 

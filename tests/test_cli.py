@@ -1,8 +1,5 @@
 """The command line: creating users and seeding the demo."""
 
-from contextlib import contextmanager
-from types import SimpleNamespace
-
 from sqlalchemy import func, select
 
 from pwa_app.extensions import db
@@ -171,18 +168,15 @@ def test_demo_seed_shows_how_far_the_visits_are(runner):
     assert "visits" in result.stderr  # the stage is named (a bar on a terminal)
 
 
-def test_demo_seed_reports_each_chunk_of_visits_to_its_progress(app, monkeypatch):
+def test_demo_seed_reports_each_chunk_of_visits_to_its_progress(
+    app, monkeypatch, recorded_progress
+):
     monkeypatch.setattr(demo, "CHUNK", 100)
-    stages = []
-
-    @contextmanager
-    def progress(label, total):
-        done = []
-        stages.append((label, total, done))
-        yield SimpleNamespace(update=done.append)
-
-    demo.seed(households=250, visits=350, progress=progress)
-    assert stages == [("households", 250, [100, 100, 50]), ("visits", 350, [100, 100, 100, 50])]
+    demo.seed(households=250, visits=350, progress=recorded_progress)
+    assert recorded_progress.stages == [
+        ("households", 250, [100, 100, 50]),
+        ("visits", 350, [100, 100, 100, 50]),
+    ]
     assert db.session.scalar(select(func.count(Household.id))) == 250
     codes = db.session.scalars(select(Household.code)).all()
     assert len(codes) == len(set(codes))

@@ -1,9 +1,7 @@
 """CSV import of households: chunk by chunk, a report for the rest, nothing imported twice."""
 
 import sqlite3
-from contextlib import contextmanager
 from io import BytesIO
-from types import SimpleNamespace
 
 import psycopg
 import pytest
@@ -198,19 +196,13 @@ def test_the_command_line_import_shows_how_far_it_is(runner, tmp_path, monkeypat
     assert "households" in result.stderr  # the stage is named (a bar on a terminal)
 
 
-def test_an_import_reports_each_chunk_to_its_progress(app, monkeypatch):
+def test_an_import_reports_each_chunk_to_its_progress(app, monkeypatch, recorded_progress):
     monkeypatch.setattr(imports, "CHUNK_ROWS", 3)
-    stages = []
-
-    @contextmanager
-    def progress(label, total):
-        done = []
-        stages.append((label, total, done))
-        yield SimpleNamespace(update=done.append)
-
     raw = (HEADER + rows(7)).encode()
-    imports.import_households(raw, by=None, after_chunk=db.session.commit, progress=progress)
-    assert stages == [("households", 7, [3, 3, 1])]
+    imports.import_households(
+        raw, by=None, after_chunk=db.session.commit, progress=recorded_progress
+    )
+    assert recorded_progress.stages == [("households", 7, [3, 3, 1])]
     assert count() == 7
 
 

@@ -35,6 +35,7 @@ def test_volunteers_are_created_with_passwords_shown_once(runner, tmp_path, app)
     assert result.exit_code == 0, result.output
     passwords = {phone: password for _line, phone, password in ONE_TIME.findall(result.output)}
     assert set(passwords) == {"0891110001", "0891110002"}
+    assert "users" in result.stderr  # how far the import is (a bar on a terminal)
     assert users() == before + 2
     volunteer = db.session.scalar(select(User).where(User.phone == "0891110001"))
     assert volunteer.must_change_password and [a.code for a in volunteer.areas] == [
