@@ -203,15 +203,17 @@ def section(_folder):
         if seed_seconds
         else "Seeded before its time was kept"
     )
-    sizes_given = ", ".join(f"--{name} {value:,}" for name, value in demo.NATIONAL.items())
+    sizes_given = ", ".join(f"`--{name} {value:,}`" for name, value in demo.NATIONAL.items())
     page_rows = "\n".join(rows)
     load_table = "\n".join(load_rows)
     return f"""## A whole country on one PostgreSQL (`make bench-national`)
 
-`demo seed --national` ({sizes_given}) on PostgreSQL, with COPY and the visits' secondary
-indexes built once after the load. {seed_line}. The database is kept between runs (its URL:
-`NATIONAL_DATABASE_URL`, default `pwa_national` on 127.0.0.1), so a rerun measures without
-seeding; the batches below add their visits to it. Not part of `make bench`.
+`demo seed --national`:
+{sizes_given}
+on PostgreSQL, with COPY and the visits' secondary indexes built once after the load.
+{seed_line}. The database is kept between runs (its URL: `NATIONAL_DATABASE_URL`, default
+`pwa_national` on 127.0.0.1), so a rerun measures without seeding; the batches below add
+their visits to it. Not part of `make bench`.
 
 Pages: each requested 3 times to warm up and 20 times measured, in-process (Flask's test
 client, HTML rendered, no network). Targets: the observer's dashboard over every province under
@@ -249,25 +251,36 @@ indexes included:
 def partition_text(split):
     """The comparison of plain and monthly-partitioned visits, as a report's paragraphs."""
     plain, monthly = f"{partitions.SCHEMA}.plain", f"{partitions.SCHEMA}.monthly"
-    reads = "\n".join(f"| {what} | {a:.1f} | {b:.1f} |" for what, a, b in split["reads"])
-    write_plain, write_monthly = split["writes"]
+    current = split["newest_partition_bytes"] / 2**20
     purge_plain, purge_monthly, purged = split["retention"]
+    rows = [
+        ("load and index", *(f"{split['load_seconds'][t]:.0f} s" for t in (plain, monthly))),
+        (
+            "size with indexes",
+            f"{split['bytes'][plain] / 2**30:.2f} GiB",
+            f"{split['bytes'][monthly] / 2**30:.2f} GiB (the current month {current:.0f} MiB)",
+        ),
+        *((what, f"{a:.1f} ms", f"{b:.1f} ms") for what, a, b in split["reads"]),
+        (
+            f"write a batch of {partitions.BATCH} visits, committed"
+            f" (median of {partitions.BATCHES})",
+            *(f"{ms:.1f} ms" for ms in split["writes"]),
+        ),
+        (
+            f"remove the oldest month ({purged:,} visits)",
+            f"{purge_plain / 1000:.1f} s (`DELETE`; dead rows left for vacuum)",
+            f"{purge_monthly:.0f} ms (`DETACH` and `DROP`)",
+        ),
+    ]
+    table = "\n".join(f"| {what} | {a} | {b} |" for what, a, b in rows)
     return f"""### The visits in monthly partitions
 
-The visits copied twice into a scratch schema (`bench/partitions.py`), once as the app keeps
-them and once partitioned by the month of `visited_at` ({split["partitions"]} partitions), each
-with the same indexes (household, volunteer and village each with the time; the time). Loading
-and indexing: {split["load_seconds"][plain]:.0f} s plain, {split["load_seconds"][monthly]:.0f} s
-partitioned; size {split["bytes"][plain] / 2**30:.2f} GiB and
-{split["bytes"][monthly] / 2**30:.2f} GiB, of which the month taking today's visits is
-{split["newest_partition_bytes"] / 2**20:.0f} MiB.
+The visits copied twice into a scratch schema (`bench/partitions.py`): once as the app keeps
+them, once partitioned by the month of `visited_at` ({split["partitions"]} partitions), each
+with the same indexes (household, volunteer and village, each with the time; the time). Reads
+are the median of 5, warm.
 
-| read (median of 5, warm) | plain ms | monthly ms |
+| | plain | monthly partitions |
 |---|---|---|
-{reads}
-
-Writing {partitions.BATCHES} batches of {partitions.BATCH} new visits, each committed: median
-{write_plain:.1f} ms plain, {write_monthly:.1f} ms partitioned. Removing the oldest month
-({purged:,} visits, as the retention purge does): `DELETE` {purge_plain / 1000:.1f} s (and the
-dead rows left for vacuum), `DETACH` and `DROP` of its partition {purge_monthly:.0f} ms.
+{table}
 """
