@@ -9,8 +9,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, insert, inspect, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Boolean, Integer, bindparam, func, insert, inspect, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -402,21 +401,23 @@ def _row_of(visit):
     return {column.key: getattr(visit, column.key) for column in Visit.__table__.columns}
 
 
-def after_visits_inserted(visit_rows, user):
+def after_visits_inserted(visit_rows, user, photos_waiting=True):
     """Do what every newly inserted visit needs besides its own row: its audit event, and
     the photos the phone sent before the visit, linked to it.
 
     Both ways of saving visits call this: one at a time through the ORM (visits carrying
     welfare cases) and many at once with multi-row statements, which no ORM event sees. So
     work hooked on inserted visits belongs here, not in mapper events on Visit. Each row is a
-    mapping of the visit's columns, id included.
+    mapping of the visit's columns, id included. photos_waiting=False: the caller knows that
+    no photo waits for these visits (the set insert asks on the way), so none is looked for.
     """
     audit.record_each(
         "visit.create",
         user,
         [("visit", row["id"], row["household_id"]) for row in visit_rows],
     )
-    photos.link_arrived_items(db.session, [("visit", row["client_uuid"]) for row in visit_rows])
+    if photos_waiting:
+        photos.link_arrived_items(db.session, [("visit", row["client_uuid"]) for row in visit_rows])
 
 
 @dataclass
@@ -438,6 +439,76 @@ class _Prepared:
     row: dict
 
 
+# The columns a plain visit is inserted with, in the insert's order.
+INSERTED_COLUMNS = (
+    "client_uuid",
+    "household_id",
+    "village_id",
+    "volunteer_id",
+    "visited_at",
+    "received_at",
+    "updated_at",
+    "kind",
+    "wellbeing",
+    "notes",
+    "lat",
+    "lon",
+    "accuracy_m",
+    "payload_hash",
+)
+
+
+@functools.cache
+def _insert_statement(size):
+    """Build once per number of rows the plain visits' INSERT ... ON CONFLICT DO NOTHING.
+
+    Written out, as the day counts' upserts are: SQLAlchemy compiles a dialect's upsert anew on
+    every execution, which cost a sync of one visit more than the statement itself. Its
+    RETURNING gives each new visit's id and answers two questions for the batch on the way,
+    each saving a statement when the answer is no, as it nearly always is: does a photo wait
+    for one of these visits, and does the volunteer lack a badge these visits can move. The SQL
+    is the same on SQLite and PostgreSQL.
+    """
+    table = Visit.__table__
+    values = ", ".join(
+        "(" + ", ".join(f":{name}_{n}" for name in INSERTED_COLUMNS) + ")" for n in range(size)
+    )
+    sql = (
+        f"INSERT INTO visits ({', '.join(INSERTED_COLUMNS)}) VALUES {values} "
+        "ON CONFLICT (client_uuid) DO NOTHING RETURNING visits.client_uuid, visits.id, "
+        f"{photos.PHOTO_WAITING_SQL} AS photos_waiting, "
+        f"{recognition.UNHELD_BADGE_SQL} AS badge_to_earn"
+    )
+    return (
+        text(sql)
+        .bindparams(
+            *(
+                bindparam(f"{name}_{n}", type_=table.c[name].type)
+                for n in range(size)
+                for name in INSERTED_COLUMNS
+            ),
+            bindparam("waiting_uuids", expanding=True),
+            bindparam("badge_rules", expanding=True),
+            bindparam("badge_volunteer", type_=Integer),
+        )
+        .columns(
+            table.c.client_uuid,
+            table.c.id,
+            photos_waiting=Boolean,
+            badge_to_earn=Boolean,
+        )
+    )
+
+
+@dataclass
+class _Inserted:
+    """What the plain visits' insert wrote, and what it found on the way."""
+
+    ids: dict  # client_uuid -> id of each visit inserted
+    photos_waiting: bool = True
+    badge_to_earn: bool = True
+
+
 class Recording:
     """Visits recorded together (one form, one sync batch), then the badges they earned.
 
@@ -457,6 +528,7 @@ class Recording:
         self.user = user
         self.tally = Tally()
         self.rules = set()
+        self.settled_rules = set()  # rules under which the volunteer holds every badge
 
     def add(self, data):
         """Record one visit (with its welfare cases); return (visit, created).
@@ -532,11 +604,18 @@ class Recording:
                 raise
             except Exception as error:  # noqa: BLE001  (one visit's bug must not cost the others)
                 refused[index] = error
-        inserted = self._insert(ready)
-        new = [prepared for prepared in ready if prepared.row["client_uuid"] in inserted]
+        rules = {
+            rule
+            for prepared in ready
+            for rule in recognition.rules_moved_by(
+                self.user.id, prepared.household.assigned_volunteer_id
+            )
+        }
+        inserted = self._insert(ready, rules)
+        new = [prepared for prepared in ready if prepared.row["client_uuid"] in inserted.ids]
         for prepared in new:
             row = prepared.row
-            row["id"] = inserted[row["client_uuid"]]
+            row["id"] = inserted.ids[row["client_uuid"]]
             outcomes[prepared.index] = Outcome(row["client_uuid"], row["id"], True)
             self.tally.count(
                 row["visited_at"], row["village_id"], row["household_id"], self.user.id
@@ -544,8 +623,12 @@ class Recording:
             assigned = prepared.household.assigned_volunteer_id
             self.rules.update(recognition.rules_moved_by(self.user.id, assigned))
         if new:
+            if not inserted.badge_to_earn:
+                self.settled_rules.update(rules)
             self._insert_needs(inputs, new)
-            after_visits_inserted([prepared.row for prepared in new], self.user)
+            after_visits_inserted(
+                [prepared.row for prepared in new], self.user, inserted.photos_waiting
+            )
         # Ids the insert skipped, and refused visits, may have been recorded before.
         skipped = [prepared.index for prepared in ready if "id" not in prepared.row]
         self._answer_replays(inputs, [*skipped, *refused], found, outcomes)
@@ -579,20 +662,31 @@ class Recording:
         }
         return _Prepared(index, household, row)
 
-    def _insert(self, ready):
-        """Insert the visits whose client_uuid is new; return {client_uuid: id} of those."""
+    def _insert(self, ready, rules):
+        """Insert the visits whose client_uuid is new, in one statement; return an _Inserted.
+
+        It also tells whether a photo waits for one of them and whether the volunteer lacks
+        an automatic badge of `rules`; when nothing was inserted, both are taken as yes.
+        """
         if not ready:
-            return {}
+            return _Inserted({})
         rows = sorted((prepared.row for prepared in ready), key=lambda row: row["client_uuid"])
-        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-        table = Visit.__table__
-        # Sent as one multi-row statement (SQLAlchemy's "insertmanyvalues").
-        statement = (
-            dialect.insert(table)
-            .on_conflict_do_nothing(index_elements=["client_uuid"])
-            .returning(table.c.client_uuid, table.c.id)
+        values = {
+            f"{name}_{n}": row[name] for n, row in enumerate(rows) for name in INSERTED_COLUMNS
+        }
+        values.update(
+            waiting_uuids=[row["client_uuid"] for row in rows],
+            badge_rules=sorted(rules),
+            badge_volunteer=self.user.id,
         )
-        return dict(db.session.execute(statement, rows).all())
+        returned = db.session.execute(_insert_statement(len(rows)), values).all()
+        if not returned:
+            return _Inserted({})
+        return _Inserted(
+            {row.client_uuid: row.id for row in returned},
+            photos_waiting=returned[0].photos_waiting,
+            badge_to_earn=returned[0].badge_to_earn,
+        )
 
     def _insert_needs(self, inputs, prepared):
         """Insert the needs found on new visits, in one statement."""
@@ -640,9 +734,12 @@ class Recording:
                 )
 
     def finish(self):
-        """Write the running figures and award the badges earned; return the new awards."""
+        """Write the running figures and award the badges earned; return the new awards.
+
+        Rules under which the insert found every badge held are not looked at again.
+        """
         self.tally.write()
-        return recognition.award_earned(self.user, sorted(self.rules))
+        return recognition.award_earned(self.user, sorted(self.rules - self.settled_rules))
 
 
 def record_visit(data, user):
