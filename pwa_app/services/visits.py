@@ -28,7 +28,13 @@ from pwa_app.services import (
     visit_days,
 )
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
-from pwa_app.services.scope import org_wide, scope_households, village_ids
+from pwa_app.services.scope import (
+    HOUSEHOLD_ROLES,
+    any_users_villages,
+    org_wide,
+    users_villages_values,
+    village_ids,
+)
 from pwa_app.services.summaries import LOCAL_TZ
 from pwa_app.services.validation import control_problem, location_fix, without_controls
 from pwa_app.vocab import CLOSED_ASSISTANCE_STATUSES, NEEDS, VISIT_KINDS, WELLBEING
@@ -94,6 +100,23 @@ HOUSEHOLD_FACTS = (
 )
 
 
+@functools.cache
+def _households_statement(columns, wide):
+    """Build once the query of households by code or card token within a user's areas.
+
+    Every sync asks it; built afresh it cost about as much as running it.
+    """
+    stmt = select(*columns) if columns else select(Household)
+    return stmt.where(
+        or_(
+            Household.code.in_(bindparam("codes", expanding=True)),
+            Household.qr_token.in_(bindparam("tokens", expanding=True)),
+        ),
+        Household.archived.is_(False),
+        Household.village_id.in_(any_users_villages(wide)),
+    )
+
+
 def resolve_households(user, references, columns=None):
     """Find the households (by code or card token) the user may work with, in one query.
 
@@ -104,18 +127,14 @@ def resolve_households(user, references, columns=None):
     keys = {reference: _household_key(reference) for reference in set(references)}
     codes = {key[1] for key in keys.values() if key and key[0] == "code"}
     tokens = {key[1] for key in keys.values() if key and key[0] == "token"}
-    if not codes and not tokens:
+    if not (codes or tokens) or user.role not in HOUSEHOLD_ROLES:
         return {}
-    stmt = select(*columns) if columns else select(Household)
-    stmt = scope_households(
-        stmt.where(
-            or_(Household.code.in_(codes), Household.qr_token.in_(tokens)),
-            Household.archived.is_(False),
-        ),
-        user,
-    )
+    stmt = _households_statement(columns, org_wide(user))
+    values = {"codes": sorted(codes), "tokens": sorted(tokens), **users_villages_values(user)}
     found = {}
-    for household in db.session.execute(stmt).all() if columns else db.session.scalars(stmt):
+    for household in (
+        db.session.execute(stmt, values).all() if columns else db.session.scalars(stmt, values)
+    ):
         found["code", household.code] = found["token", household.qr_token] = household
     return {reference: found[key] for reference, key in keys.items() if key in found}
 
