@@ -308,8 +308,10 @@ class Tally:
 
     The visits per village and day, the kept figures of past periods and the households' and
     volunteer's last visits move with every visit; a sync of twenty visits writes each of them
-    with one statement. Rows are updated in a fixed order (households by id, then days, then
-    the volunteer), so two batches sharing households queue instead of deadlocking.
+    with one statement. Rows are updated in a fixed order (households by id, then the
+    volunteer, then days), so two batches sharing households queue instead of deadlocking. The
+    day counts go last, just before the request commits: every sync of a province writes the
+    same rows of its areas' day, so they are held for the shortest time.
     """
 
     days: Counter = field(default_factory=Counter)
@@ -333,10 +335,10 @@ class Tally:
     def write(self):
         """Write what was counted (in the visits' transaction) and start again."""
         advance_last_visits(Household, self.households)
-        visit_days.add_many(self.days)
+        advance_last_visits(User, self.volunteers)
         if self.days:
             memo.forget_since(min(day for day, _village in self.days))
-        advance_last_visits(User, self.volunteers)
+        visit_days.add_many(self.days)
         self.days.clear()
         self.households.clear()
         self.volunteers.clear()
