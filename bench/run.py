@@ -407,19 +407,20 @@ PostgreSQL server (load average 3.1 to 4.4), so compare within a row:
 
 In-process (Flask's test client, the lowest of ten blocks of 25 requests, two runs), a sync of
 one visit went from 11 statements to 9 on SQLite (BEGIN included) and from 10 to 8 on
-PostgreSQL, and from 7.4 and 9.6 CPU ms to 5.3 and 5.4 on SQLite (the empty sync: 2.2 to 2.8),
-from 10.7 and 14.5 CPU ms to 7.2 and 7.4 on PostgreSQL (20.7 and 22.8 ms of wall to 11.5 and
-11.1; the empty sync: 3.3 to 4.3).
+PostgreSQL, and from 7.4 and 9.6 CPU ms to 5.3 and 5.4 on SQLite (an empty sync: 2.2 to 2.8,
+before and after alike), from 10.7 and 14.5 CPU ms to 7.2 and 7.4 on PostgreSQL (20.7 and 22.8
+ms of wall to 11.5 and 11.1; an empty sync: 3.3 to 4.3 ms of wall).
 
-So the target is met on SQLite (48% to 64%, from 38% to 41%) and not on PostgreSQL (28% to 43%,
-from 22% to 35%), though one-visit syncs there answer 27% to 80% more requests per second.
+So the target is met on SQLite in three runs of four (48% to 64%, from 38% to 41%) and not on
+PostgreSQL (28% to 43%, from 22% to 35%), though one-visit syncs there answer 27% to 80% more
+requests per second.
 Where a sync of one visit spends its time now, in-process, 300 syncs, ms of wall per request
 (SQLite's empty sync took 5.8 ms and its one-visit sync 9.0 in that run; PostgreSQL's 3.3 and
 13.3):
 
 | step | SQLite | PostgreSQL |
 |---|---|---|
-| the household (scope included) | 0.86 | 1.91 |
+| the household, looked up within the user's areas | 0.86 | 1.91 |
 | the insert, with photos and badges asked on the way | 0.76 | 1.63 |
 | the audit event | 0.35 | 0.97 |
 | the household's and volunteer's last visits | 0.61 | 1.53 |
@@ -436,7 +437,7 @@ volunteer, so each rewrites the same volunteer row (and the same rows of the are
 waits for the one before to commit; and that row, rewritten about sixty times a second with all
 of its indexes (its last visit is indexed, so PostgreSQL cannot update it in place), piles up
 dead versions faster than they are cleared (4,042 dead beside 2,506 live rows in `users` after
-the runs; the volunteer's update took 1.4 ms then instead of 0.26), which every request's user
+the runs; measured right after an earlier run, the volunteer's update took 1.4 ms, not 0.26), which every request's user
 lookup, the empty sync's too, walks through. Reaching 50% there would take fewer statements
 still (PostgreSQL could take the insert, the audit event, the last visits and the day counts as
 one statement with writable CTEs, saving most of the 3.5 ms those five spend outside the
