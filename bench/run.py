@@ -343,11 +343,13 @@ ended (other work shares its cores, and the figures drop with it).
 A batch's plain visits (those without welfare cases) are recorded as a set: one query finds
 their households within the caller's areas, one multi-row `INSERT … ON CONFLICT (client_uuid)
 DO NOTHING RETURNING` writes them, one statement each writes their needs and audit events, and a
-client_uuid the insert skipped is answered from one lookup as a replay. The running figures
-(each household's and the volunteer's last visit, the visits per village and day and their
-roll-up to the areas above) are one statement each, run for all of the batch's rows, and the
-badges the batch can move are checked once. So a batch of 20 costs about as many statements as
-a batch of one:
+client_uuid the insert skipped is answered from one lookup as a replay. The insert's RETURNING
+also tells whether a photo waits for one of the visits and whether the volunteer still lacks a
+badge they can move: the waiting photos are looked for, and the badges checked, only then (for
+a volunteer holding every badge within reach, never). The running figures (each household's
+and the volunteer's last visit, the visits per village and day and their roll-up to the areas
+above) are one statement each, run for all of the batch's rows, the day counts last. So a
+batch of 20 costs as many statements as a batch of one:
 
 | database | request | statements (BEGIN included) |
 |---|---|---|
@@ -362,17 +364,16 @@ visit:
 {cost_rows}
 
 The authenticated request alone (the signed session cookie, looking up the user, the CSRF check,
-the JSON) costs several times hello before a visit is touched. On top of it a visit is about
-ten statements in one transaction (the household, the insert, the audit event, two last visits,
-the day count and its roll-up, the badges still to earn) and a commit that writes the pages the
-new rows touch: the visit's and audit event's indexes, and the household's row and its two
-last-visit indexes. Each of those statements costs about as much in SQLAlchemy as in the
-database; the visits' `INSERT … ON CONFLICT` is compiled again on every request (SQLAlchemy 2.0
-keeps no compiled form of a dialect's upsert; the day counts' upserts are written out as SQL for
-that reason). In a batch the statements are shared, and what grows with the visits is the
-commit's pages (for each visit, several index and row pages at random places in tables of a
-million rows) and, on PostgreSQL, the server's time maintaining those indexes (`wait`
-below).
+the JSON) costs several times hello before a visit is touched. On top of it a visit is seven
+statements in one transaction (the household, the insert, the audit event, two last visits,
+the day count and its roll-up) and a commit that writes the pages the new rows touch: the
+visit's and audit event's indexes, and the household's row and its two last-visit indexes.
+Each statement is built once and its compiled form kept: the visits' insert and the day counts'
+upserts are written out as SQL, since SQLAlchemy 2.0 compiles a dialect's `INSERT … ON
+CONFLICT` anew on every execution. In a batch the statements are shared, and what grows with
+the visits is the commit's pages (for each visit, several index and row pages at random places
+in tables of a million rows) and, on PostgreSQL, the server's time maintaining those indexes
+(`wait` below).
 
 Before and after recording batches as sets, measured side by side on 2026-11-30 with
 `bench/load.py`'s wrk runs against gunicorn with 2 workers (8 s each) on the same seeded
@@ -396,6 +397,62 @@ every badge within reach). On SQLite,
 where one writer at a time holds the database, a batch's visits/s rose 3.4 times but one-visit
 syncs got faster too, so the batch's lead over them depends on how busy the disk is (the
 commit's pages): the 10× target was met in one run and missed in the other.
+
+A sync of one visit, before and after its insert was written out (compiled once) and asked on
+the way whether a photo waits and a badge is still to earn, the households' query was built
+once and the day counts were moved last: measured side by side on 2026-11-30 with wrk against
+gunicorn (16 connections, 8 s each) on the same seeded databases, the old code (commit
+de5d44a) then the new, twice; the machine was shared with a country-sized seed on the same
+PostgreSQL server (load average 3.1 to 4.4), so compare within a row:
+
+| database | run | workers | empty rps, before | one-visit rps, before | one ÷ empty, before | empty rps, after | one-visit rps, after | one ÷ empty, after |
+|---|---|---|---|---|---|---|---|---|
+| SQLite | 1 | 2 | 195 | 76 | 39% | 188 | 117 | 62% |
+| SQLite | 1 | 4 | 203 | 84 | 41% | 208 | 99 | 48% |
+| SQLite | 2 | 2 | 185 | 71 | 38% | 169 | 91 | 54% |
+| SQLite | 2 | 4 | 201 | 77 | 38% | 175 | 112 | 64% |
+| PostgreSQL | 1 | 2 | 224 | 49 | 22% | 218 | 62 | 28% |
+| PostgreSQL | 1 | 4 | 136 | 39 | 28% | 132 | 57 | 43% |
+| PostgreSQL | 2 | 2 | 160 | 41 | 26% | 166 | 59 | 36% |
+| PostgreSQL | 2 | 4 | 169 | 59 | 35% | 308 | 106 | 34% |
+
+In-process (Flask's test client, the lowest of ten blocks of 25 requests, two runs), a sync of
+one visit went from 11 statements to 9 on SQLite (BEGIN included) and from 10 to 8 on
+PostgreSQL, and from 7.4 and 9.6 CPU ms to 5.3 and 5.4 on SQLite (an empty sync: 2.2 to 2.8,
+before and after alike), from 10.7 and 14.5 CPU ms to 7.2 and 7.4 on PostgreSQL (20.7 and 22.8
+ms of wall to 11.5 and 11.1; an empty sync: 3.3 to 4.3 ms of wall).
+
+So the target is met on SQLite in three runs of four (48% to 64%, from 38% to 41%) and not on
+PostgreSQL (28% to 43%, from 22% to 35%), though one-visit syncs there answer 27% to 80% more
+requests per second.
+Where a sync of one visit spends its time now, in-process, 300 syncs, ms of wall per request
+(SQLite's empty sync took 5.8 ms and its one-visit sync 9.0 in that run; PostgreSQL's 3.3 and
+13.3):
+
+| step | SQLite | PostgreSQL |
+|---|---|---|
+| the household, looked up within the user's areas | 0.86 | 1.91 |
+| the insert, with photos and badges asked on the way | 0.76 | 1.63 |
+| the audit event | 0.35 | 0.97 |
+| the household's and volunteer's last visits | 0.61 | 1.53 |
+| the day count and its roll-up | 0.35 | 1.02 |
+| the commit | 1.08 | 1.95 |
+
+On PostgreSQL a round trip is cheap (`SELECT 1`: 0.13 ms) and so is each statement in the
+server (sent by psycopg alone and rolled back, median of 60: the visit 0.40 ms, the audit event
+0.22, the household 0.30, the day 0.17, its roll-up 0.28, the volunteer 0.26). The one-visit
+sync's extra 10 ms are SQLAlchemy's work per statement (4.3 CPU ms more than the empty sync for
+seven statements), the commit's WAL flush (2 ms on a disk shared with the seed) and waits for a
+core. Under wrk two more costs appear that only this bench has: every request comes from one
+volunteer, so each rewrites the same volunteer row (and the same rows of the areas' day) and
+waits for the one before to commit; and that row, rewritten about sixty times a second with all
+of its indexes (its last visit is indexed, so PostgreSQL cannot update it in place), piles up
+dead versions faster than they are cleared (4,042 dead beside 2,506 live rows in `users` after
+the runs; measured right after an earlier run, the volunteer's update took 1.4 ms, not 0.26), which every request's user
+lookup, the empty sync's too, walks through. Reaching 50% there would take fewer statements
+still (PostgreSQL could take the insert, the audit event, the last visits and the day counts as
+one statement with writable CTEs, saving most of the 3.5 ms those five spend outside the
+server) and a load of many volunteers rather than one.
 
 Where a batch of 20 visits spends its time: cProfile over 100 batches in-process (the profiler
 slows Python code down, so compare the rows with each other, not with the figures above).

@@ -350,6 +350,38 @@ def test_a_failing_badge_check_keeps_the_visits(api, create_household, monkeypat
     assert visits_count() == 2
 
 
+def test_a_visit_that_earns_nothing_and_brings_no_photo_costs_seven_statements(
+    api, create_household
+):
+    """A volunteer holding every automatic badge: the visit's insert finds on the way that no
+    photo waits and no badge is left to earn, so neither is looked for again."""
+    from sqlalchemy import event
+
+    from pwa_app.models import Badge
+    from pwa_app.services import recognition
+
+    household = create_household("NI-01", volunteer=api.user)
+    for badge in db.session.scalars(select(Badge).where(Badge.kind == "auto")):
+        db.session.add(recognition._new_award(badge, api.user))
+    db.session.commit()
+    sent = []
+
+    def note(_connection, _cursor, statement, *_args):
+        if not statement.startswith("BEGIN") and "FROM users" not in statement:
+            sent.append(statement)  # the request's own: its transaction and who is asking
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        response = api({"visits": [item(household)]})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert response.json["results"][0]["status"] == "created"
+    # the household, the insert, its audit event, two last visits, the day and its roll-up
+    assert len(sent) == 7
+    assert [s for s in sent if s.startswith("SELECT")] == sent[:1]
+    assert "FROM households" in sent[0]
+
+
 def test_a_batch_keeps_the_running_figures_equal_to_a_recount(api, create_household):
     """Per-day counts, the volunteer's and each household's last visit, written once a batch."""
     from pwa_app.models import Household, User, VisitDay

@@ -476,6 +476,15 @@ def clean(now=None):
 # --- Linking waiting photos when their item arrives (one hook, for every path) ---------------
 
 
+# "Does a photo wait for one of these visits?" as SQL, for a statement that asks it on the way
+# (the visits' insert): the visits are the bind parameter :waiting_uuids (expanding).
+PHOTO_WAITING_SQL = (
+    "EXISTS (SELECT 1 FROM photos WHERE photos.item_kind = 'visit' "
+    "AND photos.item_uuid IN :waiting_uuids "
+    "AND photos.visit_id IS NULL AND photos.encounter_id IS NULL)"
+)
+
+
 def link_arrived_items(session, items=None):
     """Link the waiting photos of these new items, given as (kind, client_uuid) pairs (or of
     every item now here), keeping each item's rules: a visit needs its household's consent,

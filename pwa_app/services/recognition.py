@@ -185,6 +185,17 @@ def rules_moved_by(volunteer_id, assigned_volunteer_id, with_cases=False):
     return rules
 
 
+# "Does the volunteer lack an active automatic badge of these rules?" as SQL, for a statement
+# that asks it on the way (the visits' insert): the same test as unheld_auto_badges(), with the
+# bind parameters :badge_volunteer and :badge_rules (expanding).
+UNHELD_BADGE_SQL = (
+    "EXISTS (SELECT 1 FROM badges WHERE badges.kind = 'auto' AND badges.active = TRUE "
+    "AND badges.rule IN :badge_rules AND NOT EXISTS (SELECT 1 FROM awards "
+    "WHERE awards.badge_id = badges.id AND awards.volunteer_id = :badge_volunteer "
+    "AND awards.revoked_at IS NULL))"
+)
+
+
 def unheld_auto_badges(volunteer, rules=None):
     """Return the active automatic badges the volunteer does not hold, optionally by rule."""
     held = select(Award.id).where(

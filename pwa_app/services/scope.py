@@ -9,7 +9,7 @@ query checks its rows one by one.
 from dataclasses import dataclass
 
 from flask import g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased, join
 
 from pwa_app.extensions import db
@@ -134,6 +134,22 @@ def forget_village_ids():
     """Drop the village ids this request has kept (after someone's areas change)."""
     if has_request_context():
         g.pop("village_ids", None)
+
+
+def any_users_villages(wide):
+    """Select the ids of a user's villages, the user given when the statement runs (see
+    users_villages_values): a statement built once serves everyone. `wide` is org_wide(user).
+    """
+    if wide:
+        return villages_below(org_roots(bindparam("scope_org_id")))
+    return villages_below(
+        select(user_areas.c.area_id).where(user_areas.c.user_id == bindparam("scope_user_id"))
+    )
+
+
+def users_villages_values(user):
+    """Return the bind parameters that make any_users_villages() the user's villages."""
+    return {"scope_org_id": user.org_id} if org_wide(user) else {"scope_user_id": user.id}
 
 
 def scope_households(stmt, user):

@@ -9,8 +9,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, insert, inspect, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Boolean, Integer, bindparam, func, insert, inspect, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -29,7 +28,13 @@ from pwa_app.services import (
     visit_days,
 )
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
-from pwa_app.services.scope import org_wide, scope_households, village_ids
+from pwa_app.services.scope import (
+    HOUSEHOLD_ROLES,
+    any_users_villages,
+    org_wide,
+    users_villages_values,
+    village_ids,
+)
 from pwa_app.services.summaries import LOCAL_TZ
 from pwa_app.services.validation import control_problem, location_fix, without_controls
 from pwa_app.vocab import CLOSED_ASSISTANCE_STATUSES, NEEDS, VISIT_KINDS, WELLBEING
@@ -95,6 +100,23 @@ HOUSEHOLD_FACTS = (
 )
 
 
+@functools.cache
+def _households_statement(columns, wide):
+    """Build once the query of households by code or card token within a user's areas.
+
+    Every sync asks it; built afresh it cost about as much as running it.
+    """
+    stmt = select(*columns) if columns else select(Household)
+    return stmt.where(
+        or_(
+            Household.code.in_(bindparam("codes", expanding=True)),
+            Household.qr_token.in_(bindparam("tokens", expanding=True)),
+        ),
+        Household.archived.is_(False),
+        Household.village_id.in_(any_users_villages(wide)),
+    )
+
+
 def resolve_households(user, references, columns=None):
     """Find the households (by code or card token) the user may work with, in one query.
 
@@ -105,18 +127,14 @@ def resolve_households(user, references, columns=None):
     keys = {reference: _household_key(reference) for reference in set(references)}
     codes = {key[1] for key in keys.values() if key and key[0] == "code"}
     tokens = {key[1] for key in keys.values() if key and key[0] == "token"}
-    if not codes and not tokens:
+    if not (codes or tokens) or user.role not in HOUSEHOLD_ROLES:
         return {}
-    stmt = select(*columns) if columns else select(Household)
-    stmt = scope_households(
-        stmt.where(
-            or_(Household.code.in_(codes), Household.qr_token.in_(tokens)),
-            Household.archived.is_(False),
-        ),
-        user,
-    )
+    stmt = _households_statement(columns, org_wide(user))
+    values = {"codes": sorted(codes), "tokens": sorted(tokens), **users_villages_values(user)}
     found = {}
-    for household in db.session.execute(stmt).all() if columns else db.session.scalars(stmt):
+    for household in (
+        db.session.execute(stmt, values).all() if columns else db.session.scalars(stmt, values)
+    ):
         found["code", household.code] = found["token", household.qr_token] = household
     return {reference: found[key] for reference, key in keys.items() if key in found}
 
@@ -290,8 +308,10 @@ class Tally:
 
     The visits per village and day, the kept figures of past periods and the households' and
     volunteer's last visits move with every visit; a sync of twenty visits writes each of them
-    with one statement. Rows are updated in a fixed order (households by id, then days, then
-    the volunteer), so two batches sharing households queue instead of deadlocking.
+    with one statement. Rows are updated in a fixed order (households by id, then the
+    volunteer, then days), so two batches sharing households queue instead of deadlocking. The
+    day counts go last, just before the request commits: every sync of a province writes the
+    same rows of its areas' day, so they are held for the shortest time.
     """
 
     days: Counter = field(default_factory=Counter)
@@ -315,10 +335,10 @@ class Tally:
     def write(self):
         """Write what was counted (in the visits' transaction) and start again."""
         advance_last_visits(Household, self.households)
-        visit_days.add_many(self.days)
+        advance_last_visits(User, self.volunteers)
         if self.days:
             memo.forget_since(min(day for day, _village in self.days))
-        advance_last_visits(User, self.volunteers)
+        visit_days.add_many(self.days)
         self.days.clear()
         self.households.clear()
         self.volunteers.clear()
@@ -402,21 +422,23 @@ def _row_of(visit):
     return {column.key: getattr(visit, column.key) for column in Visit.__table__.columns}
 
 
-def after_visits_inserted(visit_rows, user):
+def after_visits_inserted(visit_rows, user, photos_waiting=True):
     """Do what every newly inserted visit needs besides its own row: its audit event, and
     the photos the phone sent before the visit, linked to it.
 
     Both ways of saving visits call this: one at a time through the ORM (visits carrying
     welfare cases) and many at once with multi-row statements, which no ORM event sees. So
     work hooked on inserted visits belongs here, not in mapper events on Visit. Each row is a
-    mapping of the visit's columns, id included.
+    mapping of the visit's columns, id included. photos_waiting=False: the caller knows that
+    no photo waits for these visits (the set insert asks on the way), so none is looked for.
     """
     audit.record_each(
         "visit.create",
         user,
         [("visit", row["id"], row["household_id"]) for row in visit_rows],
     )
-    photos.link_arrived_items(db.session, [("visit", row["client_uuid"]) for row in visit_rows])
+    if photos_waiting:
+        photos.link_arrived_items(db.session, [("visit", row["client_uuid"]) for row in visit_rows])
 
 
 @dataclass
@@ -438,6 +460,76 @@ class _Prepared:
     row: dict
 
 
+# The columns a plain visit is inserted with, in the insert's order.
+INSERTED_COLUMNS = (
+    "client_uuid",
+    "household_id",
+    "village_id",
+    "volunteer_id",
+    "visited_at",
+    "received_at",
+    "updated_at",
+    "kind",
+    "wellbeing",
+    "notes",
+    "lat",
+    "lon",
+    "accuracy_m",
+    "payload_hash",
+)
+
+
+@functools.cache
+def _insert_statement(size):
+    """Build once per number of rows the plain visits' INSERT ... ON CONFLICT DO NOTHING.
+
+    Written out, as the day counts' upserts are: SQLAlchemy compiles a dialect's upsert anew on
+    every execution, which cost a sync of one visit more than the statement itself. Its
+    RETURNING gives each new visit's id and answers two questions for the batch on the way,
+    each saving a statement when the answer is no, as it nearly always is: does a photo wait
+    for one of these visits, and does the volunteer lack a badge these visits can move. The SQL
+    is the same on SQLite and PostgreSQL.
+    """
+    table = Visit.__table__
+    values = ", ".join(
+        "(" + ", ".join(f":{name}_{n}" for name in INSERTED_COLUMNS) + ")" for n in range(size)
+    )
+    sql = (
+        f"INSERT INTO visits ({', '.join(INSERTED_COLUMNS)}) VALUES {values} "
+        "ON CONFLICT (client_uuid) DO NOTHING RETURNING visits.client_uuid, visits.id, "
+        f"{photos.PHOTO_WAITING_SQL} AS photos_waiting, "
+        f"{recognition.UNHELD_BADGE_SQL} AS badge_to_earn"
+    )
+    return (
+        text(sql)
+        .bindparams(
+            *(
+                bindparam(f"{name}_{n}", type_=table.c[name].type)
+                for n in range(size)
+                for name in INSERTED_COLUMNS
+            ),
+            bindparam("waiting_uuids", expanding=True),
+            bindparam("badge_rules", expanding=True),
+            bindparam("badge_volunteer", type_=Integer),
+        )
+        .columns(
+            table.c.client_uuid,
+            table.c.id,
+            photos_waiting=Boolean,
+            badge_to_earn=Boolean,
+        )
+    )
+
+
+@dataclass
+class _Inserted:
+    """What the plain visits' insert wrote, and what it found on the way."""
+
+    ids: dict  # client_uuid -> id of each visit inserted
+    photos_waiting: bool = True
+    badge_to_earn: bool = True
+
+
 class Recording:
     """Visits recorded together (one form, one sync batch), then the badges they earned.
 
@@ -457,6 +549,7 @@ class Recording:
         self.user = user
         self.tally = Tally()
         self.rules = set()
+        self.settled_rules = set()  # rules under which the volunteer holds every badge
 
     def add(self, data):
         """Record one visit (with its welfare cases); return (visit, created).
@@ -532,11 +625,18 @@ class Recording:
                 raise
             except Exception as error:  # noqa: BLE001  (one visit's bug must not cost the others)
                 refused[index] = error
-        inserted = self._insert(ready)
-        new = [prepared for prepared in ready if prepared.row["client_uuid"] in inserted]
+        rules = {
+            rule
+            for prepared in ready
+            for rule in recognition.rules_moved_by(
+                self.user.id, prepared.household.assigned_volunteer_id
+            )
+        }
+        inserted = self._insert(ready, rules)
+        new = [prepared for prepared in ready if prepared.row["client_uuid"] in inserted.ids]
         for prepared in new:
             row = prepared.row
-            row["id"] = inserted[row["client_uuid"]]
+            row["id"] = inserted.ids[row["client_uuid"]]
             outcomes[prepared.index] = Outcome(row["client_uuid"], row["id"], True)
             self.tally.count(
                 row["visited_at"], row["village_id"], row["household_id"], self.user.id
@@ -544,8 +644,12 @@ class Recording:
             assigned = prepared.household.assigned_volunteer_id
             self.rules.update(recognition.rules_moved_by(self.user.id, assigned))
         if new:
+            if not inserted.badge_to_earn:
+                self.settled_rules.update(rules)
             self._insert_needs(inputs, new)
-            after_visits_inserted([prepared.row for prepared in new], self.user)
+            after_visits_inserted(
+                [prepared.row for prepared in new], self.user, inserted.photos_waiting
+            )
         # Ids the insert skipped, and refused visits, may have been recorded before.
         skipped = [prepared.index for prepared in ready if "id" not in prepared.row]
         self._answer_replays(inputs, [*skipped, *refused], found, outcomes)
@@ -579,20 +683,31 @@ class Recording:
         }
         return _Prepared(index, household, row)
 
-    def _insert(self, ready):
-        """Insert the visits whose client_uuid is new; return {client_uuid: id} of those."""
+    def _insert(self, ready, rules):
+        """Insert the visits whose client_uuid is new, in one statement; return an _Inserted.
+
+        It also tells whether a photo waits for one of them and whether the volunteer lacks
+        an automatic badge of `rules`; when nothing was inserted, both are taken as yes.
+        """
         if not ready:
-            return {}
+            return _Inserted({})
         rows = sorted((prepared.row for prepared in ready), key=lambda row: row["client_uuid"])
-        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-        table = Visit.__table__
-        # Sent as one multi-row statement (SQLAlchemy's "insertmanyvalues").
-        statement = (
-            dialect.insert(table)
-            .on_conflict_do_nothing(index_elements=["client_uuid"])
-            .returning(table.c.client_uuid, table.c.id)
+        values = {
+            f"{name}_{n}": row[name] for n, row in enumerate(rows) for name in INSERTED_COLUMNS
+        }
+        values.update(
+            waiting_uuids=[row["client_uuid"] for row in rows],
+            badge_rules=sorted(rules),
+            badge_volunteer=self.user.id,
         )
-        return dict(db.session.execute(statement, rows).all())
+        returned = db.session.execute(_insert_statement(len(rows)), values).all()
+        if not returned:
+            return _Inserted({})
+        return _Inserted(
+            {row.client_uuid: row.id for row in returned},
+            photos_waiting=returned[0].photos_waiting,
+            badge_to_earn=returned[0].badge_to_earn,
+        )
 
     def _insert_needs(self, inputs, prepared):
         """Insert the needs found on new visits, in one statement."""
@@ -640,9 +755,12 @@ class Recording:
                 )
 
     def finish(self):
-        """Write the running figures and award the badges earned; return the new awards."""
+        """Write the running figures and award the badges earned; return the new awards.
+
+        Rules under which the insert found every badge held are not looked at again.
+        """
         self.tally.write()
-        return recognition.award_earned(self.user, sorted(self.rules))
+        return recognition.award_earned(self.user, sorted(self.rules - self.settled_rules))
 
 
 def record_visit(data, user):
