@@ -3,7 +3,6 @@
 import re
 import statistics
 import time
-from pathlib import Path
 
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -37,9 +36,6 @@ def sync_cost(database_url, phone, password, codes, runs=300):
     hello: the cheapest answer; empty sync: an authenticated POST that records nothing (session
     cookie, user lookup, CSRF check, JSON); one visit: a real sync of one new visit.
     """
-    import uuid
-    from datetime import UTC, datetime
-
     from pwa_app import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
@@ -54,13 +50,7 @@ def sync_cost(database_url, phone, password, codes, runs=300):
     headers = {"X-CSRFToken": csrf}
 
     def one_visit(n):
-        item = {
-            "client_uuid": str(uuid.uuid4()),
-            "household": codes[n % len(codes)],
-            "visited_at": datetime.now(UTC).isoformat(),
-            "kind": "routine",
-            "wellbeing": "green",
-        }
+        [item] = visit_items(codes[n % len(codes) :] + codes, 1)
         answer = client.post("/api/v1/visits/sync", json={"visits": [item]}, headers=headers)
         assert answer.json["results"][0]["status"] == "created", answer.json
 
@@ -86,19 +76,9 @@ def sync_cost(database_url, phone, password, codes, runs=300):
     return costs
 
 
-def sync_profile(database_url, phone, password, codes, batch=20, runs=100):
-    """Return (statements per request, the functions a sync of `batch` visits spends time in).
-
-    Statements are those sent to the database (BEGIN included) by an empty sync, a sync of one
-    visit and a sync of `batch`; the profile is cProfile over `runs` such batches, in-process:
-    [(function, ms per batch including what it calls, ms per batch in itself)], the app's own
-    functions by the first and everything by the second.
-    """
-    import cProfile
-    import pstats
-    import uuid
-    from datetime import UTC, datetime
-
+def sync_statements(database_url, phone, password, codes, batch=20):
+    """Return {request: statements sent to the database (BEGIN included)} for an empty sync, a
+    sync of one visit and a sync of `batch`, in-process."""
     from sqlalchemy import event
 
     from pwa_app import create_app
@@ -111,18 +91,10 @@ def sync_profile(database_url, phone, password, codes, batch=20, runs=100):
     sent = []
 
     def sync(size):
-        items = [
-            {
-                "client_uuid": str(uuid.uuid4()),
-                "household": codes[n % len(codes)],
-                "visited_at": datetime.now(UTC).isoformat(),
-                "kind": "routine",
-                "wellbeing": "green",
-            }
-            for n in range(size)
-        ]
         answer = client.post(
-            "/api/v1/visits/sync", json={"visits": items}, headers={"X-CSRFToken": csrf}
+            "/api/v1/visits/sync",
+            json={"visits": visit_items(codes, size)},
+            headers={"X-CSRFToken": csrf},
         )
         assert all(r["status"] == "created" for r in answer.json["results"]), answer.json
 
@@ -139,30 +111,23 @@ def sync_profile(database_url, phone, password, codes, batch=20, runs=100):
         sent.clear()
         sync(size)
         statements[name] = len(sent)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(runs):
-        sync(batch)
-    profiler.disable()
-    stats = pstats.Stats(profiler).stats
-    root = str(Path(__file__).resolve().parent.parent / "pwa_app")
-
-    def name(key):
-        path, line, function = key
-        if path.startswith(root):
-            return f"pwa_app{path[len(root) :]}:{line} {function}"
-        return f"{Path(path).name}:{line} {function}" if line else function
-
-    rows = [
-        (key, cumulative * 1000 / runs, own * 1000 / runs)
-        for key, (_calls, _primitive, own, cumulative, _callers) in stats.items()
-    ]
-    ours = sorted((r for r in rows if r[0][0].startswith(root)), key=lambda r: -r[1])[:12]
-    anywhere = sorted(rows, key=lambda r: -r[2])[:12]
     with app.app_context():
         db.engine.dispose()
-    return (
-        statements,
-        [(name(k), c, o) for k, c, o in ours],
-        [(name(k), c, o) for k, c, o in anywhere],
-    )
+    return statements
+
+
+def visit_items(codes, size):
+    """Return `size` new routine visits to the households `codes`, as the phone sends them."""
+    import uuid
+    from datetime import UTC, datetime
+
+    return [
+        {
+            "client_uuid": str(uuid.uuid4()),
+            "household": codes[n % len(codes)],
+            "visited_at": datetime.now(UTC).isoformat(),
+            "kind": "routine",
+            "wellbeing": "green",
+        }
+        for n in range(size)
+    ]

@@ -8,8 +8,6 @@ in the database's comment. NATIONAL_DATABASE_URL names another database.
 import os
 import statistics
 import time
-import uuid
-from datetime import UTC, datetime
 
 from bench import country, latency, load, partitions
 
@@ -111,16 +109,7 @@ def batch_sync(app, phone, codes, size=BATCH, runs=BATCH_RUNS):
     csrf = latency.CSRF.search(client.get("/").get_data(as_text=True)).group(1)
 
     def sync():
-        items = [
-            {
-                "client_uuid": str(uuid.uuid4()),
-                "household": codes[n % len(codes)],
-                "visited_at": datetime.now(UTC).isoformat(),
-                "kind": "routine",
-                "wellbeing": "green",
-            }
-            for n in range(size)
-        ]
+        items = latency.visit_items(codes, size)
         started = time.perf_counter()
         answer = client.post(
             "/api/v1/visits/sync", json={"visits": items}, headers={"X-CSRFToken": csrf}

@@ -29,6 +29,7 @@ from bench import (
     load,
     national,
     photos,
+    served_profile,
 )
 from bench.weight import (
     BUDGET_BYTES,
@@ -294,11 +295,12 @@ def section_sync(folder):
             f"| {backend} | {what} | {ms:.2f} | {ms / spent['hello']:.1f}× |"
             for what, ms in spent.items()
         ]
-        counted, ours, anywhere = latency.sync_profile(
-            database_url, "0810000001", "demo-2569", codes
-        )
+        counted = latency.sync_statements(database_url, "0810000001", "demo-2569", codes)
         statements += [f"| {backend} | {what} | {n} |" for what, n in counted.items()]
-        profiles.append((backend, ours, anywhere))
+        print(f"bench: profiling syncs under gunicorn on {backend} …", flush=True)
+        profiles.append(
+            (backend, *served_profile.measure(database_url, codes, "0810000001", "demo-2569"))
+        )
         print(f"bench: sync load with wrk on {backend} …", flush=True)
         loads += sync_load_rows(
             backend, load.measure(database_url, codes, "0810000001", "demo-2569")
@@ -310,7 +312,8 @@ def section_sync(folder):
         "\n".join(lines) for lines in (loads, costs, statements)
     )
     profile_tables = "\n".join(
-        f"""{backend}, the app's own functions by time including what they call:
+        f"""{backend}: {requests} batches profiled, {per_batch:.1f} ms each in the worker (with
+the profiler's own cost). The app's own functions by time including what they call:
 
 | function | ms per batch, with callees | ms in itself |
 |---|---|---|
@@ -322,7 +325,7 @@ def section_sync(folder):
 |---|---|---|
 {chr(10).join(f"| `{name}` | {cumulative:.2f} | {own:.2f} |" for name, cumulative, own in anywhere)}
 """
-        for backend, ours, anywhere in profiles
+        for backend, requests, per_batch, ours, anywhere in profiles
     )
     load_average = os.getloadavg()[0]
     return f"""## Sync throughput under gunicorn
@@ -454,8 +457,11 @@ still (PostgreSQL could take the insert, the audit event, the last visits and th
 one statement with writable CTEs, saving most of the 3.5 ms those five spend outside the
 server) and a load of many volunteers rather than one.
 
-Where a batch of 20 visits spends its time: cProfile over 100 batches in-process (the profiler
-slows Python code down, so compare the rows with each other, not with the figures above).
+Where a batch of 20 visits spends its time under gunicorn: cProfile inside one worker
+(`bench/served_profile.py`, switched on by `BENCH_PROFILE` in `bench/wsgi.py`) while wrk sends
+it batches of 20 for {load.DURATION} s. Time waiting for the database is in psycopg's `wait` or
+SQLite's `execute`; the profiler slows Python code down, so compare the rows with each other,
+not with the figures above.
 
 {profile_tables}"""
 
