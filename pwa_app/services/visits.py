@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Integer, bindparam, func, insert, inspect, or_, select, text, update
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -28,7 +27,6 @@ from pwa_app.services import (
     thai_dates,
     visit_days,
 )
-from pwa_app.services.bulk import naive_utc
 from pwa_app.services.errors import Conflict, NotFound, ValidationError
 from pwa_app.services.scope import (
     HOUSEHOLD_ROLES,
@@ -482,37 +480,22 @@ INSERTED_COLUMNS = (
 
 
 @functools.cache
-def _insert_statement(size, dialect):
-    """Build once the plain visits' INSERT ... ON CONFLICT DO NOTHING, for `size` rows on
-    SQLite (one VALUES row each) and for any number on PostgreSQL (`dialect` "postgresql": one
-    array per column, read back into rows by unnest, so the SQL text stays short and the same
-    and psycopg keeps its parsed form instead of parsing a long statement every time).
+def _insert_statement(size):
+    """Build once per number of rows the plain visits' INSERT ... ON CONFLICT DO NOTHING.
 
     Written out, as the day counts' upserts are: SQLAlchemy compiles a dialect's upsert anew on
     every execution, which cost a sync of one visit more than the statement itself. Its
     RETURNING gives each new visit's id and answers two questions for the batch on the way,
     each saving a statement when the answer is no, as it nearly always is: does a photo wait
-    for one of these visits, and does the volunteer lack a badge these visits can move.
+    for one of these visits, and does the volunteer lack a badge these visits can move. The SQL
+    is the same on SQLite and PostgreSQL.
     """
     table = Visit.__table__
-    if dialect == "postgresql":
-        arrays = ", ".join(
-            f"CAST(:{name} AS {table.c[name].type.compile(dialect=postgresql.dialect())}[])"
-            for name in INSERTED_COLUMNS
-        )
-        source = f"SELECT * FROM unnest({arrays})"
-        columns = [bindparam(name) for name in INSERTED_COLUMNS]
-    else:
-        source = "VALUES " + ", ".join(
-            "(" + ", ".join(f":{name}_{n}" for name in INSERTED_COLUMNS) + ")" for n in range(size)
-        )
-        columns = [
-            bindparam(f"{name}_{n}", type_=table.c[name].type)
-            for n in range(size)
-            for name in INSERTED_COLUMNS
-        ]
+    values = ", ".join(
+        "(" + ", ".join(f":{name}_{n}" for name in INSERTED_COLUMNS) + ")" for n in range(size)
+    )
     sql = (
-        f"INSERT INTO visits ({', '.join(INSERTED_COLUMNS)}) {source} "
+        f"INSERT INTO visits ({', '.join(INSERTED_COLUMNS)}) VALUES {values} "
         "ON CONFLICT (client_uuid) DO NOTHING RETURNING visits.client_uuid, visits.id, "
         f"{photos.PHOTO_WAITING_SQL} AS photos_waiting, "
         f"{recognition.UNHELD_BADGE_SQL} AS badge_to_earn"
@@ -520,7 +503,11 @@ def _insert_statement(size, dialect):
     return (
         text(sql)
         .bindparams(
-            *columns,
+            *(
+                bindparam(f"{name}_{n}", type_=table.c[name].type)
+                for n in range(size)
+                for name in INSERTED_COLUMNS
+            ),
             bindparam("waiting_uuids", expanding=True),
             bindparam("badge_rules", expanding=True),
             bindparam("badge_volunteer", type_=Integer),
@@ -532,14 +519,6 @@ def _insert_statement(size, dialect):
             badge_to_earn=Boolean,
         )
     )
-
-
-def _insert_values(rows, dialect):
-    """The bind values of _insert_statement: one per column and row, or one array per column
-    (times in naive UTC, as UTCDateTime stores them: arrays pass no column type)."""
-    if dialect == "postgresql":
-        return {name: [naive_utc(row[name]) for row in rows] for name in INSERTED_COLUMNS}
-    return {f"{name}_{n}": row[name] for n, row in enumerate(rows) for name in INSERTED_COLUMNS}
 
 
 @dataclass
@@ -713,15 +692,15 @@ class Recording:
         if not ready:
             return _Inserted({})
         rows = sorted((prepared.row for prepared in ready), key=lambda row: row["client_uuid"])
-        dialect = db.session.get_bind().dialect.name
-        values = _insert_values(rows, dialect)
+        values = {
+            f"{name}_{n}": row[name] for n, row in enumerate(rows) for name in INSERTED_COLUMNS
+        }
         values.update(
             waiting_uuids=[row["client_uuid"] for row in rows],
             badge_rules=sorted(rules),
             badge_volunteer=self.user.id,
         )
-        size = 0 if dialect == "postgresql" else len(rows)  # one statement serves every size
-        returned = db.session.execute(_insert_statement(size, dialect), values).all()
+        returned = db.session.execute(_insert_statement(len(rows)), values).all()
         if not returned:
             return _Inserted({})
         return _Inserted(
