@@ -728,13 +728,7 @@ def lists(board, villages, viewer):
         .order_by(HelpRequest.created_at.desc())
         .limit(LIST_SIZE)
     ).all()
-    board.recent_visits = db.session.scalars(
-        select(Visit)
-        .options(selectinload(Visit.household), selectinload(Visit.volunteer))
-        .where(Visit.deleted_at.is_(None), in_villages(Visit.village_id, villages))
-        .order_by(Visit.visited_at.desc())
-        .limit(LIST_SIZE)
-    ).all()
+    board.recent_visits = recent_visits(villages)
     if board.recent_visits:
         board.thanked_visit_ids = set(
             db.session.scalars(
@@ -744,6 +738,45 @@ def lists(board, villages, viewer):
                 )
             )
         )
+
+
+def recent_visits(villages):
+    """Return the newest live visits in the villages, newest first."""
+    newest = (
+        select(Visit)
+        .options(selectinload(Visit.household), selectinload(Visit.volunteer))
+        .where(Visit.deleted_at.is_(None), in_villages(Visit.village_id, villages))
+        .order_by(Visit.visited_at.desc())
+        .limit(LIST_SIZE)
+    )
+    if villages is not None and db.session.get_bind().dialect.name == "postgresql":
+        newest = newest.where(Visit.visited_at >= newest_time_floor(villages))
+    return db.session.scalars(newest).all()
+
+
+def newest_time_floor(villages):
+    """Select when the LIST_SIZE-th newest live visit in the villages was made.
+
+    Each village gives its newest few from its own index, so the list is read from a
+    bounded range however many villages there are; sorting every visit of a thousand
+    villages took the national database most of a second. (PostgreSQL only: LATERAL.)
+    """
+    village = villages.ids.subquery()
+    per_village = (
+        select(Visit.visited_at)
+        .where(Visit.village_id == village.c[0], Visit.deleted_at.is_(None))
+        .order_by(Visit.visited_at.desc())
+        .limit(LIST_SIZE)
+        .lateral()
+    )
+    newest = (
+        select(per_village.c.visited_at)
+        .select_from(village.join(per_village, true()))
+        .order_by(per_village.c.visited_at.desc())
+        .limit(LIST_SIZE)
+        .subquery()
+    )
+    return select(func.min(newest.c.visited_at)).scalar_subquery()
 
 
 def build(period, area, viewer):
