@@ -1,4 +1,4 @@
-"""dashboard indexes: households per village read from one index, open cases per village
+"""dashboard indexes: households, open cases and visits per day, each per village from one index
 
 Revision ID: 0019
 Revises: 0018
@@ -25,6 +25,9 @@ def upgrade():
         unique=False,
     )
     op.create_index(
+        "ix_visit_days_village_day", "visit_days", ["village_id", "day", "visits"], unique=False
+    )
+    op.create_index(
         "ix_assistances_open_village",
         "assistances",
         ["village_id", "status", "program_id", "next_follow_up"],
@@ -36,4 +39,5 @@ def upgrade():
 
 def downgrade():
     op.drop_index("ix_assistances_open_village", table_name="assistances")
+    op.drop_index("ix_visit_days_village_day", table_name="visit_days")
     op.drop_index("ix_households_village_live_visit", table_name="households")
