@@ -1,4 +1,5 @@
-"""dashboard indexes: households, open cases and visits per day, each per village from one index
+"""dashboard indexes: households, cases, case events and visits per day of a few villages,
+each read from an index alone
 
 Revision ID: 0019
 Revises: 0018
@@ -27,6 +28,13 @@ def upgrade():
     op.create_index(
         "ix_visit_days_village_day", "visit_days", ["village_id", "day", "visits"], unique=False
     )
+    op.create_index("ix_assistances_village_id", "assistances", ["village_id", "id"], unique=False)
+    op.create_index(
+        "ix_assistance_events_assistance_status",
+        "assistance_events",
+        ["assistance_id", "to_status", "at"],
+        unique=False,
+    )
     op.create_index(
         "ix_assistances_open_village",
         "assistances",
@@ -39,5 +47,7 @@ def upgrade():
 
 def downgrade():
     op.drop_index("ix_assistances_open_village", table_name="assistances")
+    op.drop_index("ix_assistance_events_assistance_status", table_name="assistance_events")
+    op.drop_index("ix_assistances_village_id", table_name="assistances")
     op.drop_index("ix_visit_days_village_day", table_name="visit_days")
     op.drop_index("ix_households_village_live_visit", table_name="households")
