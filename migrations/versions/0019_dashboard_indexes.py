@@ -1,5 +1,5 @@
 """dashboard indexes: households, cases, case events and visits per day of a few villages,
-each read from an index alone
+each read from an index alone; areas by level
 
 Revision ID: 0019
 Revises: 0018
@@ -19,6 +19,7 @@ OPEN_CASE = "status IN ('identified', 'applied', 'referred')"
 
 
 def upgrade():
+    op.create_index("ix_areas_level", "areas", ["level", "id"], unique=False)
     op.create_index(
         "ix_households_village_live_visit",
         "households",
@@ -51,3 +52,4 @@ def downgrade():
     op.drop_index("ix_assistances_village_id", table_name="assistances")
     op.drop_index("ix_visit_days_village_day", table_name="visit_days")
     op.drop_index("ix_households_village_live_visit", table_name="households")
+    op.drop_index("ix_areas_level", table_name="areas")

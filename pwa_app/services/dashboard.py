@@ -383,7 +383,7 @@ def visit_counts(period, villages, now=None):
     reached = (now or households_now(period, villages)).reached
     if villages is None:
         volunteers = db.session.scalar(
-            select(func.count(User.id)).where(User.last_visit_at >= start)
+            select(func.count()).select_from(User).where(User.last_visit_at >= start)
         )
     else:
         volunteers = db.session.scalar(
