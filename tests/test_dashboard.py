@@ -262,3 +262,21 @@ def test_recent_visits_are_the_newest_of_any_scope(
             reverse=True,
         )[: dashboard.LIST_SIZE]
         assert [v.id for v in dashboard.recent_visits(villages)] == [v.id for v in expected]
+
+
+@pytest.mark.parametrize("days_back", [0, 20])
+def test_the_board_counts_households_as_the_figures_alone_do(
+    app, village_life, login_as, days_back
+):
+    staff = login_as("staff")
+    end = today() - timedelta(days=days_back)
+    period = dashboard.parse_period(
+        "custom", (end - timedelta(days=9)).isoformat(), end.isoformat()
+    )
+    for code in (None, "NI", "NI-01"):
+        area = dashboard.parse_area(code)
+        board = dashboard.build(period, area, staff)
+        alone = dashboard.figures(period, dashboard.villages_for(staff, area))
+        assert values(board.figures) == values(alone)
+        mapped = sum(place.households for place in board.coverage)
+        assert mapped == dashboard.household_total(dashboard.villages_for(staff, area))
