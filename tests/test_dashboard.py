@@ -239,3 +239,44 @@ def test_a_late_visit_changes_the_kept_figures_of_the_past(app, login_as, create
     )
     db.session.commit()
     assert dashboard.visit_counts(last_week, None) == (1, 1, 1)
+
+
+def test_recent_visits_are_the_newest_of_any_scope(
+    app, create_user, create_household, create_visit
+):
+    volunteer = create_user("volunteer", areas=["NI-01", "NI-02", "BL-01"])
+    homes = [create_household(code) for code in ("NI-01", "NI-01", "NI-02", "BL-01")]
+    made = [
+        create_visit(homes[n % len(homes)], volunteer, days_ago=n * 0.7 + (400 if n > 20 else 0))
+        for n in range(24)
+    ]
+    made[1].deleted_at = utcnow()
+    db.session.commit()
+    live = [visit for visit in made if visit.deleted_at is None]
+    for code in (None, "NI", "NI-02", "BL-01"):
+        area = dashboard.parse_area(code)
+        villages = dashboard.villages_in(area)
+        expected = sorted(
+            (v for v in live if area is None or v.household.village.code.startswith(code)),
+            key=lambda visit: visit.visited_at,
+            reverse=True,
+        )[: dashboard.LIST_SIZE]
+        assert [v.id for v in dashboard.recent_visits(villages)] == [v.id for v in expected]
+
+
+@pytest.mark.parametrize("days_back", [0, 20])
+def test_the_board_counts_households_as_the_figures_alone_do(
+    app, village_life, login_as, days_back
+):
+    staff = login_as("staff")
+    end = today() - timedelta(days=days_back)
+    period = dashboard.parse_period(
+        "custom", (end - timedelta(days=9)).isoformat(), end.isoformat()
+    )
+    for code in (None, "NI", "NI-01"):
+        area = dashboard.parse_area(code)
+        board = dashboard.build(period, area, staff)
+        alone = dashboard.figures(period, dashboard.villages_for(staff, area))
+        assert values(board.figures) == values(alone)
+        mapped = sum(place.households for place in board.coverage)
+        assert mapped == dashboard.household_total(dashboard.villages_for(staff, area))

@@ -28,6 +28,8 @@ class Household(db.Model):
         Index("ix_households_volunteer", "assigned_volunteer_id"),
         Index("ix_households_village_last_visit", "village_id", "last_visit_at"),
         Index("ix_households_last_visit", "last_visit_at", "archived", "village_id"),
+        # The dashboard counts households per village from this index alone, in village order.
+        Index("ix_households_village_live_visit", "village_id", "archived", "last_visit_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -48,6 +48,18 @@ class Assistance(db.Model):
         Index("ix_assistances_household", "household_id"),
         Index("ix_assistances_opened_at", "opened_at"),
         Index("ix_assistances_village_opened", "village_id", "opened_at"),
+        # A few villages' cases by id, from this index alone (their events: AssistanceEvent).
+        Index("ix_assistances_village_id", "village_id", "id"),
+        # The dashboard's open referrals, counted from this index alone (a few of 700,000).
+        Index(
+            "ix_assistances_open_village",
+            "village_id",
+            "status",
+            "program_id",
+            "next_follow_up",
+            sqlite_where=OPEN_CASE,
+            postgresql_where=OPEN_CASE,
+        ),
         # One open case per household, programme and member, so that two phones syncing at
         # once cannot both open it. Two plain partial indexes (a case for the household, a
         # case for one member) rather than one over coalesce(member_id, 0): SQLite cannot
@@ -101,6 +113,8 @@ class AssistanceEvent(db.Model):
     __table_args__ = (
         Index("ix_assistance_events_assistance_at", "assistance_id", "at"),
         Index("ix_assistance_events_to_status_at", "to_status", "at"),
+        # A few villages' cases reaching a status in a period, from the indexes alone.
+        Index("ix_assistance_events_assistance_status", "assistance_id", "to_status", "at"),
         Index("ix_assistance_events_by_user_status", "by_user_id", "to_status"),
     )
 
