@@ -8,6 +8,7 @@ in the database's comment. NATIONAL_DATABASE_URL names another database.
 import os
 import statistics
 import time
+from datetime import UTC, datetime
 
 from bench import country, latency, load, partitions
 
@@ -124,6 +125,43 @@ def batch_sync(app, phone, codes, size=BATCH, runs=BATCH_RUNS):
     return statistics.median(samples), samples[max(0, round(0.95 * len(samples)) - 1)]
 
 
+def remove_visits_since(app, since):
+    """Delete the visits received since then (the syncs' own) as the app deletes a visit
+    (`deleted_at`: out of every list and figure), so that every run measures the same pages:
+    tens of thousands of visits to a few households would otherwise slow that volunteer's
+    pages in the next run."""
+    from collections import Counter
+
+    from sqlalchemy import select, update
+
+    from pwa_app.extensions import db
+    from pwa_app.models import Household, User, Visit
+    from pwa_app.services import memo, visit_days, visits
+    from pwa_app.services.summaries import LOCAL_TZ
+
+    with app.app_context():
+        rows = db.session.execute(
+            select(
+                Visit.visited_at, Visit.village_id, Visit.household_id, Visit.volunteer_id
+            ).where(Visit.received_at >= since, Visit.deleted_at.is_(None))
+        ).all()
+        changes = Counter((r.visited_at.astimezone(LOCAL_TZ).date(), r.village_id) for r in rows)
+        visit_days.add_many({key: -count for key, count in changes.items()})
+        db.session.execute(
+            update(Visit)
+            .where(Visit.received_at >= since, Visit.deleted_at.is_(None))
+            .values(deleted_at=datetime.now(UTC))
+        )
+        for household_id, volunteer_id in {(row.household_id, row.volunteer_id) for row in rows}:
+            visits.refresh_last_visit(
+                db.session.get(Household, household_id), db.session.get(User, volunteer_id)
+            )
+        db.session.commit()
+        memo.forget_all()
+        db.engine.dispose()
+    return len(rows)
+
+
 def sizes(app):
     """Return (database bytes, visits, [(table, bytes with indexes, rows)] largest first,
     bytes per audit event)."""
@@ -168,6 +206,7 @@ def section(_folder):
         verdict = "" if target is None else f"{'yes' if p50 < target else 'NO'} (< {target})"
         rows.append(f"| {who} | {page} | {p50:.0f} | {p95:.0f} | {size:,.0f} | {verdict} |")
     codes = volunteer_households(app, people["volunteer"])
+    syncs_began = datetime.now(UTC)
     print(f"bench: batch syncs of {BATCH} visits in-process …", flush=True)
     batch_p50, batch_p95 = batch_sync(app, people["volunteer"], codes)
     print("bench: sync load with wrk on the national database …", flush=True)
@@ -178,6 +217,7 @@ def section(_folder):
         )
         if batch or what.startswith("sync")
     ]
+    remove_visits_since(app, syncs_began)
     print("bench: the visits copied into monthly partitions …", flush=True)
     split = partitions.measure(plain_url(NATIONAL_URL))
     total, visits, tables, audit_row = sizes(app)
