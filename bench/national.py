@@ -126,32 +126,43 @@ def batch_sync(app, phone, codes, size=BATCH, runs=BATCH_RUNS):
 
 
 def remove_visits_since(app, since):
-    """Delete the visits received since then (the syncs' own) as the app deletes a visit
-    (`deleted_at`: out of every list and figure), so that every run measures the same pages:
-    tens of thousands of visits to a few households would otherwise slow that volunteer's
-    pages in the next run."""
+    """Remove the visits received since then (the syncs' own) and what they wrote, so that
+    every run measures the same database: tens of thousands of visits to a few households
+    would otherwise slow that volunteer's pages in the next run. Return how many."""
     from collections import Counter
 
-    from sqlalchemy import select, update
+    from sqlalchemy import delete, select
 
     from pwa_app.extensions import db
-    from pwa_app.models import Household, User, Visit
+    from pwa_app.models import AuditEvent, Household, User, Visit, VisitNeed
     from pwa_app.services import memo, visit_days, visits
     from pwa_app.services.summaries import LOCAL_TZ
 
     with app.app_context():
         rows = db.session.execute(
             select(
-                Visit.visited_at, Visit.village_id, Visit.household_id, Visit.volunteer_id
-            ).where(Visit.received_at >= since, Visit.deleted_at.is_(None))
+                Visit.id,
+                Visit.visited_at,
+                Visit.village_id,
+                Visit.household_id,
+                Visit.volunteer_id,
+                Visit.deleted_at,
+            ).where(Visit.received_at >= since)
         ).all()
-        changes = Counter((r.visited_at.astimezone(LOCAL_TZ).date(), r.village_id) for r in rows)
+        live = [row for row in rows if row.deleted_at is None]
+        changes = Counter((r.visited_at.astimezone(LOCAL_TZ).date(), r.village_id) for r in live)
         visit_days.add_many({key: -count for key, count in changes.items()})
-        db.session.execute(
-            update(Visit)
-            .where(Visit.received_at >= since, Visit.deleted_at.is_(None))
-            .values(deleted_at=datetime.now(UTC))
-        )
+        ids = [row.id for row in rows]
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start : start + 5000]
+            db.session.execute(delete(VisitNeed).where(VisitNeed.visit_id.in_(chunk)))
+            db.session.execute(
+                delete(AuditEvent).where(
+                    AuditEvent.object_type == "visit",
+                    AuditEvent.object_id.in_([str(id_) for id_ in chunk]),
+                )
+            )
+            db.session.execute(delete(Visit).where(Visit.id.in_(chunk)))
         for household_id, volunteer_id in {(row.household_id, row.volunteer_id) for row in rows}:
             visits.refresh_last_visit(
                 db.session.get(Household, household_id), db.session.get(User, volunteer_id)
@@ -159,7 +170,7 @@ def remove_visits_since(app, since):
         db.session.commit()
         memo.forget_all()
         db.engine.dispose()
-    return len(rows)
+    return len(ids)
 
 
 def sizes(app):
@@ -251,6 +262,9 @@ client, HTML rendered, no network). Targets: the observer's dashboard over every
 | who | page | p50 ms | p95 ms | KB | target |
 |---|---|---|---|---|---|
 {page_rows}
+
+Where the dashboards' time goes at this size, and what would bring them within their targets:
+[`scaling.md`](scaling.md), "The dashboards at national size".
 
 A sync of {BATCH} new visits by that volunteer ({len(codes)} households), in-process:
 p50 {batch_p50:.0f} ms, p95 {batch_p95:.0f} ms ({BATCH_RUNS} batches after 3 to warm up).

@@ -120,7 +120,11 @@ class AssistanceEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assistance_id: Mapped[int] = mapped_column(ForeignKey("assistances.id", ondelete="CASCADE"))
-    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"))
+    # Indexed: removing a visit looks here for the events to unlink (a scan of every event
+    # for each visit otherwise).
+    visit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("visits.id", ondelete="SET NULL"), index=True
+    )
     from_status: Mapped[str | None] = mapped_column(String(15))
     to_status: Mapped[str] = mapped_column(String(15))
     note: Mapped[str] = mapped_column(Text, default="")
