@@ -128,13 +128,14 @@ def batch_sync(app, phone, codes, size=BATCH, runs=BATCH_RUNS):
 def remove_visits_since(app, since):
     """Remove the visits received since then (the syncs' own) and what they wrote, so that
     every run measures the same database: tens of thousands of visits to a few households
-    would otherwise slow that volunteer's pages in the next run. Return how many."""
+    would otherwise slow that volunteer's pages in the next run. Their audit events stay, as
+    history does (and so the audit trail's bytes per event stay true). Return how many."""
     from collections import Counter
 
     from sqlalchemy import delete, select
 
     from pwa_app.extensions import db
-    from pwa_app.models import AuditEvent, Household, User, Visit, VisitNeed
+    from pwa_app.models import Household, User, Visit, VisitNeed
     from pwa_app.services import memo, visit_days, visits
     from pwa_app.services.summaries import LOCAL_TZ
 
@@ -156,12 +157,6 @@ def remove_visits_since(app, since):
         for start in range(0, len(ids), 5000):
             chunk = ids[start : start + 5000]
             db.session.execute(delete(VisitNeed).where(VisitNeed.visit_id.in_(chunk)))
-            db.session.execute(
-                delete(AuditEvent).where(
-                    AuditEvent.object_type == "visit",
-                    AuditEvent.object_id.in_([str(id_) for id_ in chunk]),
-                )
-            )
             db.session.execute(delete(Visit).where(Visit.id.in_(chunk)))
         for household_id, volunteer_id in {(row.household_id, row.volunteer_id) for row in rows}:
             visits.refresh_last_visit(
@@ -174,8 +169,7 @@ def remove_visits_since(app, since):
 
 
 def sizes(app):
-    """Return (database bytes, visits, [(table, bytes with indexes, rows)] largest first,
-    bytes per audit event)."""
+    """Return (database bytes, visits, [(table, bytes with indexes, rows)] largest first)."""
     from sqlalchemy import func, select, text
 
     from pwa_app.extensions import db
@@ -192,10 +186,22 @@ def sizes(app):
                 " ORDER BY 2 DESC LIMIT 10"
             )
         ).all()
-        audit_rows = db.session.scalar(text("SELECT count(*) FROM audit_events"))
-        audit_bytes = db.session.scalar(text("SELECT pg_total_relation_size('audit_events')"))
         db.engine.dispose()
-    return total, visits, [tuple(row) for row in tables], audit_bytes / max(audit_rows, 1)
+    return total, visits, [tuple(row) for row in tables]
+
+
+def audit_trail(app):
+    """Return (audit events, their bytes with indexes)."""
+    from sqlalchemy import text
+
+    from pwa_app.extensions import db
+
+    with app.app_context():
+        counted = db.session.execute(
+            text("SELECT count(*), pg_total_relation_size('audit_events') FROM audit_events")
+        ).one()
+        db.engine.dispose()
+    return tuple(counted)
 
 
 def target_for(who, page):
@@ -217,7 +223,7 @@ def section(_folder):
         verdict = "" if target is None else f"{'yes' if p50 < target else 'NO'} (< {target})"
         rows.append(f"| {who} | {page} | {p50:.0f} | {p95:.0f} | {size:,.0f} | {verdict} |")
     codes = volunteer_households(app, people["volunteer"])
-    syncs_began = datetime.now(UTC)
+    syncs_began, audit_before = datetime.now(UTC), audit_trail(app)
     print(f"bench: batch syncs of {BATCH} visits in-process …", flush=True)
     batch_p50, batch_p95 = batch_sync(app, people["volunteer"], codes)
     print("bench: sync load with wrk on the national database …", flush=True)
@@ -228,10 +234,13 @@ def section(_folder):
         )
         if batch or what.startswith("sync")
     ]
+    # What the syncs' audit events took, per event: the trail's growth over the events added.
+    audit_after = audit_trail(app)
+    audit_row = (audit_after[1] - audit_before[1]) / max(audit_after[0] - audit_before[0], 1)
     remove_visits_since(app, syncs_began)
     print("bench: the visits copied into monthly partitions …", flush=True)
     split = partitions.measure(plain_url(NATIONAL_URL))
-    total, visits, tables, audit_row = sizes(app)
+    total, visits, tables = sizes(app)
     per_million = total / (visits / 1_000_000)
     visit_bytes = sum(size for name, size, _rows in tables if name in VISIT_TABLES)
     table_rows = "\n".join(
@@ -280,7 +289,8 @@ Size: {total / 2**30:.1f} GiB for {visits:,} visits: **{per_million / 2**30:.2f}
 visits** with everything else the country holds (households, members, users, areas), of which
 {visit_bytes / (visits / 1_000_000) / 2**30:.2f} GiB is the visits and what they write
 ({", ".join(VISIT_TABLES)}). The seed writes no audit event for its visits; a synced visit
-writes one, {audit_row:,.0f} bytes with its indexes as measured on the events here, so
+writes one, {audit_row:,.0f} bytes with its indexes (the trail's growth over the events this
+run's syncs added), so
 {audit_row * 1_000_000 / 2**30:.2f} GiB more per million synced visits. The largest tables,
 indexes included:
 
