@@ -6,6 +6,7 @@ it over, and the browser's PushManager.subscribe answers from a stub with a real
 server's side (the key, the subscription, its checks) is the real one.
 """
 
+import functools
 import json
 import time
 
@@ -58,6 +59,23 @@ def shown_once(page, condition, looks=200):
     raise AssertionError(f"the notifications never met the condition: {shown}")
 
 
+def pushed_until_shown(page, cdp, live_server, registration, data, condition, tries=3):
+    """Deliver a push message until what it shows meets the condition; return what is shown.
+
+    A push service delivers at least once, and a loaded headless Chromium has been seen to
+    drop a message handed to a busy worker: the same message (same tag, so it replaces, never
+    doubles) is handed over again after each look that finds nothing.
+    """
+    for attempt in range(tries):
+        deliver(cdp, live_server, registration, data)
+        try:
+            return shown_once(page, condition)
+        except AssertionError:
+            if attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def phone(browser, **options):
     """A Thai phone that allows the app's notifications."""
     context = new_context(
@@ -107,8 +125,8 @@ def test_the_service_worker_shows_a_push_without_the_network(
     cdp = context.new_cdp_session(page)
     registration = registration_id(page, cdp, f"{live_server}/")
     live.stop()  # no network: what shows comes from the message alone
-    deliver(cdp, live_server, registration, message)
-    assert shown_once(page, lambda shown: len(shown) == 1) == [
+    push_until_shown = functools.partial(pushed_until_shown, page, cdp, live_server, registration)
+    assert push_until_shown(message, lambda shown: len(shown) == 1) == [
         {
             "title": "มาลี ขอบคุณคุณ",
             "body": "",
@@ -117,10 +135,9 @@ def test_the_service_worker_shows_a_push_without_the_network(
         }
     ]
     evil = {"title": "x", "url": "https://evil.example/steal", "tag": "evil"}
-    deliver(cdp, live_server, registration, json.dumps(evil))
     # Read it in the same look that finds it: headless Chromium may let a shown notification
     # go again before a second look.
-    shown = shown_once(page, lambda shown: any(n["title"] == "x" for n in shown))
+    shown = push_until_shown(json.dumps(evil), lambda shown: any(n["title"] == "x" for n in shown))
     evil = next(n for n in shown if n["title"] == "x")
     assert evil["url"] == "/notifications"  # a tap never leaves the app
     context.close()
