@@ -39,11 +39,19 @@ def picture(page, name):
         page.screenshot(path=f"{folder}/{name}.jpg", type="jpeg", quality=60)
 
 
-def leave(page):
+def leave(page, live_server):
     """Hand the phone to someone else: the page's own requests stopped first, so that none
-    answering late brings the old session back."""
+    answering late brings the old session back; and if one did (the service worker's
+    background fetches outlive the page), the cookies are cleared again until the login page
+    shows."""
     page.goto("about:blank")
     page.context.clear_cookies()
+    for _ in range(5):
+        page.goto(f"{live_server}/login")
+        if page.locator("input[name=phone]").count():
+            return
+        page.context.clear_cookies()
+    raise AssertionError("the old session kept coming back")
 
 
 def upload(page, url, text, name):
@@ -86,7 +94,7 @@ def test_a_new_subdistrict_is_working_the_same_hour(
     picture(page, "3-cards")
 
     # 4. The new volunteer: their own password first, then a visit found by number.
-    leave(page)
+    leave(page, live_server)
     page.goto(f"{live_server}/login")
     page.fill("input[name=phone]", "0893330001")
     page.fill("input[name=password]", one_time)
@@ -116,7 +124,7 @@ def test_a_new_subdistrict_is_working_the_same_hour(
     db.session.rollback()
     assert db.session.scalar(select(func.count(Visit.id))) == 1
     assert db.session.scalar(select(func.count(Household.id))) == 3
-    leave(page)
+    leave(page, live_server)
     log_in(page, live_server, staff)
     page.goto(f"{live_server}/dashboard?area=KH&lang=th")
     expect(page.locator(".coverage-map")).to_be_visible()
@@ -126,7 +134,7 @@ def test_a_new_subdistrict_is_working_the_same_hour(
     assert page.console_errors == []
 
     # 6. Another centre sees none of it.
-    leave(page)
+    leave(page, live_server)
     log_in(page, live_server, other)
     assert page.goto(f"{live_server}/households/KH-01-0001").status == 404
     page.goto(f"{live_server}/dashboard?lang=en")
