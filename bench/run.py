@@ -20,6 +20,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from bench import (
+    area_import,
     country,
     field_loop,
     flood,
@@ -57,6 +58,7 @@ FLOOD_CONNECTIONS = 8
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "20000"))
 COUNTRY_ORGS = int(os.environ.get("BENCH_ORGS", "76"))
 COUNTRY_VILLAGES = int(os.environ.get("BENCH_VILLAGES", "75000"))
+AREA_IMPORT_TARGET_S = 180  # a country's 75,000 rows of areas from one file
 SECTION_MARK = "<!-- section: {} -->"
 SECTION_START = SECTION_MARK.split("{")[0]
 
@@ -571,8 +573,9 @@ offline forms, so that a photo can be taken with no signal):
 
 
 def section_import(folder):
-    """How long a sync waits while a large household import runs on SQLite."""
-    from pwa_app.services import imports
+    """How long a sync waits while a large household import runs on SQLite, and how long a
+    country's tree of areas takes to import."""
+    from pwa_app.services import area_imports, imports
 
     app, _ = demo_app(folder)
     database_url = f"sqlite:///{folder}/bench.db"
@@ -598,6 +601,7 @@ def section_import(folder):
         )
     imports.CHUNK_ROWS = chosen
     table = "\n".join(rows)
+    areas = "\n".join(area_import_rows(app, folder))
     return f"""## A large household import beside syncs (SQLite)
 
 Staff import {IMPORT_ROWS:,} new households from `/households/import` (in-process, Flask's test
@@ -613,7 +617,43 @@ cores, and the times grow with it).
 | chunk | import s | syncs meanwhile | sync p50 ms | longest sync ms | answers |
 |---|---|---|---|---|---|
 {table}
+
+### A country's tree of areas from one file
+
+An admin's areas CSV of {area_import.ROWS:,} rows (`flask areas import`, a commit every
+{area_imports.CHUNK_ROWS:,} rows): a province, 26 districts, 529 subdistricts with 99 villages
+each, and one row repeated to fill the file (refused as already on an earlier line), on the demo
+database. Target: under {AREA_IMPORT_TARGET_S} s. The tests import the same file and check the
+tree it makes.
+
+| database | rows | imported | refused | seconds | under {AREA_IMPORT_TARGET_S} s |
+|---|---|---|---|---|---|
+{areas}
 """
+
+
+def area_import_rows(sqlite_app, folder):
+    """Time the country's areas file on the SQLite demo app and on a fresh PostgreSQL one."""
+    apps = [("SQLite", sqlite_app, None)]
+    pg = postgres_url("pwa_bench_areas")
+    if pg:
+        apps.append(("PostgreSQL", demo_app(folder, pg)[0], "pwa_bench_areas"))
+    rows = []
+    for backend, app, database in apps:
+        print(f"bench: importing {area_import.ROWS:,} areas on {backend} …", flush=True)
+        result = area_import.measure(app)
+        verdict = "yes" if result["seconds"] < AREA_IMPORT_TARGET_S else "NO"
+        rows.append(
+            f"| {backend} | {result['rows']:,} | {result['imported']:,} | "
+            f"{result['rejected']:,} | {result['seconds']:.1f} | {verdict} |"
+        )
+        if database:
+            with app.app_context():
+                from pwa_app.extensions import db
+
+                db.engine.dispose()
+            drop_postgres(database)
+    return rows
 
 
 def section_photos(folder):

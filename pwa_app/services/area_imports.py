@@ -15,8 +15,9 @@ from sqlalchemy import insert, select
 
 from pwa_app.extensions import db
 from pwa_app.models import Area, AreaChange
+from pwa_app.models import area_paths as path_rows
 from pwa_app.models.base import utcnow
-from pwa_app.services import area_paths, audit, memo, scope
+from pwa_app.services import area_paths, audit, bulk, memo, scope
 from pwa_app.services import progress as progress_display
 from pwa_app.services.areas import (
     LEVELS,
@@ -286,10 +287,11 @@ def import_areas(raw, by, after_chunk=None, progress=progress_display.silent):
     report.already = [row.code for row in already]
     for row in rejected:
         report.reject(row.line, row.code, row.problems)
+    growth = bulk.Growth(Area, path_rows, AreaChange)
     with progress("areas", len(accepted)) as bar:
         for start in range(0, len(accepted), CHUNK_ROWS):
             chunk = accepted[start : start + CHUNK_ROWS]
-            _insert(chunk, ids, by)
+            _insert(chunk, ids, by, growth)
             report.imported.extend(row.code for row in chunk)
             if after_chunk is not None:
                 after_chunk()
@@ -303,8 +305,9 @@ def import_areas(raw, by, after_chunk=None, progress=progress_display.silent):
     return report
 
 
-def _insert(chunk, ids, by):
-    """Add a chunk of rows (parents before children) and their history, in two statements."""
+def _insert(chunk, ids, by, growth):
+    """Add a chunk of rows (parents before children) and their history, in two statements a
+    level; `growth` (bulk.Growth) sees the areas before their paths are checked against them."""
     # Rows are in level order, so a row's parent is in an earlier chunk or earlier in this one.
     for level in LEVELS:
         rows = [row for row in chunk if row.level == level]
@@ -327,6 +330,7 @@ def _insert(chunk, ids, by):
                 for row in rows
             ],
         )
+        growth.add(len(rows))
         codes = [row.code for row in rows]
         ids.update(db.session.execute(select(Area.code, Area.id).where(Area.code.in_(codes))).all())
         area_paths.link([ids[code] for code in codes])

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from pwa_app.extensions import db
-from pwa_app.models import Household
-from pwa_app.services import audit, households
+from pwa_app.models import Household, HouseholdTag, Member, MemberTag
+from pwa_app.services import audit, bulk, households
 from pwa_app.services import progress as progress_display
 from pwa_app.services.errors import ValidationError
 from pwa_app.services.validation import FORBIDDEN_CHARACTERS, control_problem, normalize_phone
@@ -149,9 +149,12 @@ def import_households(raw, by, after_chunk, progress=progress_display.silent):
     """
     rows = read_rows(raw)
     report = ImportReport()
+    growth = bulk.Growth(Household, HouseholdTag, Member, MemberTag)
     with progress("households", len(rows)) as bar:
         for chunk in chunks(rows):
+            imported = len(report.imported)
             import_chunk(chunk, report, by)
+            growth.add(len(report.imported) - imported)
             after_chunk()
             bar.update(len(chunk))
     return report
