@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 
 from pwa_app.extensions import db
 from pwa_app.models import Area, Organisation, User, org_areas, user_areas
+from pwa_app.models import area_paths as path_rows
 from pwa_app.models.base import utcnow
 from pwa_app.services import accounts, area_paths, passwords
-from pwa_app.services.bulk import insert_rows, next_id
+from pwa_app.services.bulk import Growth, insert_rows, next_id
 
 VILLAGES_PER_SUBDISTRICT = 10  # Thailand: about 75,000 villages in 7,400 subdistricts
 SUBDISTRICTS_PER_DISTRICT = 8  # and 7,400 subdistricts in 880 districts
@@ -60,7 +61,9 @@ def grow(orgs, villages, phones, password_hash):
         rows_before = len(rows)
         area_id = _province_tree(rows, area_id, province_id, province_code, number, share, codes)
         report.areas += len(rows) - rows_before
+    growth = Growth(Area, path_rows)
     insert_rows(Area, rows)
+    growth.add(len(rows))
     area_paths.link(select(Area.id).where(Area.id >= first_id))
     _add_organisations(provinces[: report.organisations], phones, password_hash)
     return report

@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from pwa_app.extensions import db
-from pwa_app.services import accounts, imports, organisations, passwords
+from pwa_app.models import User, user_areas
+from pwa_app.services import accounts, bulk, imports, organisations, passwords
 from pwa_app.services import progress as progress_display
 from pwa_app.services.errors import ValidationError
 from pwa_app.services.imports import RejectedRow
@@ -57,10 +58,13 @@ def import_users(raw, by, after_chunk, progress=progress_display.silent):
     """
     rows = imports.read_rows(raw, HEADER, MAX_ROWS)
     report = UserImportReport()
+    growth = bulk.Growth(User, user_areas)
     with progress("users", len(rows)) as bar:
         for chunk in imports.chunks(rows):
+            created = len(report.created)
             for line, row in chunk:
                 _import_row(line, row, report, by)
+            growth.add(len(report.created) - created)
             after_chunk()
             bar.update(len(chunk))
     return report
