@@ -280,7 +280,9 @@ function offerPush() {
     }
   };
   button.addEventListener("click", tapped, { once: true });
-  box.hidden = false;
+  // Pushes come through the service worker: offered once it is ready (on a first load a slow
+  // phone is still installing it), so that a tap never fails for want of it.
+  navigator.serviceWorker?.ready.then(() => { box.hidden = false; });
 }
 
 // A form's photo picker (templates/_photos.html) shows only with the app's scripts, and its

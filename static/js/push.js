@@ -104,9 +104,10 @@ function act(box, action) {
 export async function start(box) {
   if (!supported() || box.dataset.pushStarted) return; // no pushes here: nothing to offer
   box.dataset.pushStarted = "";
-  box.hidden = false;
   box.querySelector("[data-push-on]").addEventListener("click", act(box, turnOn));
   box.querySelector("[data-push-off]").addEventListener("click", act(box, turnOff));
+  await navigator.serviceWorker.ready; // pushes come through the worker: offered once it is ready
+  box.hidden = false;
   show(box, await currentState().catch(() => "off"));
 }
 
