@@ -88,6 +88,43 @@ def launch_browser(playwright):
         chromium.close()
 
 
+class InFlight:
+    """A WSGI wrapper that answers each request whole and counts those being answered.
+
+    Werkzeug's development server skips closing an answer when the browser drops the
+    connection at the wrong moment (the service worker's background fetches, cut short by a
+    navigation): Flask's teardown then never runs and the request's transaction, with
+    SQLite's write lock, stays open, so the next test's first write finds the database
+    locked. Here the answer is read whole and closed before it is handed over, and stopping
+    the server waits until no request is being answered.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.count += 1
+        try:
+            answer = self.app(environ, start_response)
+            try:
+                return list(answer)
+            finally:
+                if hasattr(answer, "close"):
+                    answer.close()
+        finally:
+            with self.changed:
+                self.count -= 1
+                self.changed.notify_all()
+
+    def wait_until_idle(self, seconds):
+        """Wait until no request is being answered (at most `seconds`)."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.count == 0, timeout=seconds)
+
+
 class LiveServer:
     """The app served on a loopback port that a test can stop and start again."""
 
@@ -96,6 +133,7 @@ class LiveServer:
         self.port = port
         self.server = None
         self.thread = None
+        self.in_flight = None
 
     @property
     def url(self):
@@ -103,7 +141,8 @@ class LiveServer:
 
     def start(self, wsgi=None):
         """Serve (again) on the same port, optionally through a WSGI wrapper."""
-        self.server = make_server("127.0.0.1", self.port, wsgi or self.app, threaded=True)
+        self.in_flight = InFlight(wsgi or self.app)
+        self.server = make_server("127.0.0.1", self.port, self.in_flight, threaded=True)
         self.port = self.server.server_port
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -114,6 +153,7 @@ class LiveServer:
             self.server.shutdown()
             self.server.server_close()
             self.thread.join(timeout=5)
+            self.in_flight.wait_until_idle(HANG_MS / 1000)
             self.server = None
 
 
