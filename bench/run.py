@@ -623,7 +623,7 @@ cores, and the times grow with it).
 An admin's areas CSV of {area_import.ROWS:,} rows (`flask areas import`, a commit every
 {area_imports.CHUNK_ROWS:,} rows): a province, 26 districts, 529 subdistricts with 99 villages
 each, and one row repeated to fill the file (refused as already on an earlier line), on the demo
-database. Target: under {AREA_IMPORT_TARGET_S} s. The tests import the same file and check the
+database (whose own BL and its six villages are refused too: other details). Target: under {AREA_IMPORT_TARGET_S} s. The tests import the same file and check the
 tree it makes.
 
 | database | rows | imported | refused | seconds | under {AREA_IMPORT_TARGET_S} s |
