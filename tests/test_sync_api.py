@@ -350,7 +350,7 @@ def test_a_failing_badge_check_keeps_the_visits(api, create_household, monkeypat
     assert visits_count() == 2
 
 
-def test_a_visit_that_earns_nothing_and_brings_no_photo_costs_seven_statements(
+def test_a_visit_that_earns_nothing_and_brings_no_photo_costs_eight_statements(
     api, create_household
 ):
     """A volunteer holding every automatic badge: the visit's insert finds on the way that no
@@ -376,10 +376,14 @@ def test_a_visit_that_earns_nothing_and_brings_no_photo_costs_seven_statements(
     finally:
         event.remove(db.engine, "before_cursor_execute", note)
     assert response.json["results"][0]["status"] == "created"
-    # the household, the insert, its audit event, two last visits, the day and its roll-up
-    assert len(sent) == 7
+    # the household, the insert, its audit event, two last visits, the day and its roll-up,
+    # the household's move in the households per day of last visit
+    assert len(sent) == 8
     assert [s for s in sent if s.startswith("SELECT")] == sent[:1]
     assert "FROM households" in sent[0]
+    if db.engine.dialect.name == "postgresql":  # held until the last visits are written
+        assert "FOR UPDATE OF households" in sent[0]
+    assert "INTO household_days" in sent[-1]
 
 
 def test_a_batch_keeps_the_running_figures_equal_to_a_recount(api, create_household):

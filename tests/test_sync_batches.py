@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from pwa_app.extensions import db
 from pwa_app.models import Area, AuditEvent, Household, Visit, VisitDay, VisitNeed
-from pwa_app.services import visit_days
+from pwa_app.services import household_days, visit_days
 from tests.test_sync_api import item
 
 # What an item of a batch can be: new and good, refused by a check, for a household elsewhere,
@@ -34,11 +34,19 @@ def statuses(response):
 
 
 def day_counts():
-    return {
+    """The visits per village and day, and the households per area and day of last visit."""
+    visits = {
         (row.day, row.village_id): row.visits
         for row in db.session.scalars(select(VisitDay))
         if row.visits
     }
+    return visits, household_days.kept(db.session.connection())
+
+
+def recount():
+    """Count the visits' days and the households' days again from the rows."""
+    visit_days.rebuild()
+    household_days.rebuild(db.session.connection())
 
 
 def build_batch(kinds, here, elsewhere, synced):
@@ -114,7 +122,7 @@ def test_a_mixed_batch_answers_each_item_as_a_sequential_sync_would(api, create_
     created = sum(1 for status, _ in expected if status == "created")
     assert db.session.scalar(select(func.count(Visit.id))) == before + created
     kept = day_counts()
-    visit_days.rebuild()
+    recount()
     assert day_counts() == kept
 
 
@@ -165,9 +173,7 @@ def test_every_new_visit_of_a_batch_has_its_audit_event_and_needs(api, create_ho
 def move(household, village_code):
     """Move a household to another village, as staff would."""
     village = db.session.scalar(select(Area).where(Area.code == village_code))
-    db.session.execute(
-        update(Household).where(Household.id == household.id).values(village_id=village.id)
-    )
+    db.session.get(Household, household.id).village = village
     db.session.commit()
     return village
 
@@ -204,41 +210,50 @@ def test_a_visit_counts_in_the_village_its_household_is_in_when_it_is_recorded(
     db.session.rollback()
     assert db.session.get(Visit, answer[1]["id"]).village_id == village.id
     kept = day_counts()
-    visit_days.rebuild()
+    recount()
     assert day_counts() == kept
 
 
 def test_a_household_moved_while_a_batch_is_recorded(api, create_household, monkeypatch):
-    """Another request moves the household between the batch's reading and its insert."""
+    """Another request moving the household while a batch is recorded waits for the batch:
+    the batch holds the household's row from its reading to its commit, so its visits count
+    where the household was, and its last visit moves from where the batch read it."""
     if db.engine.dialect.name == "sqlite":
         pytest.skip("SQLite lets one writer at a time: nothing commits inside a sync")
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
     from pwa_app.services import visits as visits_service
 
     household = create_household("NI-01")
     elsewhere = db.session.scalar(select(Area.id).where(Area.code == "NI-02"))
-    real, moved = visits_service.check_fields, []
+    real, tried = visits_service.check_fields, []
 
     def moving(data, *args, **kwargs):
-        if not moved:
-            with db.engine.begin() as other:  # another request's connection, committed
-                other.execute(
-                    update(Household)
-                    .where(Household.id == household.id)
-                    .values(village_id=elsewhere)
-                )
-            moved.append(True)
+        if not tried:
+            tried.append(True)
+            with pytest.raises(OperationalError, match="lock timeout"):
+                with db.engine.begin() as other:  # another request's connection
+                    other.execute(text("SET LOCAL lock_timeout = '200ms'"))
+                    other.execute(
+                        update(Household)
+                        .where(Household.id == household.id)
+                        .values(village_id=elsewhere)
+                    )
         return real(data, *args, **kwargs)
 
     monkeypatch.setattr(visits_service, "check_fields", moving)
     batch = [item(household), item(household)]
     results = api({"visits": batch}).json["results"]
+    assert tried
     assert [r["status"] for r in results] == ["created", "created"]
     db.session.rollback()
     # Recorded where the household was when the batch read it, and counted there.
     villages = set(db.session.scalars(select(Visit.village_id)))
     assert villages == {household.village_id}
+    move(household, "NI-02")  # the move, tried again once the batch is in
     kept = day_counts()
-    visit_days.rebuild()
+    recount()
     assert day_counts() == kept
 
 
@@ -312,5 +327,5 @@ def test_racing_batches_sharing_visits_in_other_orders_make_one_row_each(
     db.session.rollback()
     assert db.session.scalar(select(func.count(Visit.id))) == len(visits)
     kept = day_counts()
-    visit_days.rebuild()
+    recount()
     assert day_counts() == kept

@@ -5,7 +5,14 @@ from pwa_app.models.announcements import Announcement, AnnouncementRead, announc
 from pwa_app.models.audit import AuditEvent, DashboardCache, RateEvent
 from pwa_app.models.badges import Acknowledgement, Award, Badge
 from pwa_app.models.encounters import Encounter, EncounterEvent
-from pwa_app.models.households import HelpRequest, Household, HouseholdTag, Member, MemberTag
+from pwa_app.models.households import (
+    HelpRequest,
+    Household,
+    HouseholdDay,
+    HouseholdTag,
+    Member,
+    MemberTag,
+)
 from pwa_app.models.knowledge import KnowledgePage, KnowledgeSlug, KnowledgeVersion
 from pwa_app.models.messages import Message, Thread, ThreadRead
 from pwa_app.models.notifications import Notification, PushSubscription
@@ -43,6 +50,7 @@ __all__ = [
     "Badge",
     "HelpRequest",
     "Household",
+    "HouseholdDay",
     "HouseholdTag",
     "KnowledgePage",
     "KnowledgeSlug",

@@ -74,6 +74,20 @@ class Household(db.Model):
         return f"<Household {self.code}>"
 
 
+class HouseholdDay(db.Model):
+    """How many households below a subdistrict, district or province had their last visit on a
+    Thai day, archived or not (never visited: on NEVER), kept with the households by
+    services/household_days, so that a country's coverage figures and map add up tens of
+    thousands of these rows instead of counting a million households."""
+
+    __tablename__ = "household_days"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+    archived: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class HouseholdTag(db.Model):
     """One tag (elderly, disability, ...) on a household."""
 

@@ -77,11 +77,13 @@ def _link_flushed_areas(session, _context):
     ids.update(connection.scalars(below(moved)))
     before = set(connection.scalars(_above(moved)))
     link(ids, connection)
-    # The visits of the villages moved now count for other areas above them. (Imported here:
-    # visit_days reaches scope through summaries, and scope needs this module.)
-    from pwa_app.services import visit_days
+    # The visits and households of the villages moved now count for other areas above them.
+    # (Imported here: visit_days reaches scope through summaries, and scope needs this module.)
+    from pwa_app.services import household_days, visit_days
 
-    visit_days.recount((before | set(connection.scalars(_above(moved)))) - set(moved), connection)
+    above = (before | set(connection.scalars(_above(moved)))) - set(moved)
+    visit_days.recount(above, connection)
+    household_days.recount(above, connection)
 
 
 def _above(area_ids):

@@ -21,6 +21,7 @@ from pwa_app.models import (
     AssistanceEvent,
     HelpRequest,
     Household,
+    HouseholdDay,
     User,
     Visit,
     VisitDay,
@@ -330,10 +331,21 @@ class AreaHouseholds:
 def households_per_area(period, villages, level, days=(30, 90)):
     """Count the households once, per area at a level: every figure and the map read them.
 
-    Each household meets its area through its village's path (one index seek a village);
+    Whole areas above the villages (every province, an organisation's, an area chosen) add
+    up their kept households per day of last visit (household_days); other scopes count the
+    households, each meeting its area through its village's path (one index seek a village);
     its village has no area at the level only in a broken tree, and counts then for the
     figures alone.
     """
+    if level != "village" and (tops := top_areas(villages)) is not None:
+        if rolled_up(villages, level):
+            return households_per_area_rolled(period, villages, level, tops, days)
+    return households_per_area_counted(period, villages, level, days)
+
+
+def households_per_area_counted(period, villages, level, days=(30, 90)):
+    """households_per_area counted from the households themselves (villages, and scopes
+    that are not whole areas)."""
     start, end = period.bounds()
     live = Household.archived.is_(False)
     to_area = select(
@@ -369,6 +381,66 @@ def households_per_area(period, villages, level, days=(30, 90)):
     return AreaHouseholds(now, per_area)
 
 
+def top_areas(villages):
+    """Return the ids of the areas above villages whose households are exactly the villages'
+    (every province; else the roots not below another root), or None when a root is a
+    village: the households of these areas are kept per day in household_days."""
+    if villages is None:
+        return db.session.scalars(select(Area.id).where(Area.level == "province")).all()
+    if villages.roots is None:
+        return None
+    roots = db.session.execute(select(Area.id, Area.level).where(Area.id.in_(villages.roots)))
+    roots = dict(roots.all())
+    if "village" in roots.values():
+        return None
+    inner = db.session.scalars(
+        select(area_paths.c.area_id).where(
+            area_paths.c.area_id.in_(roots),
+            area_paths.c.ancestor_id.in_(roots),
+            area_paths.c.ancestor_id != area_paths.c.area_id,
+        )
+    )
+    return sorted(roots.keys() - set(inner))
+
+
+def households_per_area_rolled(period, villages, level, tops, days=(30, 90)):
+    """households_per_area from the kept households per area and day of last visit: a few
+    rows per area and day, whatever the number of households.
+
+    The figures add up the top areas' rows (`tops`, see top_areas), the map the rows of the
+    areas at the level.
+    """
+    if villages is None:
+        holding = select(Area.id).where(Area.level == level)
+    else:
+        holding = select(area_paths.c.area_id).where(
+            area_paths.c.ancestor_id.in_(villages.roots), area_paths.c.level == level
+        )
+    live = HouseholdDay.archived.is_(False)
+    since = HouseholdDay.day >= period.start
+
+    def households(*conditions):
+        return func.coalesce(func.sum(HouseholdDay.households).filter(*conditions), 0)
+
+    columns = (
+        households(live),
+        households(live, since),
+        households(since),
+        *(households(live, HouseholdDay.day > period.end - timedelta(days=n)) for n in days),
+    )
+    per_area = {
+        area_id: (total, reached)
+        for area_id, total, reached, *_rest in db.session.execute(
+            select(HouseholdDay.area_id, *columns)
+            .where(HouseholdDay.area_id.in_(holding))
+            .group_by(HouseholdDay.area_id)
+        )
+    }
+    row = db.session.execute(select(*columns).where(HouseholdDay.area_id.in_(tops))).one()
+    now = HouseholdsNow(row[0], row[2], dict(zip(days, row[3:], strict=True)))
+    return AreaHouseholds(now, per_area)
+
+
 def visit_counts(period, villages, now=None):
     """Return (visits, households reached, active volunteers) in a period.
 
@@ -396,6 +468,12 @@ def visit_counts(period, villages, now=None):
 
 def household_total(villages):
     """Return how many households (not archived) the area has."""
+    if (tops := top_areas(villages)) is not None:
+        return db.session.scalar(
+            select(func.coalesce(func.sum(HouseholdDay.households), 0)).where(
+                HouseholdDay.area_id.in_(tops), HouseholdDay.archived.is_(False)
+            )
+        )
     return db.session.scalar(
         select(func.count())
         .select_from(Household)

@@ -42,6 +42,7 @@ from pwa_app.services import (
     accounts,
     demo_country,
     encounters,
+    household_days,
     memo,
     passwords,
     visit_days,
@@ -178,6 +179,7 @@ def seed(
     _ensure_extras(rng, words, now)
     _ensure_encounters(words, now)
     _reset_sequences()
+    household_days.rebuild(db.session.connection())
     _analyze()
     return report
 

@@ -20,6 +20,7 @@ from pwa_app.models.base import utcnow
 from pwa_app.services import (
     audit,
     cases,
+    household_days,
     households,
     memo,
     photos,
@@ -97,16 +98,20 @@ HOUSEHOLD_FACTS = (
     Household.qr_token,
     Household.village_id,
     Household.assigned_volunteer_id,
+    Household.last_visit_at,
 )
 
 
 @functools.cache
-def _households_statement(columns, wide):
+def _households_statement(columns, wide, lock=False):
     """Build once the query of households by code or card token within a user's areas.
 
-    Every sync asks it; built afresh it cost about as much as running it.
+    Every sync asks it; built afresh it cost about as much as running it. `lock`: their rows
+    are locked, in id order, until the transaction ends.
     """
     stmt = select(*columns) if columns else select(Household)
+    if lock:
+        stmt = stmt.order_by(Household.id).with_for_update(of=Household)
     return stmt.where(
         or_(
             Household.code.in_(bindparam("codes", expanding=True)),
@@ -117,19 +122,20 @@ def _households_statement(columns, wide):
     )
 
 
-def resolve_households(user, references, columns=None):
+def resolve_households(user, references, columns=None, lock=False):
     """Find the households (by code or card token) the user may work with, in one query.
 
     Returns {reference: household}: Household objects, or rows of `columns` (which include
     code and qr_token), much cheaper to load for a batch. A reference that is unknown,
-    archived or outside the user's areas is left out.
+    archived or outside the user's areas is left out. `lock`: the rows are locked until the
+    transaction ends (what they say then holds until the visits' last visits are written).
     """
     keys = {reference: _household_key(reference) for reference in set(references)}
     codes = {key[1] for key in keys.values() if key and key[0] == "code"}
     tokens = {key[1] for key in keys.values() if key and key[0] == "token"}
     if not (codes or tokens) or user.role not in HOUSEHOLD_ROLES:
         return {}
-    stmt = _households_statement(columns, org_wide(user))
+    stmt = _households_statement(columns, org_wide(user), lock)
     values = {"codes": sorted(codes), "tokens": sorted(tokens), **users_villages_values(user)}
     found = {}
     for household in (
@@ -317,6 +323,7 @@ class Tally:
     days: Counter = field(default_factory=Counter)
     households: dict = field(default_factory=dict)  # id -> latest visit
     volunteers: dict = field(default_factory=dict)  # id -> latest visit
+    places: dict = field(default_factory=dict)  # id -> a household's place read under lock
 
     def add(self, visit):
         """Count a new visit in."""
@@ -324,9 +331,12 @@ class Tally:
             visit.visited_at, visit.village_id, visit.household_id, visit.volunteer_id
         )
 
-    def count(self, visited_at, village_id, household_id, volunteer_id):
-        """Count in a new visit given by its time, village, household and volunteer."""
+    def count(self, visited_at, village_id, household_id, volunteer_id, place=None):
+        """Count in a new visit given by its time, village, household and volunteer (and the
+        household's place in household_days, when it was read under lock)."""
         self.days[(visited_at.astimezone(LOCAL_TZ).date(), village_id)] += 1
+        if place is not None:
+            self.places.setdefault(household_id, place)
         for latest, owner_id in ((self.households, household_id), (self.volunteers, volunteer_id)):
             if owner_id not in latest or visited_at > latest[owner_id]:
                 latest[owner_id] = visited_at
@@ -334,14 +344,16 @@ class Tally:
 
     def write(self):
         """Write what was counted (in the visits' transaction) and start again."""
-        advance_last_visits(Household, self.households)
+        moved = advance_households(self.households, self.places)
         advance_last_visits(User, self.volunteers)
         if self.days:
             memo.forget_since(min(day for day, _village in self.days))
         visit_days.add_many(self.days)
+        household_days.move(db.session.connection(), moved)
         self.days.clear()
         self.households.clear()
         self.volunteers.clear()
+        self.places.clear()
 
 
 def normal_uuid(value):
@@ -615,7 +627,7 @@ class Recording:
         if not indexes:
             return
         references = [inputs[i].household for i in indexes]
-        found = resolve_households(self.user, references, HOUSEHOLD_FACTS)
+        found = resolve_households(self.user, references, HOUSEHOLD_FACTS, lock=True)
         now = utcnow()
         ready, refused = [], {}
         for index in indexes:
@@ -638,8 +650,13 @@ class Recording:
             row = prepared.row
             row["id"] = inserted.ids[row["client_uuid"]]
             outcomes[prepared.index] = Outcome(row["client_uuid"], row["id"], True)
+            household = prepared.household  # read under lock: its place holds
             self.tally.count(
-                row["visited_at"], row["village_id"], row["household_id"], self.user.id
+                row["visited_at"],
+                row["village_id"],
+                row["household_id"],
+                self.user.id,
+                household_days.place_of(household.village_id, False, household.last_visit_at),
             )
             assigned = prepared.household.assigned_volunteer_id
             self.rules.update(recognition.rules_moved_by(self.user.id, assigned))
@@ -808,6 +825,28 @@ def advance_last_visits(model, latest):
             continue  # not held, or read afresh when next used
         if owner.last_visit_at is None or visited_at > owner.last_visit_at:
             set_committed_value(owner, "last_visit_at", visited_at)
+
+
+def advance_households(latest, known=None):
+    """Move households' last visits forward to {id: visited_at}; return the changes of their
+    places in household_days (written last, with the day counts: they are shared rows).
+
+    The places they leave are the database's, whatever the session held: `known` ({id:
+    place}) read under lock in this transaction, the others locked and read here.
+    """
+    if not latest:
+        return {}
+    known = known or {}
+    before = {key: known[key] for key in latest if key in known}
+    if unknown := latest.keys() - before.keys():
+        before.update(household_days.places(db.session.connection(), unknown))
+    after = {
+        household_id: (village_id, archived, household_days.day_of(latest[household_id]))
+        for household_id, (village_id, archived, day) in before.items()
+        if day == household_days.NEVER or latest[household_id].astimezone(LOCAL_TZ).date() > day
+    }
+    advance_last_visits(Household, latest)
+    return household_days.moves({key: before[key] for key in after}, after)
 
 
 def recent_visit_by(user, household, now=None):
