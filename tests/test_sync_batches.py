@@ -329,3 +329,51 @@ def test_racing_batches_sharing_visits_in_other_orders_make_one_row_each(
     kept = day_counts()
     recount()
     assert day_counts() == kept
+
+
+def test_volunteers_of_one_province_syncing_at_once_share_its_rows_without_deadlock(
+    migrated_app, app, create_user, create_household, create_visit
+):
+    """An evening: volunteers of six villages send their day's visits at once. Every batch
+    moves households from their earlier days to today on the rows of the same subdistricts,
+    district and province; none waits forever on another, and the counts stay a recount's."""
+    import random
+    import threading
+
+    from tests.conftest import AuthActions, csrf_from
+
+    rng = random.Random(11)
+    senders = []
+    for village in ("NI-01", "NI-02", "NI-03", "BL-01", "BL-02", "BL-03"):
+        user = create_user("volunteer", areas=[village])
+        homes = [create_household(village) for _ in range(5)]
+        for home in homes[:4]:
+            create_visit(home, user, days_ago=rng.choice((1, 2, 3, 9, 40)))
+        batch = [item(home) for home in homes for _ in range(2)]
+        rng.shuffle(batch)
+        client = migrated_app.test_client()
+        AuthActions(client).login(user.phone)
+        senders.append((client, csrf_from(client.get("/")), batch))
+    answers, barrier = [], threading.Barrier(len(senders))
+
+    def send(client, token, batch):
+        with migrated_app.app_context():
+            barrier.wait()
+            for half in (batch[:5], batch[5:]):
+                response = client.post(
+                    "/api/v1/visits/sync", json={"visits": half}, headers={"X-CSRFToken": token}
+                )
+                answers.append(response.status_code)
+            db.session.remove()
+
+    threads = [threading.Thread(target=send, args=sender) for sender in senders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert answers == [200] * 2 * len(senders)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Visit.id))) == 6 * (4 + 10)
+    kept = day_counts()
+    recount()
+    assert day_counts() == kept
