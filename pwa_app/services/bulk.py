@@ -66,9 +66,17 @@ class Growth:
     def __init__(self, *tables):
         self.names = [getattr(table, "__table__", table).name for table in tables]
         self.active = db.session.get_bind().dialect.name == "postgresql"
-        first = getattr(tables[0], "__table__", tables[0])
-        rows = db.session.scalar(select(func.count()).select_from(first)) if self.active else 0
-        self.rows = self.analysed = max(rows, 1)
+        # PostgreSQL's own estimate of the rows (-1 before the first ANALYZE): counting a
+        # country's million households would cost a tenth of a second every upload.
+        rows = (
+            db.session.scalar(
+                text("SELECT reltuples FROM pg_class WHERE oid = CAST(:name AS regclass)"),
+                {"name": self.names[0]},
+            )
+            if self.active
+            else 0
+        )
+        self.rows = self.analysed = max(int(rows or 0), 1)
 
     def add(self, rows):
         """Count rows just written to the first table; ANALYZE them all if it has doubled."""
