@@ -370,20 +370,20 @@ privacy_cli = AppGroup("privacy", help="Personal data duties (PDPA).")
 @writes_first
 def purge_command(days, dry_run):
     """Clear visit notes and locations, and help-request messages, older than the retention;
-    delete the encounters closed before it."""
+    delete the encounters closed and the notifications sent before it."""
     from pwa_app.services import privacy
 
     days = days or current_app.config["RETENTION_DAYS"]
     try:
-        visits, requests, closed = privacy.purge(days, dry_run=dry_run)
+        visits, requests, closed, notifications = privacy.purge(days, dry_run=dry_run)
     except ValidationError as error:
         click.echo(f"error: {' '.join(str(m) for m in error.fields.values())}", err=True)
         sys.exit(1)
     db.session.commit()
     verb = "would clear" if dry_run else "cleared"
     click.echo(
-        f"{verb} {visits} visits, {requests} help requests and {closed} closed encounters "
-        f"older than {days} days"
+        f"{verb} {visits} visits, {requests} help requests, {closed} closed encounters "
+        f"and {notifications} notifications older than {days} days"
     )
 
 

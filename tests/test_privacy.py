@@ -136,6 +136,31 @@ def test_purge_clears_old_notes_and_locations(runner, create_user, create_househ
     assert runner.invoke(args=["privacy", "purge", "--days", "5"]).exit_code == 1
 
 
+def test_purge_deletes_notifications_older_than_the_retention(runner, create_user):
+    """A notification names a household or a person: it goes with the rest of that age."""
+    from pwa_app.models import Notification
+    from pwa_app.models.base import utcnow
+
+    staff = create_user("staff")
+    for days in (400, 366, 10):
+        db.session.add(
+            Notification(
+                user=staff,
+                kind="help",
+                title="Help requested",
+                created_at=utcnow() - timedelta(days=days),
+            )
+        )
+    db.session.commit()
+    dry = runner.invoke(args=["privacy", "purge", "--days", "365", "--dry-run"])
+    assert "2 notifications" in dry.output
+    assert db.session.scalar(select(func.count(Notification.id))) == 3
+    done = runner.invoke(args=["privacy", "purge", "--days", "365"])
+    assert "cleared" in done.output and "2 notifications" in done.output
+    ages = db.session.scalars(select(Notification.created_at)).all()
+    assert len(ages) == 1 and utcnow() - ages[0] < timedelta(days=11)
+
+
 def test_the_audit_log_viewer_filters(client, login_as, create_household):
     household = create_household("NI-01")
     admin = login_as("admin")

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from pwa_app.extensions import db
@@ -13,6 +13,7 @@ from pwa_app.models import (
     AuditEvent,
     HelpRequest,
     HouseholdTag,
+    Notification,
     Photo,
     Visit,
 )
@@ -195,9 +196,11 @@ def anonymise(household, by):
 
 def purge(days, dry_run=False):
     """Clear visit notes and locations, and help-request messages, older than `days`; delete
-    the photos of visits and encounters that old, and the encounters closed before then.
+    the photos of visits and encounters that old, the encounters closed before then and the
+    notifications sent before then (they name households and people).
 
-    Returns how many visits, help requests and encounters were (or would be) cleared.
+    Returns how many visits, help requests, encounters and notifications were (or would be)
+    cleared.
     """
     if days < 30:
         raise ValidationError(fields={"days": _l("Keep at least 30 days.")})
@@ -216,12 +219,16 @@ def purge(days, dry_run=False):
         db.session.scalar(select(func.count(Visit.id)).where(*old_visits)),
         db.session.scalar(select(func.count(HelpRequest.id)).where(*old_requests)),
         encounters.purge_closed(cutoff, dry_run=dry_run),
+        db.session.scalar(
+            select(func.count(Notification.id)).where(Notification.created_at < cutoff)
+        ),
     )
     if not dry_run:
         db.session.execute(
             update(Visit).where(*old_visits).values(notes="", lat=None, lon=None, accuracy_m=None)
         )
         db.session.execute(update(HelpRequest).where(*old_requests).values(message="", phone=None))
+        db.session.execute(delete(Notification).where(Notification.created_at < cutoff))
         audit.record(
             "privacy.purge",
             None,
@@ -229,6 +236,7 @@ def purge(days, dry_run=False):
             visits=counts[0],
             help_requests=counts[1],
             encounters=counts[2],
+            notifications=counts[3],
             photos=removed,
         )
     return counts
