@@ -382,7 +382,7 @@ def test_a_visit_that_earns_nothing_and_brings_no_photo_costs_eight_statements(
     assert [s for s in sent if s.startswith("SELECT")] == sent[:1]
     assert "FROM households" in sent[0]
     if db.engine.dialect.name == "postgresql":  # held until the last visits are written
-        assert "FOR UPDATE OF households" in sent[0]
+        assert "FOR NO KEY UPDATE OF households" in sent[0]
     assert "INTO household_days" in sent[-1]
 
 

@@ -60,7 +60,7 @@ def places(connection, household_ids):
         select(Household.id, Household.village_id, Household.archived, Household.last_visit_at)
         .where(Household.id.in_(sorted(household_ids)))
         .order_by(Household.id)
-        .with_for_update()
+        .with_for_update(key_share=True)  # as an UPDATE of them would: inserts may go on
     )
     return {row.id: place_of(row.village_id, row.archived, row.last_visit_at) for row in rows}
 

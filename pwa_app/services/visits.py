@@ -111,7 +111,9 @@ def _households_statement(columns, wide, lock=False):
     """
     stmt = select(*columns) if columns else select(Household)
     if lock:
-        stmt = stmt.order_by(Household.id).with_for_update(of=Household)
+        # NO KEY UPDATE: the visits and cases other requests insert for these households
+        # check their key (FOR KEY SHARE) and must not wait for it.
+        stmt = stmt.order_by(Household.id).with_for_update(of=Household, key_share=True)
     return stmt.where(
         or_(
             Household.code.in_(bindparam("codes", expanding=True)),
