@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from pwa_app.extensions import db
 from pwa_app.models import Assistance, AssistanceEvent, HelpRequest, WelfareProgram
 from pwa_app.models.base import utcnow
-from pwa_app.services import dashboard
+from pwa_app.services import dashboard, household_days
 from pwa_app.services.cases import today
 
 
@@ -140,8 +140,11 @@ def test_lists_show_what_needs_attention(app, village_life, login_as):
     assert len(board.new_requests) == 1
     assert len(board.recent_visits) == 7
     db.session.execute(update(type(village_life["c"])).values(last_visit_at=None))
+    household_days.rebuild(db.session.connection())  # as the app's bulk writers do
     db.session.commit()
-    assert dashboard.build(last_ten_days(), None, staff).stale_count == 4
+    board = dashboard.build(last_ten_days(), None, staff)
+    assert board.stale_count == 4
+    assert len(board.stale_households) == 4
 
 
 def test_the_page_shows_figures_and_pictures(client, login_as, village_life):
@@ -280,3 +283,29 @@ def test_the_board_counts_households_as_the_figures_alone_do(
         assert values(board.figures) == values(alone)
         mapped = sum(place.households for place in board.coverage)
         assert mapped == dashboard.household_total(dashboard.villages_for(staff, area))
+
+
+def test_a_past_periods_cases_are_kept_until_a_household_moves(app, village_life, create_user):
+    """The cases of an ended period are counted once; a household moving to another village
+    takes its cases along, in past periods too, so what was kept is counted again."""
+    from pwa_app.models import Area
+    from pwa_app.services import households
+
+    def area(code):
+        return db.session.scalar(select(Area).where(Area.code == code))
+
+    before = dashboard.Period(today() - timedelta(days=20), today() - timedelta(days=10))
+    ni, bl = dashboard.villages_in(area("NI")), dashboard.villages_in(area("BL"))
+    c = village_life["c"]  # its state welfare card case was opened 14 days ago
+    assert (dashboard.new_cases(before, ni), dashboard.new_cases(before, bl)) == (1, 1)
+    db.session.commit()
+    # Kept: the cases changed behind the app's back are not counted again ...
+    db.session.execute(update(Assistance).values(village_id=area("BL-01").id))
+    assert (dashboard.new_cases(before, ni), dashboard.new_cases(before, bl)) == (1, 1)
+    db.session.rollback()
+    # ... but a household's move, which takes its cases along, forgets what was kept.
+    households.follow_village(c, area("BL-01"))
+    c.village = area("BL-01")
+    db.session.commit()
+    assert (dashboard.new_cases(before, ni), dashboard.new_cases(before, bl)) == (0, 2)
+    assert dashboard.cases_received(before, ni) == 0

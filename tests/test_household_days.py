@@ -208,3 +208,23 @@ def test_the_dashboards_figures_from_the_kept_counts_match_the_households(
     assert whole.now.total == 11
     assert dashboard.household_total(None) == 11
     assert dashboard.household_total(dashboard.villages_in(area("NI"))) == 7
+
+
+def test_households_not_visited_lately_are_listed_never_visited_first(
+    app, create_household, create_user, create_visit, monkeypatch
+):
+    volunteer = create_user("volunteer", areas=["NI-01"])
+    never = sorted((create_household("NI-01"), create_household("NI-02")), key=lambda h: h.code)
+    visited = {}
+    for days in (61, 200, 10, 90):
+        visited[days] = create_household("NI-01")
+        create_visit(visited[days], volunteer, days_ago=days)
+    for villages in (None, dashboard.villages_in(area("NI")), dashboard.villages_in(area("NI-01"))):
+        count, listed = dashboard.stale_households(villages)
+        if villages is not None and villages.key == dashboard.villages_in(area("NI-01")).key:
+            assert count == 4 and listed == [never[0], visited[200], visited[90], visited[61]]
+        else:
+            assert count == 5
+            assert listed == [*never, visited[200], visited[90], visited[61]]
+    monkeypatch.setattr(dashboard, "LIST_SIZE", 3)
+    assert dashboard.stale_households(None)[1] == [*never, visited[200]]

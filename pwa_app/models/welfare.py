@@ -46,7 +46,8 @@ class Assistance(db.Model):
         Index("ix_assistances_status_follow_up", "status", "next_follow_up"),
         Index("ix_assistances_program_status", "program_id", "status"),
         Index("ix_assistances_household", "household_id"),
-        Index("ix_assistances_opened_at", "opened_at"),
+        # The cases opened in a period, by programme and status, read from the index alone.
+        Index("ix_assistances_opened", "opened_at", "program_id", "status", "village_id"),
         Index("ix_assistances_village_opened", "village_id", "opened_at"),
         # A few villages' cases by id, from this index alone (their events: AssistanceEvent).
         Index("ix_assistances_village_id", "village_id", "id"),

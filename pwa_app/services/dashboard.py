@@ -40,6 +40,7 @@ PRESETS = ("week", "month", "quarter", "custom")
 EARLIEST = date(2020, 1, 1)
 LONGEST = timedelta(days=3 * 366)
 LIST_SIZE = 10
+STALE_DAYS = 60  # a household not visited in this many days is listed for staff
 # The most areas the per-area chart and the map show: past it they count by the level above,
 # so a country of 75,000 villages draws its provinces and a province its districts.
 BREAKDOWN_LIMIT = 60
@@ -509,21 +510,36 @@ def coverage(at_end, days, villages, total, now=None):
 
 
 def new_cases(period, villages):
-    """Return how many welfare cases were opened in the period."""
+    """Return how many welfare cases were opened in the period (an ended period's is kept: a
+    case is opened at the time it is recorded)."""
     start, end = period.bounds()
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Assistance)
-        .where(
-            Assistance.opened_at >= start,
-            Assistance.opened_at < end,
-            in_villages(Assistance.village_id, villages),
-        )
+    return memo.remembered(
+        memo_key("new_cases", period, villages),
+        period.end,
+        lambda: db.session.scalar(
+            select(func.count())
+            .select_from(Assistance)
+            .where(
+                Assistance.opened_at >= start,
+                Assistance.opened_at < end,
+                in_villages(Assistance.village_id, villages),
+            )
+        ),
     )
 
 
 def cases_received(period, villages):
-    """Return how many cases reached "received" in the period."""
+    """Return how many cases reached "received" in the period (an ended period's is kept: a
+    case's steps are dated when they are recorded)."""
+    return memo.remembered(
+        memo_key("cases_received", period, villages),
+        period.end,
+        lambda: count_cases_received(period, villages),
+    )
+
+
+def count_cases_received(period, villages):
+    """Count the cases that reached "received" in the period."""
     start, end = period.bounds()
     stmt = (
         select(func.count())
@@ -826,18 +842,7 @@ def case_funnel(period, villages):
 
 def lists(board, villages, viewer):
     """Fill the dashboard's lists: what needs someone's attention now."""
-    stale_since = datetime.combine(today() - timedelta(days=60), time(), LOCAL_TZ)
-    stale = select(Household).where(
-        Household.archived.is_(False),
-        in_villages(Household.village_id, villages),
-        or_(Household.last_visit_at.is_(None), Household.last_visit_at < stale_since),
-    )
-    board.stale_count = db.session.scalar(select(func.count()).select_from(stale.subquery()))
-    board.stale_households = db.session.scalars(
-        stale.options(selectinload(Household.village))
-        .order_by(Household.last_visit_at.is_not(None), Household.last_visit_at, Household.code)
-        .limit(LIST_SIZE)
-    ).all()
+    board.stale_count, board.stale_households = stale_households(villages)
     board.overdue_cases = db.session.scalars(
         select(Assistance)
         .options(selectinload(Assistance.household), selectinload(Assistance.program))
@@ -866,6 +871,49 @@ def lists(board, villages, viewer):
                 )
             )
         )
+
+
+def stale_households(villages, days=STALE_DAYS):
+    """Return (how many, the first LIST_SIZE) households not visited in `days` days: those
+    never visited first (by code), then the longest unvisited.
+
+    Asked as two index ranges (never visited; visited before the day), each stopping at
+    LIST_SIZE, rather than sorting every household of the area; whole areas count them from
+    household_days.
+    """
+    first_day = today() - timedelta(days=days)
+    since = datetime.combine(first_day, time(), LOCAL_TZ)
+    here = (Household.archived.is_(False), in_villages(Household.village_id, villages))
+    listed = db.session.scalars(
+        select(Household)
+        .options(selectinload(Household.village))
+        .where(*here, Household.last_visit_at.is_(None))
+        .order_by(Household.code)
+        .limit(LIST_SIZE)
+    ).all()
+    if len(listed) < LIST_SIZE:
+        listed += db.session.scalars(
+            select(Household)
+            .options(selectinload(Household.village))
+            .where(*here, Household.last_visit_at < since)
+            .order_by(Household.last_visit_at, Household.code)
+            .limit(LIST_SIZE - len(listed))
+        ).all()
+    if (tops := top_areas(villages)) is not None:
+        count = db.session.scalar(
+            select(func.coalesce(func.sum(HouseholdDay.households), 0)).where(
+                HouseholdDay.area_id.in_(tops),
+                HouseholdDay.archived.is_(False),
+                HouseholdDay.day < first_day,
+            )
+        )
+    else:
+        count = db.session.scalar(
+            select(func.count())
+            .select_from(Household)
+            .where(*here, or_(Household.last_visit_at.is_(None), Household.last_visit_at < since))
+        )
+    return count, listed
 
 
 def recent_visits(villages):

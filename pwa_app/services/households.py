@@ -23,7 +23,7 @@ from pwa_app.models import (
     User,
 )
 from pwa_app.models.base import utcnow
-from pwa_app.services import audit, privacy
+from pwa_app.services import audit, memo, privacy
 from pwa_app.services.errors import NotFound, ValidationError
 from pwa_app.services.scope import scope_households, scope_users, village_ids
 from pwa_app.services.validation import NAME_MAX, normalize_phone, phone_problem, text_problem
@@ -234,7 +234,9 @@ def follow_village(household, village):
     """Move a household's cases and help requests with it to another village.
 
     Its visits stay where they happened: they count for the village the household was in.
+    Its cases now count for the new village, in past periods too: kept figures are forgotten.
     """
+    memo.forget_all()
     for model in (Assistance, HelpRequest):
         db.session.execute(
             update_rows(model)

@@ -1,7 +1,9 @@
 """Figures about periods that have ended, computed once and kept until the past changes.
 
 A past period's counts only change when a late visit arrives (synced days after it happened)
-or a visit is edited or deleted; those call forget_since() with the visit's day.
+or a visit is edited or deleted; those call forget_since() with the visit's day. Cases are
+opened and moved on at the time they are recorded, so a past period's cases stay as they were,
+unless their household moves to another village (forget_all(), as when areas move).
 """
 
 from sqlalchemy import delete
