@@ -430,6 +430,29 @@ ms of wall to 11.5 and 11.1; an empty sync: 3.3 to 4.3 ms of wall).
 So the target is met on SQLite in three runs of four (48% to 64%, from 38% to 41%) and not on
 PostgreSQL (28% to 43%, from 22% to 35%), though one-visit syncs there answer 27% to 80% more
 requests per second.
+
+The households per day of last visit (`household_days`, which the national dashboards add up
+instead of counting a million households) cost the sync one statement more when a household's
+last visit moves to a new day, and the batch's households are locked from their lookup to the
+commit (`FOR NO KEY UPDATE`), where before the update of their last visits locked them. This
+section run side by side on 2026-12-01 on a quiet machine (load average about 1), the code
+before (commit aba2da1) then after:
+
+| database | workers | empty rps, before → after | one visit, rps and ÷ empty | 20 visits, visits/s and × one-visit |
+|---|---|---|---|---|
+| SQLite | 2 | 664 → 813 | 268 (40%) → 316 (39%) | 2,114 (7.9×) → 2,340 (7.4×) |
+| SQLite | 4 | 665 → 642 | 298 (45%) → 282 (44%) | 2,279 (7.7×) → 2,537 (9.0×) |
+| PostgreSQL | 2 | 617 → 942 | 227 (37%) → 299 (32%) | 2,229 (9.8×) → 1,927 (6.4×) |
+| PostgreSQL | 4 | 505 → 632 | 185 (37%) → 276 (44%) | 1,996 (10.8×) → 1,757 (6.4×) |
+
+On a quiet machine neither ratio is met before the change either: the empty sync gains more
+from idle cores than the syncs that write (the runs above, on a machine loaded by a seed, gave
+the one-visit ratio 57% to 63% on SQLite). The visits here are all "now", so after a
+household's first visit of the day its last visit stays on today and `household_days` is not
+written; what the change costs in this bench is the lock. Batches of 20 on PostgreSQL lost 12%
+to 14%: sixteen connections of one volunteer share one set of households, so a batch now waits
+for the households another batch locked at its lookup, not only at its last step; volunteers
+of different villages never share households.
 Where a sync of one visit spends its time now, in-process, 300 syncs, ms of wall per request
 (SQLite's empty sync took 5.8 ms and its one-visit sync 9.0 in that run; PostgreSQL's 3.3 and
 13.3):
@@ -447,7 +470,7 @@ On PostgreSQL a round trip is cheap (`SELECT 1`: 0.13 ms) and so is each stateme
 server (sent by psycopg alone and rolled back, median of 60: the visit 0.40 ms, the audit event
 0.22, the household 0.30, the day 0.17, its roll-up 0.28, the volunteer 0.26). The one-visit
 sync's extra 10 ms are SQLAlchemy's work per statement (4.3 CPU ms more than the empty sync for
-seven statements), the commit's WAL flush (2 ms on a disk shared with the seed) and waits for a
+seven statements, eight since `household_days`), the commit's WAL flush (2 ms on a disk shared with the seed) and waits for a
 core. Under wrk two more costs appear that only this bench has: every request comes from one
 volunteer, so each rewrites the same volunteer row (and the same rows of the areas' day) and
 waits for the one before to commit; and that row, rewritten about sixty times a second with all
@@ -510,11 +533,10 @@ paths (`area_paths`), so the volunteer's and staff pages do not grow with the co
 |---|---|---|---|---|---|---|
 {table}
 
-On PostgreSQL the observer's country-wide dashboard misses the target by a tenth: most of its
-time is the coverage map, which groups 100,000 households under their 77 provinces (a hash join
-of the households with 75,000 village paths, about 110 ms here); the figures themselves read the
-provinces' roll-ups (`area_days`) and one pass over the households. One organisation's
-dashboard, one province's and every volunteer and staff page are within it on both databases.
+The country-wide figures and coverage map read the provinces' roll-ups, visits per day
+(`area_days`) and households per day of their last visit (`household_days`), instead of the
+visits and households themselves; the map's circles still place each province amid its 75,000
+villages' positions, the largest part of the observer's time left.
 
 Seeding time (bulk inserts):
 

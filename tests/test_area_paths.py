@@ -67,12 +67,18 @@ def rolled():
     }
 
 
-def counted():
-    """Visits per area above the villages and day, summed from visit_days in Python."""
+def areas_above():
+    """Return {area: [the areas above it]}, walked in Python."""
     above = {}
     for ancestor, _level, area, _up in walked():
         if ancestor != area:
             above.setdefault(area, []).append(ancestor)
+    return above
+
+
+def counted():
+    """Visits per area above the villages and day, summed from visit_days in Python."""
+    above = areas_above()
     found = {}
     for row in db.session.scalars(select(VisitDay)):
         for ancestor in above.get(row.village_id, []):

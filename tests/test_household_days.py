@@ -19,17 +19,14 @@ from pwa_app.services import (
     visits,
 )
 from pwa_app.services.sqltime import as_date
-from tests.test_area_paths import walked
+from tests.test_area_paths import areas_above
 from tests.test_import import HEADER
 from tests.test_sync_api import item
 
 
 def counted():
     """Households per area above the villages, archived or not and day, counted in Python."""
-    above = {}
-    for ancestor, _level, area, _up in walked():
-        if ancestor != area:
-            above.setdefault(area, []).append(ancestor)
+    above = areas_above()
     found = {}
     for household in db.session.scalars(select(Household)):
         day = household_days.day_of(household.last_visit_at)
