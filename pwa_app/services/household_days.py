@@ -40,8 +40,9 @@ from pwa_app.services.summaries import LOCAL_TZ
 NEVER = date(1, 1, 1)  # the day households never visited count on
 # What a household's place depends on (the relationship and its column both).
 PLACE_ATTRIBUTES = ("village_id", "village", "archived", "last_visit_at")
-# Changes of more households than this are written with one statement each chunk.
-CHUNK = 200
+# The most places one statement moves households between (4 values each): a chunk of an import
+# is one statement, so its locks are taken in one order like a sync's.
+CHUNK = 2000
 
 
 def day_of(last_visit_at):
@@ -80,7 +81,7 @@ def moves(before, after):
     return changes
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)
 def _move_statement(count):
     """Build once, for a number of places, the upsert that adds their changes to the areas
     above their villages.

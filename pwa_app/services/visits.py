@@ -16,7 +16,7 @@ from sqlalchemy.orm.util import identity_key
 
 from pwa_app.extensions import db
 from pwa_app.models import Household, User, Visit, VisitNeed
-from pwa_app.models.base import utcnow
+from pwa_app.models.base import UTCDateTime, utcnow
 from pwa_app.services import (
     audit,
     cases,
@@ -103,17 +103,12 @@ HOUSEHOLD_FACTS = (
 
 
 @functools.cache
-def _households_statement(columns, wide, lock=False):
+def _households_statement(columns, wide):
     """Build once the query of households by code or card token within a user's areas.
 
-    Every sync asks it; built afresh it cost about as much as running it. `lock`: their rows
-    are locked, in id order, until the transaction ends.
+    Every sync asks it; built afresh it cost about as much as running it.
     """
     stmt = select(*columns) if columns else select(Household)
-    if lock:
-        # NO KEY UPDATE: the visits and cases other requests insert for these households
-        # check their key (FOR KEY SHARE) and must not wait for it.
-        stmt = stmt.order_by(Household.id).with_for_update(of=Household, key_share=True)
     return stmt.where(
         or_(
             Household.code.in_(bindparam("codes", expanding=True)),
@@ -124,20 +119,19 @@ def _households_statement(columns, wide, lock=False):
     )
 
 
-def resolve_households(user, references, columns=None, lock=False):
+def resolve_households(user, references, columns=None):
     """Find the households (by code or card token) the user may work with, in one query.
 
     Returns {reference: household}: Household objects, or rows of `columns` (which include
     code and qr_token), much cheaper to load for a batch. A reference that is unknown,
-    archived or outside the user's areas is left out. `lock`: the rows are locked until the
-    transaction ends (what they say then holds until the visits' last visits are written).
+    archived or outside the user's areas is left out.
     """
     keys = {reference: _household_key(reference) for reference in set(references)}
     codes = {key[1] for key in keys.values() if key and key[0] == "code"}
     tokens = {key[1] for key in keys.values() if key and key[0] == "token"}
     if not (codes or tokens) or user.role not in HOUSEHOLD_ROLES:
         return {}
-    stmt = _households_statement(columns, org_wide(user), lock)
+    stmt = _households_statement(columns, org_wide(user))
     values = {"codes": sorted(codes), "tokens": sorted(tokens), **users_villages_values(user)}
     found = {}
     for household in (
@@ -629,7 +623,7 @@ class Recording:
         if not indexes:
             return
         references = [inputs[i].household for i in indexes]
-        found = resolve_households(self.user, references, HOUSEHOLD_FACTS, lock=True)
+        found = resolve_households(self.user, references, HOUSEHOLD_FACTS)
         now = utcnow()
         ready, refused = [], {}
         for index in indexes:
@@ -652,7 +646,7 @@ class Recording:
             row = prepared.row
             row["id"] = inserted.ids[row["client_uuid"]]
             outcomes[prepared.index] = Outcome(row["client_uuid"], row["id"], True)
-            household = prepared.household  # read under lock: its place holds
+            household = prepared.household  # its place in household_days, as read
             self.tally.count(
                 row["visited_at"],
                 row["village_id"],
@@ -821,6 +815,11 @@ def advance_last_visits(model, latest):
         _advance_statement(model.__table__),
         [{"owner_id": owner_id, "latest": latest[owner_id]} for owner_id in sorted(latest)],
     )
+    follow_held(model, latest)
+
+
+def follow_held(model, latest):
+    """Give the objects the session holds their new last visits ({id: visited_at})."""
     for owner_id, visited_at in latest.items():
         owner = db.session.identity_map.get(identity_key(model, owner_id))
         if owner is None or "last_visit_at" not in inspect(owner).dict:
@@ -829,15 +828,58 @@ def advance_last_visits(model, latest):
             set_committed_value(owner, "last_visit_at", visited_at)
 
 
+@functools.lru_cache(maxsize=32)
+def _advance_returning(count):
+    """Build once, for a number of households, PostgreSQL's statement that locks them (in id
+    order), moves their last visits forward and returns the places they left.
+
+    Written out: PostgreSQL's UPDATE returns only the new row, so the old one is read by a
+    locking SELECT in the same statement, which waits for any other writer of the household
+    and then reads what it committed.
+    """
+    values = ", ".join(f"(:id{i}, :latest{i})" for i in range(count))
+    statement = text(
+        f"WITH sent (id, latest) AS (VALUES {values}), "
+        "old AS (SELECT h.id, h.village_id, h.archived, h.last_visit_at FROM households h "
+        "JOIN sent ON sent.id = h.id ORDER BY h.id FOR NO KEY UPDATE OF h) "
+        "UPDATE households SET last_visit_at = sent.latest, updated_at = :now "
+        "FROM old JOIN sent ON sent.id = old.id WHERE households.id = old.id "
+        "AND (old.last_visit_at IS NULL OR old.last_visit_at < sent.latest) "
+        "RETURNING households.id, old.village_id, old.archived, old.last_visit_at"
+    )
+    return statement.bindparams(
+        bindparam("now", type_=UTCDateTime()),
+        *(bindparam(f"id{i}", type_=Integer()) for i in range(count)),
+        *(bindparam(f"latest{i}", type_=UTCDateTime()) for i in range(count)),
+    ).columns(last_visit_at=UTCDateTime())
+
+
 def advance_households(latest, known=None):
     """Move households' last visits forward to {id: visited_at}; return the changes of their
     places in household_days (written last, with the day counts: they are shared rows).
 
-    The places they leave are the database's, whatever the session held: `known` ({id:
-    place}) read under lock in this transaction, the others locked and read here.
+    The places they leave are the database's, whatever the session held. On PostgreSQL one
+    statement locks the households, reads and moves them (the lock lasts from there to the
+    commit, as the update's would). SQLite lets one writer in at a time from the start of the
+    transaction, so what the batch read (`known`: {id: place}) still holds; households not
+    read yet are read here.
     """
     if not latest:
         return {}
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = sorted(latest)
+        values = {"now": utcnow()}
+        for i, household_id in enumerate(ids):
+            values.update({f"id{i}": household_id, f"latest{i}": latest[household_id]})
+        left = {
+            row.id: household_days.place_of(row.village_id, row.archived, row.last_visit_at)
+            for row in db.session.execute(_advance_returning(len(ids)), values)
+        }
+        follow_held(Household, latest)
+        return household_days.moves(
+            left,
+            {key: (*left[key][:2], household_days.day_of(latest[key])) for key in left},
+        )
     known = known or {}
     before = {key: known[key] for key in latest if key in known}
     if unknown := latest.keys() - before.keys():
