@@ -9,9 +9,10 @@ hooks, for every form, import and erasure), the sync's set-based update of last 
 `move` itself, the demo's bulk load rebuilds, and a village moved in the tree recounts the
 areas above it (services/area_paths).
 
-The rows a household leaves are read under a row lock, so two requests changing the same
-household at once (a sync moving its last visit, staff archiving it) never count from a stale
-copy.
+The place a household leaves is read from the database under a row lock (on SQLite, where one
+writer is let in at a time, within the writer's transaction), so two requests changing the
+same household at once (a sync moving its last visit, staff archiving it) never count from a
+stale copy.
 """
 
 import functools
