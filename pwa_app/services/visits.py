@@ -319,7 +319,7 @@ class Tally:
     days: Counter = field(default_factory=Counter)
     households: dict = field(default_factory=dict)  # id -> latest visit
     volunteers: dict = field(default_factory=dict)  # id -> latest visit
-    places: dict = field(default_factory=dict)  # id -> a household's place read under lock
+    places: dict = field(default_factory=dict)  # id -> a household's place, as the batch read it
 
     def add(self, visit):
         """Count a new visit in."""
@@ -329,7 +329,7 @@ class Tally:
 
     def count(self, visited_at, village_id, household_id, volunteer_id, place=None):
         """Count in a new visit given by its time, village, household and volunteer (and the
-        household's place in household_days, when it was read under lock)."""
+        household's place in household_days, when the batch read it)."""
         self.days[(visited_at.astimezone(LOCAL_TZ).date(), village_id)] += 1
         if place is not None:
             self.places.setdefault(household_id, place)
