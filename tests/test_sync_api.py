@@ -350,6 +350,30 @@ def test_a_failing_badge_check_keeps_the_visits(api, create_household, monkeypat
     assert visits_count() == 2
 
 
+def test_a_connection_lost_in_the_badge_check_fails_the_whole_sync(
+    api, create_household, monkeypatch
+):
+    """The database restarting during the badge check takes the request's transaction with it:
+    the phone is told to send again (503), not that something broke (500)."""
+    from sqlalchemy.exc import OperationalError
+
+    from pwa_app.services import recognition
+
+    def lost(*args, **kwargs):
+        raise OperationalError(
+            "SAVEPOINT sa_savepoint_1",
+            {},
+            Exception("terminating connection"),
+            connection_invalidated=True,
+        )
+
+    monkeypatch.setattr(recognition, "evaluate", lost)
+    household = create_household("NI-01")
+    response = api({"visits": [item(household)]})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+
+
 def test_a_visit_that_earns_nothing_and_brings_no_photo_costs_eight_statements(
     api, create_household
 ):

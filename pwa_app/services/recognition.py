@@ -261,7 +261,9 @@ def award_earned(volunteer, rules):
 
     The event is what matters: a badge check that fails (a lock timeout, a bug) is rolled
     back alone and logged, the event is kept, and the scheduled `badges evaluate` catches
-    up. Returns the new awards.
+    up. A lost connection is not the check's failure: it fails the request, whose
+    transaction is gone with the connection, and the phone sends it again. Returns the new
+    awards.
     """
     if not rules:
         return []
@@ -272,7 +274,9 @@ def award_earned(volunteer, rules):
             return []
         with db.session.begin_nested():
             return evaluate(volunteer, rules, badges)
-    except SQLAlchemyError:
+    except SQLAlchemyError as error:
+        if getattr(error, "connection_invalidated", False):
+            raise  # the database went away: the whole request fails and is sent again
         log.exception("badge check failed; the event is kept, `badges evaluate` catches up")
         return []
 
